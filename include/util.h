@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Logging (syslog and, in the foreground, stderr), the monotonic clock,
+ * and strict number parsing for command line options.
+ */
+#ifndef PPTP_UTIL_H
+#define PPTP_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* --loglevel: 0 warnings and errors, 1 also information, 2 also debug. */
+enum log_level {
+	LOG_LEVEL_LOW = 0,
+	LOG_LEVEL_DEFAULT = 1,
+	LOG_LEVEL_HIGH = 2,
+};
+
+/*
+ * Log as "pptp" or "pptp[TAG]" (TAG: --logstring) to syslog with facility
+ * LOG_DAEMON, and to stderr too when to_stderr.  Callable again to change
+ * the settings (e.g. once options are parsed, or in a child process).
+ */
+void log_init(const char *tag, bool to_stderr, int level);
+
+/* Debug (level 2), information (1), notice (always). */
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Warnings: log_warn appends ": strerror(errno)", log_warnx does not. */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Log as an error and exit with status 1. */
+void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Copy s into out (size outsz, at least 1) with every byte that is not
+ * printable ASCII written as \xHH, so that peer-supplied text is safe to
+ * log; truncated to fit, always NUL-terminated.  Returns out.
+ */
+char *log_escape(const char *s, char *out, size_t outsz);
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+uint64_t now_ms(void);
+
+/*
+ * Parse arg as a decimal integer in [min, max] for option optname: the
+ * whole string, no sign, no spaces.  On error logs e.g.
+ * "--rtmark: 'x' is not a number from 0 to 4294967295" and returns -1.
+ */
+int parse_uint(const char *optname, const char *arg, unsigned long min,
+    unsigned long max, unsigned long *out);
+
+/*
+ * Parse arg as seconds with up to three decimals ("0.3", "10") into
+ * milliseconds in [min_ms, max_ms]; logs and returns -1 on error.
+ */
+int parse_secs_ms(const char *optname, const char *arg, uint64_t min_ms,
+    uint64_t max_ms, uint64_t *out_ms);
+
+#endif

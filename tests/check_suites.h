@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The unit test suites, one per module, run together by check_main.c. */
+#ifndef PPTP_CHECK_SUITES_H
+#define PPTP_CHECK_SUITES_H
+
+#include <check.h>
+
+Suite *msg_suite(void);
+Suite *gre_suite(void);
+Suite *hdlc_suite(void);
+Suite *util_suite(void);
+
+#endif

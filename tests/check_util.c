@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Option number parsing and log escaping. */
+#include "util.h"
+
+#include <string.h>
+
+#include "check_suites.h"
+
+START_TEST(test_parse_uint)
+{
+	unsigned long v = 99;
+
+	ck_assert_int_eq(parse_uint("--loglevel", "2", 0, 2, &v), 0);
+	ck_assert_uint_eq(v, 2);
+	ck_assert_int_eq(parse_uint("--rtmark", "4294967295", 0, 4294967295UL,
+	    &v), 0);
+	ck_assert_uint_eq(v, 4294967295UL);
+	ck_assert_int_eq(parse_uint("--window", "0010", 1, 100, &v), 0);
+	ck_assert_uint_eq(v, 10);
+}
+END_TEST
+
+START_TEST(test_parse_uint_rejects)
+{
+	static const char *const bad[] = {
+		"", "3", "-1", "+1", " 1", "1 ", "1x", "0x1", "abc",
+		"99999999999999999999999999", "1.0",
+	};
+	unsigned long v = 42;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(parse_uint("--loglevel", bad[i], 0, 2, &v) == -1,
+		    "accepted '%s'", bad[i]);
+	ck_assert_uint_eq(v, 42);
+}
+END_TEST
+
+START_TEST(test_parse_secs)
+{
+	static const struct { const char *in; uint64_t ms; } good[] = {
+		{ "0.3", 300 }, { "10", 10000 }, { "0.01", 10 }, { ".5", 500 },
+		{ "1.", 1000 }, { "1.234", 1234 }, { "007", 7000 },
+	};
+	uint64_t ms;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_int_eq(parse_secs_ms("--timeout", good[i].in, 10,
+		    10000, &ms), 0);
+		ck_assert_uint_eq(ms, good[i].ms);
+	}
+}
+END_TEST
+
+START_TEST(test_parse_secs_rejects)
+{
+	static const char *const bad[] = {
+		"20", "10.001", "0.009", "0", "", ".", "-1", "1e1", "0x1",
+		"1.0001", "abc", "1,5", " 1", "nan", "inf",
+		"99999999999999999999999999999",
+	};
+	uint64_t ms = 42;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(parse_secs_ms("--timeout", bad[i], 10, 10000,
+		    &ms) == -1, "accepted '%s'", bad[i]);
+	ck_assert_uint_eq(ms, 42);
+}
+END_TEST
+
+START_TEST(test_log_escape)
+{
+	char out[16];
+
+	ck_assert_str_eq(log_escape("plain", out, sizeof(out)), "plain");
+	ck_assert_str_eq(log_escape("a\nb\x01", out, sizeof(out)),
+	    "a\\x0ab\\x01");
+	ck_assert_str_eq(log_escape("\\", out, sizeof(out)), "\\x5c");
+	/* cut to fit, never a half escape */
+	ck_assert_str_eq(log_escape("0123456789abcdefghij", out, sizeof(out)),
+	    "0123456789abcde");
+	ck_assert_str_eq(log_escape("0123456789abc\xff", out, sizeof(out)),
+	    "0123456789abc");
+}
+END_TEST
+
+START_TEST(test_now_ms_monotonic)
+{
+	uint64_t a = now_ms(), b = now_ms();
+
+	ck_assert_uint_gt(a, 0);
+	ck_assert_uint_ge(b, a);
+}
+END_TEST
+
+Suite *
+util_suite(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("util");
+
+	tcase_add_test(tc, test_parse_uint);
+	tcase_add_test(tc, test_parse_uint_rejects);
+	tcase_add_test(tc, test_parse_secs);
+	tcase_add_test(tc, test_parse_secs_rejects);
+	tcase_add_test(tc, test_log_escape);
+	tcase_add_test(tc, test_now_ms_monotonic);
+	suite_add_tcase(s, tc);
+	return s;
+}

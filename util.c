@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Logging, the monotonic clock, and strict option number parsing.  The
+ * logger picks the sinks once (syslog always, stderr in the foreground),
+ * so a call site logs each event exactly once.
+ */
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+static struct {
+	char	ident[64];
+	bool	to_stderr;
+	int	level;
+} lg = { "pptp", true, LOG_LEVEL_DEFAULT };
+
+void
+log_init(const char *tag, bool to_stderr, int level)
+{
+	if (tag != NULL && tag[0] != '\0')
+		snprintf(lg.ident, sizeof(lg.ident), "pptp[%s]", tag);
+	else
+		snprintf(lg.ident, sizeof(lg.ident), "pptp");
+	lg.to_stderr = to_stderr;
+	lg.level = level;
+	closelog();
+	openlog(lg.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+static void __attribute__((format(printf, 2, 0)))
+vlog(int prio, const char *fmt, va_list ap, const char *err)
+{
+	char line[1024];
+	int n;
+
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return;
+	if (err != NULL && (size_t)n < sizeof(line))
+		snprintf(line + n, sizeof(line) - (size_t)n, ": %s", err);
+	syslog(prio, "%s", line);
+	if (lg.to_stderr)
+		fprintf(stderr, "%s: %s\n", lg.ident, line);
+}
+
+#define LOG_FN(name, prio, minlevel, with_errno)			\
+void									\
+name(const char *fmt, ...)						\
+{									\
+	const char *err = (with_errno) ? strerror(errno) : NULL;	\
+	va_list ap;							\
+									\
+	if (lg.level < (minlevel))					\
+		return;							\
+	va_start(ap, fmt);						\
+	vlog((prio), fmt, ap, err);					\
+	va_end(ap);							\
+}
+
+LOG_FN(log_debug, LOG_DEBUG, LOG_LEVEL_HIGH, false)
+LOG_FN(log_info, LOG_INFO, LOG_LEVEL_DEFAULT, false)
+LOG_FN(log_notice, LOG_NOTICE, LOG_LEVEL_LOW, false)
+LOG_FN(log_warn, LOG_WARNING, LOG_LEVEL_LOW, true)
+LOG_FN(log_warnx, LOG_WARNING, LOG_LEVEL_LOW, false)
+
+void
+fatal(const char *fmt, ...)
+{
+	const char *err = strerror(errno);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, fmt, ap, err);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, fmt, ap, NULL);
+	va_end(ap);
+	exit(1);
+}
+
+char *
+log_escape(const char *s, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (o + 1 >= outsz)
+				break;
+			out[o++] = (char)c;
+		} else {
+			if (o + 4 >= outsz)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool
+all_digits(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+int
+parse_uint(const char *optname, const char *arg, unsigned long min,
+    unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = all_digits(arg) ? strtoul(arg, &end, 10) : 0;
+	if (!all_digits(arg) || errno != 0 || *end != '\0' || v < min ||
+	    v > max) {
+		log_warnx("%s: '%s' is not a number from %lu to %lu",
+		    optname, arg, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Milliseconds as seconds without trailing zeros: 10 -> "0.01". */
+static const char *
+fmt_secs(uint64_t ms, char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, "%llu.%03llu",
+	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000));
+
+	while (n > 0 && out[n - 1] == '0')
+		out[--n] = '\0';
+	if (n > 0 && out[n - 1] == '.')
+		out[--n] = '\0';
+	return out;
+}
+
+int
+parse_secs_ms(const char *optname, const char *arg, uint64_t min_ms,
+    uint64_t max_ms, uint64_t *out_ms)
+{
+	uint64_t ms = 0;
+	const char *p = arg;
+	int ndig = 0, nfrac = 0;
+
+	for (; *p >= '0' && *p <= '9'; p++, ndig++)
+		if (ms <= max_ms)
+			ms = ms * 10 + (uint64_t)(*p - '0');
+	ms *= 1000;
+	if (*p == '.') {
+		uint64_t scale = 100;
+
+		for (p++; *p >= '0' && *p <= '9'; p++, nfrac++) {
+			ms += (uint64_t)(*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*p != '\0' || ndig + nfrac == 0 || nfrac > 3 || ms < min_ms ||
+	    ms > max_ms) {
+		char lo[32], hi[32];
+
+		log_warnx("%s: '%s' is not a number of seconds from %s to %s",
+		    optname, arg, fmt_secs(min_ms, lo, sizeof(lo)),
+		    fmt_secs(max_ms, hi, sizeof(hi)));
+		return -1;
+	}
+	*out_ms = ms;
+	return 0;
+}
