@@ -34,6 +34,9 @@ LIB_SRCS := pptp_msg.c
 LIB_SRCS += gre_hdr.c
 LIB_SRCS += hdlc.c
 LIB_SRCS += util.c
+LIB_SRCS += pptp_ctrl.c
+LIB_SRCS += pptp_quirks.c
+LIB_SRCS += orckit_quirks.c
 
 PROG_SRCS := pptp.c
 
@@ -42,6 +45,7 @@ TEST_SRCS += tests/check_msg.c
 TEST_SRCS += tests/check_gre.c
 TEST_SRCS += tests/check_hdlc.c
 TEST_SRCS += tests/check_util.c
+TEST_SRCS += tests/check_ctrl.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 PROG_OBJS := $(PROG_SRCS:%.c=$(B)/%.o)

@@ -9,5 +9,6 @@ Suite *msg_suite(void);
 Suite *gre_suite(void);
 Suite *hdlc_suite(void);
 Suite *util_suite(void);
+Suite *ctrl_suite(void);
 
 #endif

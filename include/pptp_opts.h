@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Everything the command line sets, filled by pptp.c and passed down; and
+ * the exit statuses every process of pptp uses.
+ */
+#ifndef PPTP_OPTS_H
+#define PPTP_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PPTP_RUNDIR_DEFAULT	"/var/run/pptp"
+
+struct pptp_opts {
+	const char	*server;	/* HOST as given */
+	const char	*phone;		/* --phone */
+	const char	*quirks;	/* --quirks */
+	const char	*logstring;	/* --logstring */
+	const char	*localbind;	/* --localbind, dotted quad */
+	const char	*rundir;	/* --rundir */
+	bool		 nolaunchpppd;
+	bool		 debug;
+	bool		 sync;
+	bool		 nobuffer;
+	bool		 nohostroute;
+	bool		 rtmark_set;
+	uint32_t	 rtmark;
+	int		 loglevel;
+	uint64_t	 timeout_ms;	/* --timeout: reorder wait */
+	unsigned	 idle_wait_s;
+	unsigned	 max_echo_wait_s;
+	unsigned	 reply_timeout_s;
+	unsigned	 connect_timeout_s;
+	unsigned	 missing_window;
+	unsigned	 window;
+	unsigned	 test_type;
+	unsigned	 test_rate;
+};
+
+/* Exit statuses: what a supervisor can act on (see pptp(8)). */
+enum pptp_exit {
+	PPTP_EXIT_OK = 0,	/* ended as asked: signal, pppd gone */
+	PPTP_EXIT_ERROR = 1,	/* local failure (resources, privileges) */
+	PPTP_EXIT_USAGE = 2,	/* bad command line */
+	PPTP_EXIT_CONNECT = 3,	/* no TCP connection to the server */
+	PPTP_EXIT_REFUSED = 4,	/* server refused the control connection */
+	PPTP_EXIT_CALL_REFUSED = 5, /* server refused the call */
+	PPTP_EXIT_HANGUP = 6,	/* server ended the call or connection */
+	PPTP_EXIT_TIMEOUT = 7,	/* server stopped answering */
+	PPTP_EXIT_PROTOCOL = 8,	/* server sent a malformed message */
+	PPTP_EXIT_RETRY = 9,	/* internal: call manager was closing */
+};
+
+#endif
