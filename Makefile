@@ -34,11 +34,15 @@ LIB_SRCS := pptp_msg.c
 LIB_SRCS += gre_hdr.c
 LIB_SRCS += hdlc.c
 LIB_SRCS += util.c
+LIB_SRCS += cm_msg.c
+LIB_SRCS += pqueue.c
 LIB_SRCS += pptp_ctrl.c
 LIB_SRCS += pptp_quirks.c
 LIB_SRCS += orckit_quirks.c
 
 PROG_SRCS := pptp.c
+PROG_SRCS += pptp_callmgr.c
+PROG_SRCS += pptp_gre.c
 
 TEST_SRCS := tests/check_main.c
 TEST_SRCS += tests/check_msg.c
@@ -46,6 +50,8 @@ TEST_SRCS += tests/check_gre.c
 TEST_SRCS += tests/check_hdlc.c
 TEST_SRCS += tests/check_util.c
 TEST_SRCS += tests/check_ctrl.c
+TEST_SRCS += tests/check_cm.c
+TEST_SRCS += tests/check_pqueue.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 PROG_OBJS := $(PROG_SRCS:%.c=$(B)/%.o)
@@ -54,7 +60,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-.PHONY: all check unit install clean
+.PHONY: all check unit integration install clean
 
 all: pptp
 
@@ -64,6 +70,9 @@ ifneq ($(SANITIZE),1)
 endif
 
 $(B)/pptp: $(PROG_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/fakepptpd: $(B)/tests/fakepptpd.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/check_pptp: $(TEST_OBJS) $(LIB_OBJS)
@@ -77,11 +86,16 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-check: unit
+check: unit integration
 
 unit: $(B)/check_pptp $(B)/pptp
 	@test -n "$(CHECK_LIBS)" || { echo "Check not found: apt-get install check pkg-config"; exit 1; }
 	CK_FORK=yes PPTP_BIN=$(CURDIR)/$(B)/pptp $(B)/check_pptp
+
+# Client and test server in network namespaces (root, iproute2, python3).
+integration: $(B)/pptp $(B)/fakepptpd
+	python3 tests/integration.py --pptp $(CURDIR)/$(B)/pptp \
+	    --server $(CURDIR)/$(B)/fakepptpd $(TESTS)
 
 install: pptp
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
@@ -91,4 +105,5 @@ install: pptp
 clean:
 	rm -rf build pptp
 
--include $(LIB_OBJS:.o=.d) $(PROG_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(PROG_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
+    $(B)/tests/fakepptpd.d

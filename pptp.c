@@ -1,23 +1,76 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * pptp: the command.  Parses the command line of the classic pptp(8),
- * then (as later work lands) finds or starts the call manager for the
- * server, opens the pty and launches pppd.
+ * resolves the server, asks the call manager for that server (starting
+ * one if needed) for a call, and runs the GRE-to-PPP gateway for it with
+ * pppd on stdin/stdout (--nolaunchpppd).
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "cm_msg.h"
+#include "pptp_callmgr.h"
+#include "pptp_gre.h"
+#include "pptp_opts.h"
+#include "pptp_quirks.h"
 #include "util.h"
 
+#define MAX_ADDRS	8
+#define ATTACH_TRIES	3
+
 enum {
-	OPT_VERSION = 256,
+	OPT_PHONE = 256,
+	OPT_NOLAUNCHPPPD,
+	OPT_QUIRKS,
+	OPT_DEBUG,
+	OPT_SYNC,
+	OPT_TIMEOUT,
+	OPT_NOBUFFER,
+	OPT_IDLE_WAIT,
+	OPT_MAX_ECHO_WAIT,
+	OPT_LOGSTRING,
+	OPT_LOCALBIND,
+	OPT_RTMARK,
+	OPT_LOGLEVEL,
+	OPT_MISSING_WINDOW,
+	OPT_WINDOW,
+	OPT_RUNDIR,
+	OPT_CONNECT_TIMEOUT,
+	OPT_REPLY_TIMEOUT,
+	OPT_VERSION,
 	OPT_HELP,
 };
 
 static const struct option long_opts[] = {
-	{ "version",	no_argument,	NULL, OPT_VERSION },
-	{ "help",	no_argument,	NULL, OPT_HELP },
+	{ "phone",		required_argument, NULL, OPT_PHONE },
+	{ "nolaunchpppd",	no_argument,	   NULL, OPT_NOLAUNCHPPPD },
+	{ "quirks",		required_argument, NULL, OPT_QUIRKS },
+	{ "debug",		no_argument,	   NULL, OPT_DEBUG },
+	{ "sync",		no_argument,	   NULL, OPT_SYNC },
+	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
+	{ "nobuffer",		no_argument,	   NULL, OPT_NOBUFFER },
+	{ "idle-wait",		required_argument, NULL, OPT_IDLE_WAIT },
+	{ "max-echo-wait",	required_argument, NULL, OPT_MAX_ECHO_WAIT },
+	{ "logstring",		required_argument, NULL, OPT_LOGSTRING },
+	{ "localbind",		required_argument, NULL, OPT_LOCALBIND },
+	{ "rtmark",		required_argument, NULL, OPT_RTMARK },
+	{ "loglevel",		required_argument, NULL, OPT_LOGLEVEL },
+	{ "missing-window",	required_argument, NULL, OPT_MISSING_WINDOW },
+	{ "window",		required_argument, NULL, OPT_WINDOW },
+	{ "rundir",		required_argument, NULL, OPT_RUNDIR },
+	{ "connect-timeout",	required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "reply-timeout",	required_argument, NULL, OPT_REPLY_TIMEOUT },
+	{ "version",		no_argument,	   NULL, OPT_VERSION },
+	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -25,36 +78,350 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: pptp HOST [pptp options] [[--] pppd options]\n"
-	    "\n"
-	    "  --version   print the version and exit\n"
-	    "  --help      print this help and exit\n");
+"usage: pptp HOST [pptp options] [[--] pppd options]\n"
+"\n"
+"Connects to the PPTP server HOST and runs PPP over the tunnel with pppd\n"
+"on stdin/stdout: pppd pty \"pptp HOST --nolaunchpppd\" ...\n"
+"\n"
+"  --nolaunchpppd          stdin/stdout are pppd's pty (required for now)\n"
+"  --phone NUMBER          phone number sent in the call request\n"
+"  --quirks NAME           server workarounds: %s\n"
+"  --sync                  pppd runs with `sync': raw frames on the pty\n"
+"  --timeout SECS          reorder wait for out-of-order GRE, 0.01-10\n"
+"                          (default 0.3)\n"
+"  --nobuffer              no reorder wait: deliver at once, drop late\n"
+"  --missing-window N      gap beyond which packets count as a jump\n"
+"                          (default 300)\n"
+"  --window N              our receive window in packets, 1-65535\n"
+"                          (default 64)\n"
+"  --idle-wait SECS        silence before an Echo-Request (default 60)\n"
+"  --max-echo-wait SECS    wait for its Echo-Reply (default 60)\n"
+"  --connect-timeout SECS  TCP connect to port 1723 (default 10)\n"
+"  --reply-timeout SECS    wait for the server's replies (default 60)\n"
+"  --localbind ADDR        local address for TCP and GRE\n"
+"  --rtmark N              SO_MARK on TCP and GRE (policy routing)\n"
+"  --logstring NAME        log as pptp[NAME]\n"
+"  --loglevel 0|1|2        0 errors, 1 information (default), 2 debug\n"
+"  --debug                 log to stderr as well\n"
+"  --rundir DIR            call manager sockets (default %s)\n"
+"  --version               print the version and exit\n"
+"  --help                  print this help and exit\n",
+	    quirk_names(), PPTP_RUNDIR_DEFAULT);
+}
+
+static void
+opts_defaults(struct pptp_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->phone = "";
+	o->rundir = PPTP_RUNDIR_DEFAULT;
+	o->loglevel = LOG_LEVEL_DEFAULT;
+	o->timeout_ms = 300;
+	o->idle_wait_s = 60;
+	o->max_echo_wait_s = 60;
+	o->reply_timeout_s = 60;
+	o->connect_timeout_s = 10;
+	o->missing_window = 300;
+	o->window = 64;
+}
+
+/* A copy: the process title later overwrites argv. */
+static const char *
+keep(const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		fatal("strdup");
+	return d;
+}
+
+static int
+uint_opt(const char *name, const char *arg, unsigned long min,
+    unsigned long max, unsigned *out)
+{
+	unsigned long v;
+
+	if (parse_uint(name, arg, min, max, &v) < 0)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Returns -1 on a usage error (already reported), 1 to exit 0, else 0. */
+static int
+parse_args(int argc, char **argv, struct pptp_opts *o)
+{
+	struct in_addr a;
+	unsigned long v;
+	int c, bad = 0;
+
+	opts_defaults(o);
+	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PHONE:
+			if (strlen(optarg) > MSG_PHONE_LEN) {
+				log_warnx("--phone: '%s' is longer than %d "
+				    "characters", optarg, MSG_PHONE_LEN);
+				bad = -1;
+			}
+			o->phone = keep(optarg);
+			break;
+		case OPT_NOLAUNCHPPPD:
+			o->nolaunchpppd = true;
+			break;
+		case OPT_QUIRKS:
+			if (quirk_find(optarg) == NULL) {
+				log_warnx("--quirks: unknown quirk '%s' "
+				    "(known: %s)", optarg, quirk_names());
+				bad = -1;
+			}
+			o->quirks = keep(optarg);
+			break;
+		case OPT_DEBUG:
+			o->debug = true;
+			break;
+		case OPT_SYNC:
+			o->sync = true;
+			break;
+		case OPT_TIMEOUT:
+			bad |= parse_secs_ms("--timeout", optarg, 10, 10000,
+			    &o->timeout_ms);
+			break;
+		case OPT_NOBUFFER:
+			o->nobuffer = true;
+			break;
+		case OPT_IDLE_WAIT:
+			bad |= uint_opt("--idle-wait", optarg, 1, 86400,
+			    &o->idle_wait_s);
+			break;
+		case OPT_MAX_ECHO_WAIT:
+			bad |= uint_opt("--max-echo-wait", optarg, 1, 86400,
+			    &o->max_echo_wait_s);
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			bad |= uint_opt("--connect-timeout", optarg, 1, 600,
+			    &o->connect_timeout_s);
+			break;
+		case OPT_REPLY_TIMEOUT:
+			bad |= uint_opt("--reply-timeout", optarg, 1, 600,
+			    &o->reply_timeout_s);
+			break;
+		case OPT_LOGSTRING:
+			o->logstring = keep(optarg);
+			break;
+		case OPT_LOCALBIND:
+			if (inet_pton(AF_INET, optarg, &a) != 1) {
+				log_warnx("--localbind: '%s' is not an IPv4 "
+				    "address", optarg);
+				bad = -1;
+			}
+			o->localbind = keep(optarg);
+			break;
+		case OPT_RTMARK:
+			if (parse_uint("--rtmark", optarg, 0, UINT32_MAX,
+			    &v) < 0)
+				bad = -1;
+			o->rtmark = (uint32_t)v;
+			o->rtmark_set = true;
+			break;
+		case OPT_LOGLEVEL:
+			if (parse_uint("--loglevel", optarg, 0, 2, &v) < 0)
+				bad = -1;
+			o->loglevel = (int)v;
+			break;
+		case OPT_MISSING_WINDOW:
+			bad |= uint_opt("--missing-window", optarg, 1,
+			    1000000, &o->missing_window);
+			break;
+		case OPT_WINDOW:
+			bad |= uint_opt("--window", optarg, 1, 65535,
+			    &o->window);
+			break;
+		case OPT_RUNDIR:
+			o->rundir = keep(optarg);
+			break;
+		case OPT_VERSION:
+			printf("pptp version %s\n", PPTP_VERSION);
+			return 1;
+		case OPT_HELP:
+			usage(stdout);
+			return 1;
+		default:
+			bad = -1;
+			break;
+		}
+	}
+	if (bad)
+		return -1;
+	if (optind >= argc) {
+		log_warnx("no server given");
+		return -1;
+	}
+	o->server = keep(argv[optind]);
+	return 0;
+}
+
+/* Every IPv4 address of the server, in the resolver's order. */
+static int
+resolve(const char *host, struct in_addr *addrs, int max)
+{
+	struct addrinfo hints = { .ai_family = AF_INET,
+	    .ai_socktype = SOCK_STREAM }, *res, *ai;
+	int n = 0, e;
+
+	e = getaddrinfo(host, NULL, &hints, &res);
+	if (e != 0) {
+		log_warnx("cannot resolve server %s: %s", host,
+		    e == EAI_NONAME ? "unknown host" : gai_strerror(e));
+		return 0;
+	}
+	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		struct in_addr a = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+		bool dup = false;
+
+		for (int i = 0; i < n; i++)
+			dup |= addrs[i].s_addr == a.s_addr;
+		if (!dup)
+			addrs[n++] = a;
+	}
+	freeaddrinfo(res);
+	return n;
+}
+
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/*
+ * Ask the call manager for a call and wait for its answer.  Returns the
+ * exit status; on PPTP_EXIT_OK *up holds the call.
+ */
+static int
+place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
+{
+	struct cm_msg m = { .type = CM_CALL_REQ };
+	uint8_t buf[CM_MAX_LEN + 1];
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	size_t n;
+	ssize_t r;
+
+	m.req.window = (uint16_t)o->window;
+	m.req.ppd = 0;
+	m.req.sync = o->sync;
+	snprintf(m.req.phone, sizeof(m.req.phone), "%s", o->phone);
+	n = cm_encode(&m, buf, sizeof(buf));
+	if (send(fd, buf, n, MSG_NOSIGNAL) != (ssize_t)n)
+		return PPTP_EXIT_RETRY;
+
+	for (;;) {
+		if (got_signal) {
+			log_info("signal %d while placing the call: giving up",
+			    (int)got_signal);
+			return PPTP_EXIT_OK;
+		}
+		if (poll(&pfd, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		r = recv(fd, buf, sizeof(buf), 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return PPTP_EXIT_RETRY;
+		if (cm_decode(buf, (size_t)r, up) < 0) {
+			log_warnx("bad message from the call manager (%zd "
+			    "bytes)", r);
+			return PPTP_EXIT_ERROR;
+		}
+		switch (up->type) {
+		case CM_CALL_UP:
+			return PPTP_EXIT_OK;
+		case CM_CALL_DOWN:
+			if (up->down.status != PPTP_EXIT_RETRY)
+				log_warnx("%s", up->down.why);
+			return up->down.status != PPTP_EXIT_OK ?
+			    up->down.status : PPTP_EXIT_HANGUP;
+		default:
+			break;	/* SLI before the call is up: nothing to do */
+		}
+	}
 }
 
 int
 main(int argc, char **argv)
 {
-	int c;
+	struct pptp_opts o;
+	struct in_addr addrs[MAX_ADDRS];
+	struct sigaction sa = { .sa_handler = on_signal };
+	int naddrs, status = PPTP_EXIT_CONNECT;
 
 	log_init(NULL, true, LOG_LEVEL_DEFAULT);
-	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_VERSION:
-			printf("pptp version %s\n", PPTP_VERSION);
-			return 0;
-		case OPT_HELP:
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
+	switch (parse_args(argc, argv, &o)) {
+	case 1:
+		return PPTP_EXIT_OK;
+	case -1:
+		fprintf(stderr, "usage: pptp HOST [pptp options] [[--] pppd "
+		    "options]; pptp --help for more\n");
+		return PPTP_EXIT_USAGE;
+	default:
+		break;
+	}
+	if (!o.nolaunchpppd) {
+		log_warnx("launching pppd is not implemented yet: run pptp "
+		    "from pppd with --nolaunchpppd");
+		return PPTP_EXIT_USAGE;
+	}
+	proc_title_init(argc, argv);
+	/* With --nolaunchpppd, stderr is pppd's log: log there too. */
+	log_init(o.logstring, true, o.loglevel);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	naddrs = resolve(o.server, addrs, MAX_ADDRS);
+	for (int i = 0; i < naddrs; i++) {
+		struct cm_msg up;
+		struct gre_call call;
+		int fd = -1;
+
+		for (int t = 0; t < ATTACH_TRIES; t++) {
+			fd = callmgr_attach(&o, addrs[i]);
+			if (fd < 0) {
+				status = PPTP_EXIT_ERROR;
+				break;
+			}
+			status = place_call(&o, fd, &up);
+			if (status != PPTP_EXIT_RETRY)
+				break;
+			close(fd);
+			fd = -1;
 		}
+		if (status == PPTP_EXIT_RETRY) {
+			log_warnx("call manager for %s keeps going away",
+			    o.server);
+			status = PPTP_EXIT_ERROR;
+		}
+		if (status != PPTP_EXIT_OK || got_signal) {
+			if (fd >= 0)
+				close(fd);
+			if (status == PPTP_EXIT_CONNECT && !got_signal)
+				continue;	/* the next address */
+			return status;
+		}
+		call = (struct gre_call){ .server = addrs[i],
+		    .call_id = up.up.call_id,
+		    .peer_call_id = up.up.peer_call_id,
+		    .peer_window = up.up.peer_window };
+		status = gre_run(&o, &call, 0, 1, fd, &got_signal);
+		close(fd);
+		return status;
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
-	}
-	log_warnx("%s: placing calls is not implemented in this version",
-	    argv[optind]);
-	return 2;
+	return status;
 }

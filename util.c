@@ -7,11 +7,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 static struct {
@@ -202,4 +204,67 @@ parse_secs_ms(const char *optname, const char *arg, uint64_t min_ms,
 	}
 	*out_ms = ms;
 	return 0;
+}
+
+static struct {
+	char	*start;		/* argv[0] */
+	size_t	 len;		/* contiguous bytes from there */
+} title;
+
+void
+proc_title_init(int argc, char **argv)
+{
+	extern char **environ;
+	char *end;
+	int n = 0;
+
+	if (argc < 1 || argv[0] == NULL)
+		return;
+	end = argv[0] + strlen(argv[0]) + 1;
+	for (int i = 1; i < argc && argv[i] == end; i++)
+		end = argv[i] + strlen(argv[i]) + 1;
+	/* The environment usually follows argv: copy it away, use its room. */
+	while (environ[n] != NULL)
+		n++;
+	if (n > 0 && environ[0] == end) {
+		char **env = calloc((size_t)n + 1, sizeof(*env));
+
+		if (env != NULL) {
+			for (int i = 0; i < n; i++) {
+				if (environ[i] == end)
+					end = environ[i] + strlen(environ[i]) + 1;
+				env[i] = strdup(environ[i]);
+			}
+			environ = env;
+		}
+	}
+	title.start = argv[0];
+	title.len = (size_t)(end - argv[0]);
+}
+
+void
+proc_title(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	/* comm (15 bytes) for top and pgrep, argv for ps */
+	prctl(PR_SET_NAME, buf, 0, 0, 0);
+	if (title.start == NULL || title.len < 2)
+		return;
+	memset(title.start, 0, title.len);
+	snprintf(title.start, title.len, "%s", buf);
+}
+
+int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }

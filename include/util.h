@@ -62,4 +62,15 @@ int parse_uint(const char *optname, const char *arg, unsigned long min,
 int parse_secs_ms(const char *optname, const char *arg, uint64_t min_ms,
     uint64_t max_ms, uint64_t *out_ms);
 
+/*
+ * Process titles for ps: proc_title_init() once from main() with its
+ * argc/argv (it moves the environment aside to make room), then
+ * proc_title("pptp: call manager %s", addr) in any process.
+ */
+void proc_title_init(int argc, char **argv);
+void proc_title(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Set O_NONBLOCK on fd; 0 or -1 with errno. */
+int set_nonblock(int fd);
+
 #endif

@@ -10,5 +10,7 @@ Suite *gre_suite(void);
 Suite *hdlc_suite(void);
 Suite *util_suite(void);
 Suite *ctrl_suite(void);
+Suite *cm_suite(void);
+Suite *pqueue_suite(void);
 
 #endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The GRE-to-PPP gateway: one call's data path between pppd (async HDLC
+ * or, with --sync, raw frames on a pty or stdin/stdout) and a raw IP
+ * protocol 47 socket to the server (RFC 2637 section 4).
+ */
+#ifndef PPTP_GRE_H
+#define PPTP_GRE_H
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+
+#include "pptp_opts.h"
+
+struct gre_call {
+	struct in_addr	server;
+	uint16_t	call_id;	/* ours: the key on what we receive */
+	uint16_t	peer_call_id;	/* the server's: the key we send */
+	uint16_t	peer_window;	/* 0: no limit */
+};
+
+/*
+ * Run the gateway until pppd goes away (EOF on ppp_in), the call manager
+ * ends the call (cm_fd), or *stop is set by a signal handler.  SIGUSR1
+ * dumps the statistics.  Returns an enum pptp_exit.
+ */
+int gre_run(const struct pptp_opts *o, const struct gre_call *call,
+    int ppp_in, int ppp_out, int cm_fd, volatile sig_atomic_t *stop);
+
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The receive side's sequence logic (RFC 2637 4.3): packets in order go
+ * straight on; packets slightly ahead wait in a bounded queue until the
+ * gap fills or their wait times out; late and duplicate packets are
+ * dropped; packets far ahead (or far behind) are dropped unless a run of
+ * them shows that the peer's numbering jumped, after an outage or a
+ * restart, in which case delivery resynchronises there.  Pure: no I/O.
+ */
+#ifndef PPTP_PQUEUE_H
+#define PPTP_PQUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PQ_SLOTS	1024	/* the farthest a packet can wait ahead */
+#define PQ_PKT_MAX	2048	/* largest payload kept */
+#define PQ_RESYNC_RUN	3	/* consecutive far packets that resync */
+
+struct pq_stats {
+	uint64_t	accepted;	/* handed on in order */
+	uint64_t	lost;		/* never came: gaps given up on */
+	uint64_t	under_win;	/* late or duplicate, dropped */
+	uint64_t	over_win;	/* too far ahead, dropped */
+	uint64_t	buffered;	/* ahead of sequence: queued (or, with
+					   nobuffer, passed on over a gap) */
+	uint64_t	resyncs;	/* numbering jumps followed */
+};
+
+struct pq_slot {
+	bool		used;
+	uint16_t	len;
+	uint32_t	seq;
+	uint64_t	since_ms;
+};
+
+struct pq {
+	bool		 started;	/* a first packet fixed the numbering */
+	uint32_t	 next;		/* the sequence number expected */
+	unsigned	 window;	/* --missing-window */
+	uint64_t	 timeout_ms;	/* --timeout */
+	bool		 nobuffer;
+	unsigned	 max_pkts;
+	size_t		 max_bytes;
+	unsigned	 count;
+	size_t		 bytes;
+	unsigned	 far_run;	/* consecutive far packets */
+	uint32_t	 far_last;
+	struct pq_slot	 slot[PQ_SLOTS];
+	uint8_t		*data;		/* PQ_SLOTS * PQ_PKT_MAX */
+	struct pq_stats	 st;
+};
+
+typedef void pq_deliver_fn(void *arg, uint32_t seq, const uint8_t *p,
+    size_t len);
+
+/* 0, or -1 if the buffer cannot be allocated. */
+int pq_init(struct pq *q, unsigned missing_window, uint64_t timeout_ms,
+    bool nobuffer, unsigned max_pkts, size_t max_bytes);
+void pq_free(struct pq *q);
+
+/* A data packet arrived; in-order packets go to fn at once. */
+void pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
+    uint64_t now, pq_deliver_fn *fn, void *arg);
+
+/* Give up on gaps whose wait is over; deliver what follows them. */
+void pq_timer(struct pq *q, uint64_t now, pq_deliver_fn *fn, void *arg);
+
+/* When pq_timer has work, 0 if never. */
+uint64_t pq_next_deadline(const struct pq *q);
+
+/* The last sequence number handed on, for acks; false before any. */
+bool pq_last(const struct pq *q, uint32_t *seq);
+
+#endif

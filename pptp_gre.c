@@ -1,0 +1,775 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The GRE-to-PPP gateway loop for one call.
+ *
+ * Transmit: pppd's bytes are read in large chunks and decoded straight
+ * into a batch of GRE packet buffers (the decoder writes each frame just
+ * behind the space its GRE header needs), which go out with one
+ * sendmmsg() per chunk.  Receive: recvmmsg() drains up to a batch of
+ * datagrams per turn; each is checked (source, header, call ID), its ack
+ * taken, and its payload put through the reorder queue, whose in-order
+ * output is HDLC-encoded into a bounded buffer for pppd.  When pppd is
+ * slow that buffer fills and further packets are dropped and counted:
+ * the network side never waits for pppd.
+ *
+ * One ppoll() loop; signals are blocked except inside ppoll, so their
+ * handlers' flags are seen at once.  Timers (ack delay, reorder wait,
+ * the GRE-not-arriving check) are deadlines on the monotonic clock.
+ */
+#include "pptp_gre.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/errqueue.h>
+#include <netinet/ip.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "cm_msg.h"
+#include "gre_hdr.h"
+#include "hdlc.h"
+#include "pqueue.h"
+#include "util.h"
+
+#ifndef IPPROTO_GRE
+#define IPPROTO_GRE	47
+#endif
+
+#define BATCH		32		/* datagrams per sendmmsg/recvmmsg */
+#define FRAME_MAX	8192		/* largest PPP frame we carry */
+#define SLOT_LEN	(GRE_HDR_MAX + FRAME_MAX + 2)	/* + FCS */
+#define RX_LEN		(60 + GRE_HDR_MAX + FRAME_MAX)	/* + IP header */
+#define PPP_READ	65536
+#define OBUF_LEN	(512 * 1024)	/* to pppd: bounded */
+#define ACK_DELAY_MS	50
+#define GRE_SILENT_MS	10000		/* then say GRE is not arriving */
+#define RTT_SLOTS	64
+
+struct gw {
+	const struct pptp_opts	*o;
+	struct gre_call		 call;
+	char			 addr[INET_ADDRSTRLEN];
+	struct sockaddr_in	 peer;
+	int			 gre, ppp_in, ppp_out, cm;
+	volatile sig_atomic_t	*stop;
+	int			 status;
+	bool			 done;
+
+	/* transmit */
+	uint32_t		 tx_seq;	/* last sequence number sent */
+	struct hdlc_dec		 dec;
+	uint8_t			(*slot)[SLOT_LEN];
+	size_t			 slot_len[BATCH];
+	unsigned		 nslot;		/* completed frames waiting */
+	uint8_t			*rbuf;		/* a read from pppd */
+
+	/* receive */
+	struct pq		 pq;
+	struct hdlc_enc		 enc;
+	uint8_t			(*rx)[RX_LEN];
+	uint8_t			*obuf;		/* to pppd */
+	size_t			 olen, ooff;
+	unsigned		 unacked;	/* accepted since our last ack */
+	uint32_t		 acked;		/* last ack we sent */
+	bool			 ack_pending;
+	uint64_t		 ack_due_ms;
+
+	/* round trip: send times by sequence number */
+	uint32_t		 rtt_seq[RTT_SLOTS];
+	uint64_t		 rtt_sent[RTT_SLOTS];
+	uint32_t		 srtt_ms;
+	bool			 rtt_valid;
+
+	/* diagnosis */
+	uint64_t		 first_tx_ms;
+	bool			 gre_seen;
+	bool			 warned_silent, warned_eperm, warned_icmp;
+	bool			 warned_garbage, warned_sync;
+
+	struct {
+		uint64_t	os_errors, truncated, invalid, acks;
+		uint64_t	foreign, wrong_call, pppd_slow;
+		uint64_t	sent, failed, shortw, tx_acks;
+	} st;
+};
+
+static volatile sig_atomic_t want_stats;
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	want_stats = 1;
+}
+
+static void
+gw_stats(struct gw *g)
+{
+	const struct pq_stats *q = &g->pq.st;
+
+	log_notice("gre call %u: rx accepted %llu, rx lost %llu, rx under "
+	    "win %llu, rx over win %llu, rx buffered %llu, rx OS errors "
+	    "%llu, rx truncated %llu, rx invalid %llu, rx acks %llu",
+	    g->call.call_id, (unsigned long long)q->accepted,
+	    (unsigned long long)q->lost, (unsigned long long)q->under_win,
+	    (unsigned long long)q->over_win, (unsigned long long)q->buffered,
+	    (unsigned long long)g->st.os_errors,
+	    (unsigned long long)g->st.truncated,
+	    (unsigned long long)g->st.invalid, (unsigned long long)g->st.acks);
+	log_notice("gre call %u: rx foreign source %llu, rx wrong call ID "
+	    "%llu, rx pppd slow %llu, rx resyncs %llu", g->call.call_id,
+	    (unsigned long long)g->st.foreign,
+	    (unsigned long long)g->st.wrong_call,
+	    (unsigned long long)g->st.pppd_slow,
+	    (unsigned long long)q->resyncs);
+	log_notice("gre call %u: tx sent %llu, tx failed %llu, tx short %llu, "
+	    "tx acks %llu, tx oversize %llu, tx bad FCS %llu, round trip "
+	    "%u ms", g->call.call_id, (unsigned long long)g->st.sent,
+	    (unsigned long long)g->st.failed, (unsigned long long)g->st.shortw,
+	    (unsigned long long)g->st.tx_acks,
+	    (unsigned long long)g->dec.st.too_long,
+	    (unsigned long long)g->dec.st.bad_fcs, g->srtt_ms);
+}
+
+/* The ack to carry: the last sequence number handed to pppd. */
+static bool
+ack_value(struct gw *g, uint32_t *ack)
+{
+	return g->ack_pending && pq_last(&g->pq, ack);
+}
+
+static void
+ack_sent(struct gw *g, uint32_t ack)
+{
+	g->acked = ack;
+	g->ack_pending = false;
+	g->ack_due_ms = 0;
+	g->unacked = 0;
+}
+
+static void
+tx_error(struct gw *g, int err)
+{
+	g->st.failed++;
+	if (err == EPERM && !g->warned_eperm) {
+		g->warned_eperm = true;
+		log_warnx("gre %s: sending GRE: operation not permitted: a "
+		    "local packet filter (iptables/nftables) drops IP "
+		    "protocol 47", g->addr);
+	}
+}
+
+static void
+gw_send_ack(struct gw *g)
+{
+	uint8_t pkt[GRE_HDR_MAX];
+	struct gre_hdr h = { .has_ack = true,
+	    .call_id = g->call.peer_call_id };
+	size_t len;
+
+	if (!ack_value(g, &h.ack))
+		return;
+	len = gre_encode(&h, pkt, sizeof(pkt));
+	if (sendto(g->gre, pkt, len, 0, (struct sockaddr *)&g->peer,
+	    sizeof(g->peer)) < 0) {
+		tx_error(g, errno);
+		return;
+	}
+	g->st.tx_acks++;
+	ack_sent(g, h.ack);
+}
+
+/*
+ * Transmit batch.  Slot i holds a frame at offset GRE_HDR_MAX, written
+ * there by the HDLC decoder (or by read() in sync mode); its GRE header
+ * is encoded right in front of it when the batch goes out, so a frame is
+ * never copied between pppd and the socket.
+ */
+static uint8_t *
+slot_frame(struct gw *g, unsigned i)
+{
+	return g->slot[i] + GRE_HDR_MAX;
+}
+
+static void
+tx_flush(struct gw *g, uint64_t now)
+{
+	struct mmsghdr m[BATCH];
+	struct iovec iov[BATCH];
+	uint32_t ack = 0;
+	bool with_ack = ack_value(g, &ack);
+	unsigned off = 0;
+
+	if (g->nslot == 0)
+		return;
+	for (unsigned i = 0; i < g->nslot; i++) {
+		struct gre_hdr h = { .has_seq = true, .has_ack = with_ack,
+		    .payload_len = (uint16_t)g->slot_len[i],
+		    .call_id = g->call.peer_call_id, .seq = ++g->tx_seq,
+		    .ack = ack };
+		uint8_t hdr[GRE_HDR_MAX];
+		size_t hl = gre_encode(&h, hdr, sizeof(hdr));
+		uint8_t *start = slot_frame(g, i) - hl;
+
+		memcpy(start, hdr, hl);
+		iov[i] = (struct iovec){ start, hl + g->slot_len[i] };
+		m[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &g->peer,
+		    .msg_namelen = sizeof(g->peer), .msg_iov = &iov[i],
+		    .msg_iovlen = 1 } };
+		g->rtt_seq[h.seq % RTT_SLOTS] = h.seq;
+		g->rtt_sent[h.seq % RTT_SLOTS] = now;
+	}
+	if (g->first_tx_ms == 0)
+		g->first_tx_ms = now;
+	while (off < g->nslot) {
+		int n = sendmmsg(g->gre, m + off, g->nslot - off, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* this one failed; the rest may go */
+			tx_error(g, errno);
+			off++;
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			if (m[off + i].msg_len < iov[off + i].iov_len)
+				g->st.shortw++;
+			else
+				g->st.sent++;
+		}
+		off += (unsigned)n;
+	}
+	if (with_ack)
+		ack_sent(g, ack);
+	g->nslot = 0;
+}
+
+/* The decoder closed a frame in the current slot: take the next one. */
+static void
+on_ppp_frame(void *arg, const uint8_t *frame, size_t len)
+{
+	struct gw *g = arg;
+
+	(void)frame;
+	if (g->o->sync && frame[0] == HDLC_FLAG && !g->warned_sync) {
+		g->warned_sync = true;
+		log_warnx("gre %s: pppd sends async HDLC frames but pptp runs "
+		    "with --sync: drop --sync or give pppd `sync'", g->addr);
+	}
+	g->slot_len[g->nslot++] = len;
+	if (g->nslot == BATCH)
+		tx_flush(g, now_ms());
+	g->dec.buf = slot_frame(g, g->nslot);
+}
+
+static void
+check_garbage(struct gw *g)
+{
+	const struct hdlc_stats *d = &g->dec.st;
+
+	if (g->warned_garbage || g->o->sync)
+		return;
+	if (d->garbage >= 64 || (d->bad_fcs >= 3 && d->bad_fcs > d->frames)) {
+		g->warned_garbage = true;
+		log_warnx("gre %s: pppd writes bytes that are not async HDLC "
+		    "frames to its pty (%llu stray bytes, %llu bad frames): "
+		    "is pppd logging to the pty (use `logfd 2'), or running "
+		    "with `sync' while pptp runs without --sync?", g->addr,
+		    (unsigned long long)d->garbage,
+		    (unsigned long long)d->bad_fcs);
+	}
+}
+
+/* Read what pppd wrote; send every whole frame in it. */
+static void
+ppp_read(struct gw *g, uint64_t now)
+{
+	for (int turn = 0; turn < 8 && !g->done; turn++) {
+		ssize_t n;
+
+		if (g->o->sync)
+			n = read(g->ppp_in, slot_frame(g, g->nslot),
+			    FRAME_MAX + 1);
+		else
+			n = read(g->ppp_in, g->rbuf, PPP_READ);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n <= 0) {
+			/* EOF, or EIO when pppd closed the pty */
+			log_info("gre %s: pppd closed its end: call ends",
+			    g->addr);
+			g->status = PPTP_EXIT_OK;
+			g->done = true;
+			break;
+		}
+		if (g->o->sync)
+			hdlc_dec_feed(&g->dec, slot_frame(g, g->nslot),
+			    (size_t)n, on_ppp_frame, g);
+		else
+			hdlc_dec_feed(&g->dec, g->rbuf, (size_t)n,
+			    on_ppp_frame, g);
+		if (g->o->sync && g->nslot < BATCH)
+			continue;
+	}
+	tx_flush(g, now);
+	/* A frame still open sits in slot nslot (0 now): keep it whole. */
+	if (g->dec.buf != slot_frame(g, 0)) {
+		memmove(slot_frame(g, 0), g->dec.buf, g->dec.len);
+		g->dec.buf = slot_frame(g, 0);
+	}
+	check_garbage(g);
+}
+
+/* Append one in-order payload for pppd, or drop it if pppd lags. */
+static void
+on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t len)
+{
+	struct gw *g = arg;
+	size_t room, n;
+
+	(void)seq;
+	if (g->ooff > 0 && g->olen > OBUF_LEN / 2) {
+		memmove(g->obuf, g->obuf + g->ooff, g->olen - g->ooff);
+		g->olen -= g->ooff;
+		g->ooff = 0;
+	}
+	room = OBUF_LEN - g->olen;
+	if (g->o->sync) {
+		/* a length prefix keeps frame boundaries for the writes */
+		if (len + 2 > room) {
+			g->st.pppd_slow++;
+			return;
+		}
+		g->obuf[g->olen++] = (uint8_t)(len >> 8);
+		g->obuf[g->olen++] = (uint8_t)len;
+		memcpy(g->obuf + g->olen, p, len);
+		g->olen += len;
+		return;
+	}
+	n = room >= hdlc_enc_bound(len) ? hdlc_encode(&g->enc, p, len,
+	    g->obuf + g->olen, room) : 0;
+	if (n == 0) {
+		g->st.pppd_slow++;
+		return;
+	}
+	g->olen += n;
+}
+
+static void
+ppp_write(struct gw *g)
+{
+	while (g->ooff < g->olen) {
+		ssize_t n;
+
+		if (g->o->sync) {
+			size_t len = (size_t)g->obuf[g->ooff] << 8 |
+			    g->obuf[g->ooff + 1];
+
+			n = write(g->ppp_out, g->obuf + g->ooff + 2, len);
+			if (n >= 0)
+				n = (ssize_t)len + 2;	/* one frame a write */
+		} else {
+			n = write(g->ppp_out, g->obuf + g->ooff,
+			    g->olen - g->ooff);
+		}
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			log_info("gre %s: writing to pppd: %s: call ends",
+			    g->addr, strerror(errno));
+			g->status = PPTP_EXIT_OK;
+			g->done = true;
+			return;
+		}
+		g->ooff += (size_t)n;
+	}
+	g->ooff = g->olen = 0;
+}
+
+static void
+take_ack(struct gw *g, uint32_t ack, uint64_t now)
+{
+	unsigned i = ack % RTT_SLOTS;
+
+	if (g->rtt_seq[i] != ack || g->rtt_sent[i] == 0)
+		return;
+	/* RFC 2637 4.4 style smoothing: 7/8 old, 1/8 new */
+	if (!g->rtt_valid)
+		g->srtt_ms = (uint32_t)(now - g->rtt_sent[i]);
+	else
+		g->srtt_ms = (7 * g->srtt_ms +
+		    (uint32_t)(now - g->rtt_sent[i])) / 8;
+	g->rtt_valid = true;
+	g->rtt_sent[i] = 0;
+}
+
+/* One datagram from the raw socket: IP header, GRE header, payload. */
+static void
+gre_packet(struct gw *g, const uint8_t *pkt, size_t len, uint64_t now)
+{
+	uint32_t saddr, before;
+	size_t plen, ihl = gre_ip4_strip(pkt, len, &saddr, &plen);
+	struct gre_hdr h;
+	enum gre_err e;
+
+	if (ihl == 0) {
+		g->st.invalid++;
+		return;
+	}
+	if (saddr != g->call.server.s_addr) {
+		g->st.foreign++;
+		return;
+	}
+	e = gre_decode(pkt + ihl, plen, &h);
+	if (e == GRE_ETRUNC || e == GRE_EHDRLEN || e == GRE_ESHORT) {
+		g->st.truncated++;
+		return;
+	}
+	if (e != GRE_OK) {
+		g->st.invalid++;
+		return;
+	}
+	if (h.call_id != g->call.call_id) {
+		g->st.wrong_call++;
+		return;
+	}
+	g->gre_seen = true;
+	if (h.has_ack)
+		take_ack(g, h.ack, now);
+	if (!h.has_seq) {
+		g->st.acks++;
+		return;
+	}
+	before = (uint32_t)g->pq.st.accepted;
+	pq_input(&g->pq, h.seq, pkt + ihl + h.hdr_len, h.payload_len, now,
+	    on_deliver, g);
+	if ((uint32_t)g->pq.st.accepted != before) {
+		g->unacked += (uint32_t)g->pq.st.accepted - before;
+		g->ack_pending = true;
+		if (g->ack_due_ms == 0)
+			g->ack_due_ms = now + ACK_DELAY_MS;
+	}
+}
+
+static const char *
+icmp_words(uint8_t type, uint8_t code)
+{
+	if (type != 3)
+		return type == 11 ? "time exceeded" : "ICMP error";
+	switch (code) {
+	case 0:
+		return "network unreachable";
+	case 1:
+		return "host unreachable";
+	case 2:
+		return "protocol unreachable: the server does not take GRE";
+	case 4:
+		return "fragmentation needed";
+	case 9:
+	case 10:
+	case 13:
+		return "communication administratively prohibited: a "
+		    "firewall blocks GRE";
+	default:
+		return "destination unreachable";
+	}
+}
+
+/* IP_RECVERR: what the network said about our GRE, once per kind. */
+static void
+gre_errqueue(struct gw *g)
+{
+	uint8_t data[256], ctl[512];
+	struct iovec iov = { data, sizeof(data) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+
+	while (recvmsg(g->gre, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL;
+		    c = CMSG_NXTHDR(&mh, c)) {
+			struct sock_extended_err ee;
+
+			if (c->cmsg_level != IPPROTO_IP ||
+			    c->cmsg_type != IP_RECVERR)
+				continue;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			g->st.failed++;
+			if (ee.ee_origin != SO_EE_ORIGIN_ICMP ||
+			    g->warned_icmp)
+				continue;
+			g->warned_icmp = true;
+			log_warnx("gre %s: GRE to the server bounced: %s "
+			    "(ICMP type %u code %u)", g->addr,
+			    icmp_words(ee.ee_type, ee.ee_code), ee.ee_type,
+			    ee.ee_code);
+		}
+		mh.msg_controllen = sizeof(ctl);
+	}
+}
+
+static void
+gre_read(struct gw *g, uint64_t now)
+{
+	struct mmsghdr m[BATCH];
+	struct iovec iov[BATCH];
+
+	for (int turn = 0; turn < 4; turn++) {
+		int n;
+
+		for (int i = 0; i < BATCH; i++) {
+			iov[i] = (struct iovec){ g->rx[i], RX_LEN };
+			m[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov =
+			    &iov[i], .msg_iovlen = 1 } };
+		}
+		n = recvmmsg(g->gre, m, BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			g->st.os_errors++;
+			gre_errqueue(g);
+			return;
+		}
+		for (int i = 0; i < n; i++) {
+			if (m[i].msg_hdr.msg_flags & MSG_TRUNC)
+				g->st.truncated++;
+			else
+				gre_packet(g, g->rx[i], m[i].msg_len, now);
+		}
+		if (n < BATCH)
+			return;
+	}
+}
+
+/* A message from the call manager: the call ended, or link info. */
+static void
+cm_read(struct gw *g)
+{
+	uint8_t buf[CM_MAX_LEN + 1];
+	ssize_t n = recv(g->cm, buf, sizeof(buf), MSG_DONTWAIT);
+	struct cm_msg m;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		log_warnx("gre %s: the call manager went away: call ends",
+		    g->addr);
+		g->status = PPTP_EXIT_HANGUP;
+		g->done = true;
+		return;
+	}
+	if (cm_decode(buf, (size_t)n, &m) < 0) {
+		log_warnx("gre %s: bad message from the call manager (%zd "
+		    "bytes): call ends", g->addr, n);
+		g->status = PPTP_EXIT_ERROR;
+		g->done = true;
+		return;
+	}
+	if (m.type == CM_CALL_DOWN) {
+		log_warnx("%s", m.down.why);
+		g->status = m.down.status;
+		g->done = true;
+	} else if (m.type == CM_SLI) {
+		log_info("gre %s: server's ACCMs: send 0x%08x, receive 0x%08x",
+		    g->addr, m.sli.send_accm, m.sli.recv_accm);
+	}
+}
+
+static void
+gw_timers(struct gw *g, uint64_t now)
+{
+	pq_timer(&g->pq, now, on_deliver, g);
+	if (g->ack_pending && (now >= g->ack_due_ms ||
+	    g->unacked >= g->o->window / 2 + 1))
+		gw_send_ack(g);
+	if (!g->gre_seen && !g->warned_silent && g->first_tx_ms != 0 &&
+	    now >= g->first_tx_ms + GRE_SILENT_MS) {
+		g->warned_silent = true;
+		log_warnx("gre %s: no GRE (IP protocol 47) has arrived from "
+		    "the server in %d s while pppd is sending: a firewall or "
+		    "NAT on the path likely blocks GRE", g->addr,
+		    GRE_SILENT_MS / 1000);
+	}
+}
+
+static int
+gw_timeout(struct gw *g, uint64_t now)
+{
+	uint64_t due = pq_next_deadline(&g->pq);
+
+#define NEAREST(t)	do { if ((t) != 0 && (due == 0 || (t) < due)) due = (t); } while (0)
+	if (g->ack_pending)
+		NEAREST(g->ack_due_ms);
+	if (!g->gre_seen && !g->warned_silent && g->first_tx_ms != 0)
+		NEAREST(g->first_tx_ms + GRE_SILENT_MS);
+#undef NEAREST
+	if (due == 0)
+		return -1;
+	return due <= now ? 0 : (int)(due - now);
+}
+
+static int
+gw_open_socket(struct gw *g)
+{
+	const struct pptp_opts *o = g->o;
+	int one = 1, buf = 4 << 20;
+
+	g->gre = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    IPPROTO_GRE);
+	if (g->gre < 0) {
+		log_warn("gre %s: cannot open the raw GRE socket (pptp needs "
+		    "root or CAP_NET_RAW)", g->addr);
+		return -1;
+	}
+	(void)setsockopt(g->gre, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	(void)setsockopt(g->gre, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	(void)setsockopt(g->gre, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	if (o->rtmark_set && setsockopt(g->gre, SOL_SOCKET, SO_MARK,
+	    &o->rtmark, sizeof(o->rtmark)) < 0) {
+		log_warn("gre %s: --rtmark %u", g->addr, o->rtmark);
+		return -1;
+	}
+	if (o->localbind != NULL) {
+		struct sockaddr_in lb = { .sin_family = AF_INET };
+
+		inet_pton(AF_INET, o->localbind, &lb.sin_addr);
+		if (bind(g->gre, (struct sockaddr *)&lb, sizeof(lb)) < 0) {
+			log_warn("gre %s: --localbind %s", g->addr,
+			    o->localbind);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+gw_init(struct gw *g, const struct pptp_opts *o, const struct gre_call *call,
+    int ppp_in, int ppp_out, int cm_fd, volatile sig_atomic_t *stop)
+{
+	memset(g, 0, sizeof(*g));
+	g->o = o;
+	g->call = *call;
+	g->ppp_in = ppp_in;
+	g->ppp_out = ppp_out;
+	g->cm = cm_fd;
+	g->gre = -1;
+	g->stop = stop;
+	g->status = PPTP_EXIT_OK;
+	inet_ntop(AF_INET, &call->server, g->addr, sizeof(g->addr));
+	g->peer = (struct sockaddr_in){ .sin_family = AF_INET,
+	    .sin_addr = call->server };
+	g->slot = malloc((size_t)(BATCH + 1) * SLOT_LEN);
+	g->rx = malloc((size_t)BATCH * RX_LEN);
+	g->rbuf = malloc(PPP_READ);
+	g->obuf = malloc(OBUF_LEN);
+	if (g->slot == NULL || g->rx == NULL || g->rbuf == NULL ||
+	    g->obuf == NULL || pq_init(&g->pq, o->missing_window,
+	    o->timeout_ms, o->nobuffer, 256, 1 << 20) < 0) {
+		log_warn("gre %s: cannot allocate buffers", g->addr);
+		return -1;
+	}
+	hdlc_dec_init(&g->dec, slot_frame(g, 0), FRAME_MAX + 2, o->sync);
+	/* Everything may be escaped until LCP says otherwise. */
+	hdlc_enc_init(&g->enc, HDLC_ACCM_ALL);
+	if (set_nonblock(ppp_in) < 0 || set_nonblock(ppp_out) < 0) {
+		log_warn("gre %s: pppd's file descriptors", g->addr);
+		return -1;
+	}
+	return gw_open_socket(g);
+}
+
+static void
+gw_free(struct gw *g)
+{
+	if (g->gre >= 0)
+		close(g->gre);
+	pq_free(&g->pq);
+	free(g->slot);
+	free(g->rx);
+	free(g->rbuf);
+	free(g->obuf);
+}
+
+int
+gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
+    int ppp_out, int cm_fd, volatile sig_atomic_t *stop)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigset_t block, waitmask;
+	struct gw *g = malloc(sizeof(*g));
+	int status;
+
+	if (g == NULL || gw_init(g, o, call, ppp_in, ppp_out, cm_fd,
+	    stop) < 0) {
+		if (g != NULL)
+			gw_free(g);
+		free(g);
+		return PPTP_EXIT_ERROR;
+	}
+	proc_title("pptp: GRE-to-PPP gateway for %s", g->addr);
+	log_info("gre %s: call up: our call ID %u, server's %u: passing "
+	    "data", g->addr, call->call_id, call->peer_call_id);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGHUP);
+	sigdelset(&waitmask, SIGUSR1);
+
+	while (!g->done) {
+		struct pollfd pfd[4] = {
+			{ g->ppp_in, POLLIN, 0 },
+			{ g->gre, POLLIN, 0 },
+			{ g->cm, POLLIN, 0 },
+			{ g->ppp_out, POLLOUT, 0 },
+		};
+		uint64_t now = now_ms();
+		int t = gw_timeout(g, now);
+		struct timespec ts = { t / 1000, (long)(t % 1000) * 1000000 };
+
+		if (*g->stop) {
+			log_info("gre %s: signal %d: call ends", g->addr,
+			    (int)*g->stop);
+			break;
+		}
+		if (want_stats) {
+			want_stats = 0;
+			gw_stats(g);
+		}
+		if (ppoll(pfd, g->olen > g->ooff ? 4 : 3,
+		    t < 0 ? NULL : &ts, &waitmask) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("gre %s: poll", g->addr);
+			g->status = PPTP_EXIT_ERROR;
+			break;
+		}
+		now = now_ms();
+		if (pfd[1].revents & (POLLIN | POLLERR)) {
+			if (pfd[1].revents & POLLERR)
+				gre_errqueue(g);
+			gre_read(g, now);
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+			ppp_read(g, now);
+		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
+			cm_read(g);
+		gw_timers(g, now);
+		if (g->olen > g->ooff)
+			ppp_write(g);
+	}
+	status = g->status;
+	gw_free(g);
+	free(g);
+	return status;
+}

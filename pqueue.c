@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Reorder queue.  Waiting packets sit in a ring indexed by sequence
+ * number modulo PQ_SLOTS, so the slot of the next expected packet is
+ * found without a search; the ring only ever holds packets less than
+ * PQ_SLOTS ahead of `next`, and the count and byte limits keep it small.
+ *
+ * The wait is measured from the arrival of the first waiting packet
+ * after the gap (the lowest queued one): when it has waited timeout_ms,
+ * the gap in front of it is counted lost and delivery moves on.
+ */
+#include "pqueue.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gre_hdr.h"
+
+int
+pq_init(struct pq *q, unsigned missing_window, uint64_t timeout_ms,
+    bool nobuffer, unsigned max_pkts, size_t max_bytes)
+{
+	memset(q, 0, sizeof(*q));
+	q->window = missing_window;
+	q->timeout_ms = timeout_ms;
+	q->nobuffer = nobuffer;
+	q->max_pkts = max_pkts < PQ_SLOTS - 1 ? max_pkts : PQ_SLOTS - 1;
+	q->max_bytes = max_bytes;
+	q->data = malloc((size_t)PQ_SLOTS * PQ_PKT_MAX);
+	return q->data == NULL ? -1 : 0;
+}
+
+void
+pq_free(struct pq *q)
+{
+	free(q->data);
+	q->data = NULL;
+}
+
+static struct pq_slot *
+slot_of(struct pq *q, uint32_t seq)
+{
+	return &q->slot[seq % PQ_SLOTS];
+}
+
+static uint8_t *
+data_of(struct pq *q, uint32_t seq)
+{
+	return q->data + (size_t)(seq % PQ_SLOTS) * PQ_PKT_MAX;
+}
+
+static void
+deliver(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
+    pq_deliver_fn *fn, void *arg)
+{
+	q->st.accepted++;
+	q->next = seq + 1;
+	fn(arg, seq, p, len);
+}
+
+/* Hand on every queued packet that is now in order. */
+static void
+drain(struct pq *q, pq_deliver_fn *fn, void *arg)
+{
+	struct pq_slot *s;
+
+	while (q->count > 0 && (s = slot_of(q, q->next))->used &&
+	    s->seq == q->next) {
+		s->used = false;
+		q->count--;
+		q->bytes -= s->len;
+		deliver(q, s->seq, data_of(q, s->seq), s->len, fn, arg);
+	}
+}
+
+/* The lowest queued sequence number; the queue is not empty. */
+static uint32_t
+lowest(const struct pq *q)
+{
+	for (uint32_t d = 1; d < PQ_SLOTS; d++) {
+		const struct pq_slot *s = &q->slot[(q->next + d) % PQ_SLOTS];
+
+		if (s->used)
+			return s->seq;
+	}
+	return q->next;		/* not reached: count > 0 */
+}
+
+/* Give up on the gap in front of the lowest queued packet. */
+static void
+skip_gap(struct pq *q, pq_deliver_fn *fn, void *arg)
+{
+	uint32_t low = lowest(q);
+
+	q->st.lost += (uint32_t)(low - q->next);
+	q->next = low;
+	drain(q, fn, arg);
+}
+
+/* Forget the old numbering: what waits goes on, then the jump. */
+static void
+resync(struct pq *q, uint32_t seq, pq_deliver_fn *fn, void *arg)
+{
+	while (q->count > 0)
+		skip_gap(q, fn, arg);
+	q->st.resyncs++;
+	q->far_run = 0;
+	q->next = seq;
+}
+
+void
+pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
+    uint64_t now, pq_deliver_fn *fn, void *arg)
+{
+	int32_t d;
+	struct pq_slot *s;
+
+	if (!q->started) {
+		q->started = true;
+		q->next = seq;
+	}
+	d = seq_diff(seq, q->next);
+
+	/* Far from where we are: dropped, unless a run says we jumped. */
+	if (d > (int32_t)q->window || d < -(int32_t)q->window) {
+		if (q->far_run > 0 && seq_after(seq, q->far_last) &&
+		    seq_diff(seq, q->far_last) <= (int32_t)q->window)
+			q->far_run++;
+		else
+			q->far_run = 1;
+		q->far_last = seq;
+		if (q->far_run < PQ_RESYNC_RUN) {
+			if (d > 0)
+				q->st.over_win++;
+			else
+				q->st.under_win++;
+			return;
+		}
+		resync(q, seq, fn, arg);
+		d = 0;
+	}
+	q->far_run = 0;
+
+	if (d < 0) {
+		q->st.under_win++;	/* late, or a duplicate */
+		return;
+	}
+	if (d == 0) {
+		deliver(q, seq, p, len, fn, arg);
+		drain(q, fn, arg);
+		return;
+	}
+	q->st.buffered++;
+	if (q->nobuffer || len > PQ_PKT_MAX) {
+		/* Pass it on now; what it jumped over is lost. */
+		q->st.lost += (uint32_t)d;
+		while (q->count > 0 && seq_after(seq, lowest(q)))
+			skip_gap(q, fn, arg);
+		deliver(q, seq, p, len, fn, arg);
+		drain(q, fn, arg);
+		return;
+	}
+	s = slot_of(q, seq);
+	if (s->used && s->seq == seq) {
+		q->st.buffered--;
+		q->st.under_win++;	/* a duplicate of one waiting */
+		return;
+	}
+	/* Make room: ahead of the ring, or over the limits, gaps give way. */
+	while (q->count > 0 && (seq_diff(seq, q->next) >= PQ_SLOTS ||
+	    q->count >= q->max_pkts || q->bytes + len > q->max_bytes))
+		skip_gap(q, fn, arg);
+	if (seq_diff(seq, q->next) == 0) {
+		q->st.buffered--;
+		deliver(q, seq, p, len, fn, arg);
+		drain(q, fn, arg);
+		return;
+	}
+	if (seq_diff(seq, q->next) >= PQ_SLOTS) {
+		q->st.lost += (uint32_t)(seq - q->next);
+		q->next = seq;
+		q->st.buffered--;
+		deliver(q, seq, p, len, fn, arg);
+		return;
+	}
+	s = slot_of(q, seq);
+	s->used = true;
+	s->seq = seq;
+	s->len = (uint16_t)len;
+	s->since_ms = now;
+	memcpy(data_of(q, seq), p, len);
+	q->count++;
+	q->bytes += len;
+}
+
+void
+pq_timer(struct pq *q, uint64_t now, pq_deliver_fn *fn, void *arg)
+{
+	while (q->count > 0 && now >= slot_of(q, lowest(q))->since_ms +
+	    q->timeout_ms)
+		skip_gap(q, fn, arg);
+}
+
+uint64_t
+pq_next_deadline(const struct pq *q)
+{
+	if (q->count == 0)
+		return 0;
+	return q->slot[lowest(q) % PQ_SLOTS].since_ms + q->timeout_ms;
+}
+
+bool
+pq_last(const struct pq *q, uint32_t *seq)
+{
+	if (!q->started || q->st.accepted == 0)
+		return false;
+	*seq = q->next - 1;
+	return true;
+}

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Reorder queue: ordering, loss, duplicates, jumps, wrap, limits. */
+#include "pqueue.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_suites.h"
+#include "gre_hdr.h"
+
+struct got {
+	uint32_t	seq[4096];
+	size_t		n;
+};
+
+static void
+on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t len)
+{
+	struct got *g = arg;
+
+	/* the payload is the sequence number, so content is checked too */
+	ck_assert_uint_eq(len, 4);
+	ck_assert_int_eq(memcmp(p, &seq, 4), 0);
+	ck_assert_uint_lt(g->n, 4096);
+	g->seq[g->n++] = seq;
+}
+
+static struct pq *
+mk(unsigned window, bool nobuffer, unsigned max_pkts)
+{
+	struct pq *q = malloc(sizeof(*q));
+
+	ck_assert_ptr_nonnull(q);
+	ck_assert_int_eq(pq_init(q, window, 300, nobuffer, max_pkts,
+	    1 << 20), 0);
+	return q;
+}
+
+static void
+put(struct pq *q, struct got *g, uint32_t seq, uint64_t now)
+{
+	pq_input(q, seq, (const uint8_t *)&seq, 4, now, on_deliver, g);
+}
+
+static void
+done(struct pq *q)
+{
+	pq_free(q);
+	free(q);
+}
+
+START_TEST(test_in_order)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got g = { .n = 0 };
+	uint32_t last;
+
+	ck_assert(!pq_last(q, &last));
+	for (uint32_t s = 1; s <= 100; s++)
+		put(q, &g, s, 0);
+	ck_assert_uint_eq(g.n, 100);
+	ck_assert_uint_eq(q->st.accepted, 100);
+	ck_assert_uint_eq(q->st.buffered, 0);
+	ck_assert(pq_last(q, &last));
+	ck_assert_uint_eq(last, 100);
+	ck_assert_uint_eq(pq_next_deadline(q), 0);
+	done(q);
+}
+END_TEST
+
+START_TEST(test_reorder_fills_gap)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got g = { .n = 0 };
+
+	put(q, &g, 1, 0);
+	put(q, &g, 3, 10);
+	put(q, &g, 4, 10);
+	ck_assert_uint_eq(g.n, 1);
+	ck_assert_uint_eq(pq_next_deadline(q), 310);
+	put(q, &g, 2, 20);
+	ck_assert_uint_eq(g.n, 4);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_uint_eq(g.seq[i], i + 1);
+	ck_assert_uint_eq(q->st.buffered, 2);
+	ck_assert_uint_eq(q->st.lost, 0);
+	ck_assert_uint_eq(pq_next_deadline(q), 0);
+	done(q);
+}
+END_TEST
+
+START_TEST(test_gap_times_out)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got g = { .n = 0 };
+
+	put(q, &g, 1, 0);
+	put(q, &g, 4, 100);
+	put(q, &g, 6, 150);
+	pq_timer(q, 399, on_deliver, &g);
+	ck_assert_uint_eq(g.n, 1);
+	pq_timer(q, 400, on_deliver, &g);	/* 4 waited 300 ms */
+	ck_assert_uint_eq(g.n, 2);
+	ck_assert_uint_eq(g.seq[1], 4);
+	ck_assert_uint_eq(q->st.lost, 2);
+	ck_assert_uint_eq(pq_next_deadline(q), 450);
+	pq_timer(q, 450, on_deliver, &g);
+	ck_assert_uint_eq(g.n, 3);
+	ck_assert_uint_eq(q->st.lost, 3);
+	/* 2 comes at last: too late */
+	put(q, &g, 2, 500);
+	ck_assert_uint_eq(q->st.under_win, 1);
+	ck_assert_uint_eq(g.n, 3);
+	done(q);
+}
+END_TEST
+
+START_TEST(test_duplicates)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got g = { .n = 0 };
+
+	put(q, &g, 1, 0);
+	put(q, &g, 1, 0);
+	put(q, &g, 3, 0);
+	put(q, &g, 3, 0);
+	put(q, &g, 2, 0);
+	put(q, &g, 2, 0);
+	ck_assert_uint_eq(g.n, 3);
+	ck_assert_uint_eq(q->st.under_win, 3);
+	ck_assert_uint_eq(q->st.buffered, 1);
+	done(q);
+}
+END_TEST
+
+START_TEST(test_over_window_dropped)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got g = { .n = 0 };
+
+	put(q, &g, 1, 0);
+	put(q, &g, 303, 0);	/* 301 ahead of the expected 2 */
+	ck_assert_uint_eq(q->st.over_win, 1);
+	put(q, &g, 2, 0);
+	ck_assert_uint_eq(g.n, 2);
+	/* 300 ahead of the expected 3 is still in the window */
+	put(q, &g, 303, 0);
+	ck_assert_uint_eq(q->st.buffered, 1);
+	done(q);
+}
+END_TEST
+
+/* After a long outage the peer is far ahead: a run of packets resyncs. */
+START_TEST(test_jump_ahead_resyncs)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got g = { .n = 0 };
+
+	for (uint32_t s = 1; s <= 10; s++)
+		put(q, &g, s, 0);
+	put(q, &g, 5000, 0);
+	put(q, &g, 5001, 0);
+	ck_assert_uint_eq(g.n, 10);
+	ck_assert_uint_eq(q->st.over_win, 2);
+	put(q, &g, 5002, 0);
+	put(q, &g, 5003, 0);
+	ck_assert_uint_eq(g.n, 12);
+	ck_assert_uint_eq(g.seq[10], 5002);
+	ck_assert_uint_eq(g.seq[11], 5003);
+	ck_assert_uint_eq(q->st.resyncs, 1);
+	done(q);
+}
+END_TEST
+
+/* The peer restarted its numbering: far behind, the same rule. */
+START_TEST(test_peer_restart_resyncs)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got g = { .n = 0 };
+
+	for (uint32_t s = 100000; s < 100010; s++)
+		put(q, &g, s, 0);
+	for (uint32_t s = 1; s <= 5; s++)
+		put(q, &g, s, 0);
+	ck_assert_uint_eq(q->st.under_win, 2);
+	ck_assert_uint_eq(g.n, 13);
+	ck_assert_uint_eq(g.seq[12], 5);
+	done(q);
+}
+END_TEST
+
+/* Scattered far packets (noise, not a jump) never resync. */
+START_TEST(test_far_noise_no_resync)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got g = { .n = 0 };
+
+	put(q, &g, 1, 0);
+	for (int i = 0; i < 50; i++) {
+		put(q, &g, 1000000u * (uint32_t)(i + 1), 0);
+		put(q, &g, (uint32_t)i + 2, 0);
+	}
+	ck_assert_uint_eq(q->st.resyncs, 0);
+	ck_assert_uint_eq(g.n, 51);
+	done(q);
+}
+END_TEST
+
+START_TEST(test_wrap)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got g = { .n = 0 };
+	static const uint32_t in[] = { 0xfffffffd, 0xffffffff, 0xfffffffe, 1,
+	    0, 2 };
+
+	for (size_t i = 0; i < 6; i++)
+		put(q, &g, in[i], 0);
+	ck_assert_uint_eq(g.n, 6);
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_uint_eq(g.seq[i], 0xfffffffdu + (uint32_t)i);
+	ck_assert_uint_eq(q->st.lost, 0);
+	done(q);
+}
+END_TEST
+
+START_TEST(test_nobuffer)
+{
+	struct pq *q = mk(300, true, 64);
+	struct got g = { .n = 0 };
+
+	put(q, &g, 1, 0);
+	put(q, &g, 4, 0);
+	ck_assert_uint_eq(g.n, 2);
+	ck_assert_uint_eq(q->st.lost, 2);
+	ck_assert_uint_eq(q->st.buffered, 1);
+	put(q, &g, 3, 0);
+	ck_assert_uint_eq(q->st.under_win, 1);
+	ck_assert_uint_eq(pq_next_deadline(q), 0);
+	done(q);
+}
+END_TEST
+
+/* The queue holds at most max_pkts: the oldest gap gives way. */
+START_TEST(test_packet_limit)
+{
+	struct pq *q = mk(300, false, 4);
+	struct got g = { .n = 0 };
+
+	put(q, &g, 1, 0);
+	for (uint32_t s = 3; s <= 6; s++)
+		put(q, &g, s, 0);
+	ck_assert_uint_eq(q->count, 4);
+	put(q, &g, 8, 0);
+	/* gap 2 given up: 3..6 delivered, 8 waits for 7 */
+	ck_assert_uint_eq(g.n, 5);
+	ck_assert_uint_eq(q->st.lost, 1);
+	ck_assert_uint_eq(q->count, 1);
+	done(q);
+}
+END_TEST
+
+/*
+ * Random loss, duplication and reordering by a few places: whatever
+ * comes out is strictly increasing, and once the waits are over every
+ * sequence number is either delivered or counted lost.
+ */
+START_TEST(test_property_random)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got *g = calloc(1, sizeof(*g));
+	uint32_t in[3000];
+	size_t n = 0;
+	uint32_t base = 0xffffff00u + (uint32_t)_i * 0x1000;
+
+	srand((unsigned)_i);
+	for (uint32_t s = 0; s < 2000 && n < 2900; s++) {
+		if (rand() % 100 < 3)
+			continue;		/* lost */
+		in[n++] = base + s;
+		if (rand() % 100 < 2)
+			in[n++] = base + s;	/* duplicated */
+	}
+	for (size_t i = 1; i < n; i++)
+		if (rand() % 10 == 0) {		/* swap with one nearby */
+			size_t j = i - 1 - (size_t)rand() % (i < 4 ? i : 4);
+			uint32_t t = in[i];
+
+			in[i] = in[j];
+			in[j] = t;
+		}
+	for (size_t i = 0; i < n; i++)
+		put(q, g, in[i], (uint64_t)i);
+	pq_timer(q, (uint64_t)n + 1000, on_deliver, g);
+	for (size_t i = 1; i < g->n; i++)
+		ck_assert(seq_after(g->seq[i], g->seq[i - 1]));
+	ck_assert_uint_eq(q->count, 0);
+	ck_assert_uint_eq(q->st.accepted + q->st.lost,
+	    (uint32_t)(g->seq[g->n - 1] - g->seq[0]) + 1);
+	free(g);
+	done(q);
+}
+END_TEST
+
+Suite *
+pqueue_suite(void)
+{
+	Suite *s = suite_create("pqueue");
+	TCase *tc = tcase_create("reorder");
+
+	tcase_add_test(tc, test_in_order);
+	tcase_add_test(tc, test_reorder_fills_gap);
+	tcase_add_test(tc, test_gap_times_out);
+	tcase_add_test(tc, test_duplicates);
+	tcase_add_test(tc, test_over_window_dropped);
+	tcase_add_test(tc, test_jump_ahead_resyncs);
+	tcase_add_test(tc, test_peer_restart_resyncs);
+	tcase_add_test(tc, test_far_noise_no_resync);
+	tcase_add_test(tc, test_wrap);
+	tcase_add_test(tc, test_nobuffer);
+	tcase_add_test(tc, test_packet_limit);
+	tcase_add_loop_test(tc, test_property_random, 0, 10);
+	suite_add_tcase(s, tc);
+	return s;
+}
