@@ -1,0 +1,951 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Integration tests: the pptp client against fakepptpd, each test in two
+network namespaces of its own (server 192.0.2.1 and .3, client .2), with
+the test playing pppd on the client's stdin/stdout.  Needs root.
+
+Prints PASS/FAIL per test and a closing "N passed, N failed" line; exits
+non-zero if anything failed.  Run one test: integration.py ... NAME...
+"""
+
+import argparse
+import ctypes
+import os
+import random
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+PPTP = SERVER = None
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+# --- RFC 1662 framing, for playing pppd ------------------------------------
+
+FCSTAB = []
+for b in range(256):
+    v = b
+    for _ in range(8):
+        v = (v >> 1) ^ 0x8408 if v & 1 else v >> 1
+    FCSTAB.append(v)
+
+
+def fcs16(data, fcs=0xFFFF):
+    for c in data:
+        fcs = (fcs >> 8) ^ FCSTAB[(fcs ^ c) & 0xFF]
+    return fcs
+
+
+def hdlc_encode(frame):
+    fcs = fcs16(frame) ^ 0xFFFF
+    out = bytearray([0x7E])
+    for c in frame + bytes([fcs & 0xFF, fcs >> 8]):
+        if c < 0x20 or c in (0x7D, 0x7E):
+            out += bytes([0x7D, c ^ 0x20])
+        else:
+            out.append(c)
+    out.append(0x7E)
+    return bytes(out)
+
+
+class HdlcReader:
+    def __init__(self):
+        self.buf = bytearray()
+        self.bad = 0
+
+    def feed(self, data):
+        self.buf += data
+        frames = []
+        while True:
+            i = self.buf.find(b"\x7e")
+            if i < 0:
+                break
+            raw, self.buf = self.buf[:i], self.buf[i + 1:]
+            if not raw:
+                continue
+            out, esc = bytearray(), False
+            for c in raw:
+                if esc:
+                    out.append(c ^ 0x20)
+                    esc = False
+                elif c == 0x7D:
+                    esc = True
+                else:
+                    out.append(c)
+            if len(out) >= 4 and fcs16(out) == 0xF0B8:
+                frames.append(bytes(out[:-2]))
+            else:
+                self.bad += 1
+        return frames
+
+
+# --- processes, namespaces ----------------------------------------------------
+
+def reap():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def pptp_pids():
+    """Live processes running our pptp binary (zombies have no exe)."""
+    real = os.path.realpath(PPTP)
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if os.readlink(f"/proc/{d}/exe") == real:
+                    pids.append(int(d))
+            except OSError:
+                pass
+    return pids
+
+
+def wait_until(cond, timeout, step=0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        reap()
+        if cond():
+            return True
+        time.sleep(step)
+    reap()
+    return cond()
+
+
+class Env:
+    """Namespaces, a scratch directory, and what a test started."""
+
+    def __init__(self, name):
+        tag = f"{os.getpid()}{random.randrange(1 << 20):x}"
+        self.sns, self.cns = f"pps{tag}", f"ppc{tag}"
+        self.dir = tempfile.mkdtemp(prefix=f"pptp-{name}-")
+        self.rundir = os.path.join(self.dir, "run")
+        self.procs = []
+        for ns in (self.sns, self.cns):
+            sh(f"ip netns add {ns}")
+            sh(f"ip -n {ns} link set lo up")
+        sh(f"ip link add vs{tag[:8]} netns {self.sns} type veth "
+           f"peer name vc{tag[:8]} netns {self.cns}")
+        sh(f"ip -n {self.sns} addr add 192.0.2.1/24 dev vs{tag[:8]}")
+        sh(f"ip -n {self.sns} addr add 192.0.2.3/24 dev vs{tag[:8]}")
+        sh(f"ip -n {self.sns} link set vs{tag[:8]} up")
+        sh(f"ip -n {self.cns} addr add 192.0.2.2/24 dev vc{tag[:8]}")
+        sh(f"ip -n {self.cns} link set vc{tag[:8]} up")
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def server(self, *args, script=None):
+        return Server(self, list(args), script)
+
+    def client(self, *args, sync=False):
+        return Client(self, list(args), sync)
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+        for pid in pptp_pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        wait_until(lambda: not pptp_pids(), 3)
+        for ns in (self.sns, self.cns):
+            subprocess.run(["ip", "netns", "del", ns],
+                           stderr=subprocess.DEVNULL)
+        subprocess.run(["rm", "-rf", self.dir])
+
+
+def sh(cmd):
+    subprocess.run(cmd.split(), check=True)
+
+
+class Server:
+    def __init__(self, env, args, script):
+        self.log = env.path("server.log")
+        cmd = ["ip", "netns", "exec", env.sns, SERVER, "--listen",
+               "192.0.2.1", "--log", self.log, "--spoof", "192.0.2.3"]
+        if script is not None:
+            sp = env.path("script")
+            with open(sp, "w") as f:
+                f.write("\n".join(script) + "\n")
+            cmd += ["--script", sp]
+        self.proc = subprocess.Popen(cmd + args)
+        env.procs.append(self.proc)
+        if not wait_until(lambda: "ready" in self.text(), 5):
+            raise AssertionError("fakepptpd did not start")
+
+    def text(self):
+        try:
+            with open(self.log) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def lines(self, prefix):
+        return [l for l in self.text().splitlines() if l.startswith(prefix)]
+
+    def wait(self, what, timeout=5):
+        if not wait_until(lambda: what in self.text(), timeout):
+            raise AssertionError(f"server log never showed {what!r}")
+
+    def field(self, prefix, name):
+        line = self.lines(prefix)[0]
+        m = re.search(rf"\b{name}=(\S*)", line)
+        return m.group(1)
+
+
+class Client:
+    """pptp HOST --nolaunchpppd, with the test as pppd on a socketpair."""
+
+    def __init__(self, env, args, sync):
+        kind = socket.SOCK_SEQPACKET if sync else socket.SOCK_STREAM
+        self.ours, theirs = socket.socketpair(socket.AF_UNIX, kind)
+        self.errpath = env.path(f"client{len(env.procs)}.err")
+        self.err = open(self.errpath, "w")
+        cmd = ["ip", "netns", "exec", env.cns, PPTP, "192.0.2.1",
+               "--nolaunchpppd", "--rundir", env.rundir] + args
+        self.proc = subprocess.Popen(cmd, stdin=theirs, stdout=theirs,
+                                     stderr=self.err)
+        theirs.close()
+        env.procs.append(self.proc)
+        self.reader = HdlcReader()
+        self.sync = sync
+        self.started = time.monotonic()
+
+    def stderr(self):
+        with open(self.errpath) as f:
+            return f.read()
+
+    def wait_log(self, what, timeout=5):
+        if not wait_until(lambda: what in self.stderr(), timeout):
+            raise AssertionError(f"client never logged {what!r}")
+
+    def wait_up(self):
+        self.wait_log("call up")
+
+    def send(self, frame):
+        self.ours.sendall(frame if self.sync else hdlc_encode(frame))
+
+    def recv_frames(self, n, timeout=5):
+        frames, end = [], time.monotonic() + timeout
+        while len(frames) < n and time.monotonic() < end:
+            r, _, _ = select.select([self.ours], [], [], 0.05)
+            if not r:
+                continue
+            data = self.ours.recv(65536)
+            if not data:
+                break
+            if self.sync:
+                frames.append(data)
+            else:
+                frames += self.reader.feed(data)
+        return frames
+
+    def hangup(self):
+        """What pppd's exit looks like: the pty closes."""
+        self.ours.close()
+
+    def exit_status(self, timeout=5):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"client still running after {timeout} s")
+
+    def stats(self):
+        self.proc.send_signal(signal.SIGUSR1)
+        self.wait_log("round trip")
+        text = self.stderr()
+        stats = {}
+        for m in re.finditer(r"(rx|tx) ([A-Za-z ]+?) (\d+)(?=[,\n ]| ms)",
+                             text):
+            stats[f"{m.group(1)} {m.group(2)}"] = int(m.group(3))
+        return stats
+
+
+def no_leftovers(env):
+    """Nothing of pptp may remain: processes, sockets."""
+    if not wait_until(lambda: not pptp_pids(), 3):
+        raise AssertionError(f"pptp processes left: {pptp_pids()}")
+    left = os.listdir(env.rundir) if os.path.isdir(env.rundir) else []
+    assert not left, f"files left in rundir: {left}"
+
+
+def seq_frames(text):
+    return [int(m) for m in re.findall(rb"seq=(\d+)", text)]
+
+
+# --- control connection ---------------------------------------------------------
+
+@test
+def connect_and_hangup(env):
+    srv = env.server()
+    cli = env.client()
+    cli.wait_up()
+    assert srv.field("recv SCCRQ", "max_channels") == "0"
+    assert srv.field("recv SCCRQ", "version") == "0x0100"
+    assert srv.field("recv SCCRQ", "framing") == "3"
+    assert srv.field("recv SCCRQ", "bearer") == "3"
+    call_id = srv.field("recv OCRQ", "call_id")
+    assert call_id != "0"
+    assert srv.field("recv OCRQ", "window") == "64"
+    assert srv.field("recv OCRQ", "framing") == "1"
+    cli.hangup()
+    assert cli.exit_status() == 0
+    srv.wait("recv StopCCRQ reason=3")
+    assert srv.field("recv CCRQ", "call_id") == call_id
+    no_leftovers(env)
+
+
+@test
+def phone_and_sync_framing(env):
+    srv = env.server()
+    cli = env.client("--phone", "5551234", "--sync", "--window", "16",
+                     sync=True)
+    cli.wait_up()
+    assert srv.field("recv OCRQ", "phone") == "5551234"
+    assert srv.field("recv OCRQ", "phone_len") == "7"
+    assert srv.field("recv OCRQ", "framing") == "2"
+    assert srv.field("recv OCRQ", "window") == "16"
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+def refused(env, result, words):
+    env.server("--sccrp", str(result))
+    cli = env.client()
+    assert cli.exit_status() == 4, cli.stderr()
+    assert f"server refused control connection: {words}" in cli.stderr()
+    no_leftovers(env)
+
+
+@test
+def sccrp_general_error(env):
+    refused(env, 2, "general error: PAC error")
+
+
+@test
+def sccrp_channel_exists(env):
+    refused(env, 3, "command channel already exists")
+
+
+@test
+def sccrp_not_authorized(env):
+    refused(env, 4, "not authorized")
+
+
+@test
+def sccrp_bad_version(env):
+    refused(env, 5, "protocol version not supported")
+
+
+@test
+def sccrp_result_zero_accepted(env):
+    env.server("--sccrp", "0")
+    cli = env.client()
+    cli.wait_up()
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+@test
+def ocrp_refused_each_result(env):
+    words = {2: "general error", 3: "no carrier", 4: "busy",
+             5: "no dial tone", 6: "time-out", 7: "do not accept"}
+    for result, w in words.items():
+        srv = env.server("--ocrp", str(result))
+        cli = env.client()
+        assert cli.exit_status() == 5, cli.stderr()
+        assert f"server refused call: {w}" in cli.stderr(), cli.stderr()
+        no_leftovers(env)
+        srv.proc.kill()
+        srv.proc.wait()
+
+
+@test
+def sccrp_never_comes(env):
+    env.server("--sccrp", "never")
+    t = time.monotonic()
+    cli = env.client("--reply-timeout", "1")
+    assert cli.exit_status(5) == 7
+    assert time.monotonic() - t < 4
+    assert "no reply to SCCRQ from server within 1 s" in cli.stderr()
+    no_leftovers(env)
+
+
+@test
+def ocrp_never_comes(env):
+    srv = env.server("--ocrp", "never")
+    cli = env.client("--reply-timeout", "1")
+    assert cli.exit_status(5) == 7
+    assert "no reply to OCRQ from server within 1 s" in cli.stderr()
+    srv.wait("recv CCRQ")
+    no_leftovers(env)
+
+
+@test
+def connection_refused(env):
+    cli = env.client()
+    assert cli.exit_status() == 3
+    assert ("cannot connect to 192.0.2.1 (192.0.2.1) port 1723: "
+            "connection refused") in cli.stderr(), cli.stderr()
+    no_leftovers(env)
+
+
+@test
+def connect_timeout(env):
+    # 192.0.2.9 does not answer ARP: nothing ever comes back
+    cmd = ["ip", "netns", "exec", env.cns, PPTP, "192.0.2.9",
+           "--nolaunchpppd", "--rundir", env.rundir, "--connect-timeout",
+           "1"]
+    t = time.monotonic()
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       timeout=10)
+    assert p.returncode == 3, p.stderr
+    assert time.monotonic() - t < 3
+    assert b"port 1723: timed out after 1 s" in p.stderr, p.stderr
+    no_leftovers(env)
+
+
+@test
+def unknown_host(env):
+    cmd = ["ip", "netns", "exec", env.cns, PPTP, "no-such-host.invalid",
+           "--nolaunchpppd", "--rundir", env.rundir]
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       timeout=20)
+    assert p.returncode == 3, p.stderr
+    assert b"cannot resolve server no-such-host.invalid" in p.stderr
+
+
+@test
+def echo_request_answered(env):
+    srv = env.server(script=["sleep 100", "echorq"])
+    cli = env.client()
+    cli.wait_up()
+    srv.wait("recv Echo-Reply id=24301 result=1")
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+@test
+def echo_timeout(env):
+    srv = env.server("--no-echo")
+    t = time.monotonic()
+    cli = env.client("--idle-wait", "1", "--max-echo-wait", "1")
+    cli.wait_up()
+    assert cli.exit_status(6) == 7
+    assert time.monotonic() - t < 5
+    assert ("no Echo-Reply from server within 1 s: control connection lost"
+            in cli.stderr())
+    srv.wait("recv Echo-Request")
+    no_leftovers(env)
+
+
+@test
+def echo_keeps_alive(env):
+    env.server()
+    cli = env.client("--idle-wait", "1", "--max-echo-wait", "1")
+    cli.wait_up()
+    time.sleep(3.5)
+    assert cli.proc.poll() is None, cli.stderr()
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+@test
+def server_disconnects_call(env):
+    srv = env.server(script=["sleep 100", "cdn"])
+    cli = env.client()
+    assert cli.exit_status() == 6
+    err = cli.stderr()
+    assert ("server disconnected the call: administrative shutdown" in err
+            and 'statistics "test statistics"' in err), err
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def server_stops_connection(env):
+    srv = env.server(script=["sleep 100", "stopccrq"])
+    cli = env.client()
+    assert cli.exit_status() == 6
+    assert ("server stopped the control connection: local shutdown"
+            in cli.stderr())
+    srv.wait("recv StopCCRP")
+    no_leftovers(env)
+
+
+@test
+def reports_are_not_fatal(env):
+    srv = env.server(script=["sleep 100", "wen", "sli", "icrq"])
+    cli = env.client()
+    cli.wait_up()
+    srv.wait("recv ICRP peer_call_id=30583 result=3")
+    srv.wait("script done")
+    time.sleep(0.2)
+    assert cli.proc.poll() is None
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+@test
+def reserved0_accepted(env):
+    env.server("--reserved0", "0x1234")
+    cli = env.client()
+    cli.wait_up()
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+@test
+def bytewise_replies(env):
+    env.server("--bytewise")
+    cli = env.client()
+    cli.wait_up()
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+def malformed(env, action, status, words):
+    env.server(script=["sleep 100", action])
+    cli = env.client()
+    assert cli.exit_status() == status, cli.stderr()
+    assert words in cli.stderr(), cli.stderr()
+    no_leftovers(env)
+
+
+@test
+def garbage_closes(env):
+    malformed(env, "garbage", 8,
+              "malformed control message from server: bad magic cookie")
+
+
+@test
+def bad_cookie_closes(env):
+    malformed(env, "badcookie", 8, "magic 0xdeadbeef")
+
+
+@test
+def impossible_length_closes(env):
+    malformed(env, "badlen", 8, "impossible length (length 65535")
+
+
+@test
+def truncated_then_closed(env):
+    malformed(env, "truncated", 6,
+              "server 192.0.2.1 closed the control connection")
+
+
+@test
+def server_closes(env):
+    malformed(env, "close", 6,
+              "server 192.0.2.1 closed the control connection")
+
+
+@test
+def server_resets(env):
+    malformed(env, "reset", 6, "reset by the server")
+
+
+@test
+def two_calls_share_one_connection(env):
+    srv = env.server()
+    a = env.client()
+    a.wait_up()
+    b = env.client()
+    b.wait_up()
+    assert len(srv.lines("accept connection")) == 1
+    ids = [l.split("call_id=")[1].split()[0] for l in srv.lines("recv OCRQ")]
+    assert len(ids) == 2 and ids[0] != ids[1], ids
+    a.hangup()
+    assert a.exit_status() == 0
+    srv.wait(f"recv CCRQ call_id={ids[0]}")
+    # b still carries data
+    b.send(b"\xff\x03\x00\x21still here")
+    assert b.recv_frames(1) == [b"\xff\x03\x00\x21still here"]
+    assert "StopCCRQ" not in srv.text()
+    b.hangup()
+    assert b.exit_status() == 0
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def stale_socket_replaced(env):
+    srv = env.server()
+    a = env.client()
+    a.wait_up()
+    for pid in pptp_pids():
+        if pid != a.proc.pid:
+            os.kill(pid, signal.SIGKILL)
+    assert a.exit_status() == 6
+    assert "the call manager went away" in a.stderr()
+    assert os.listdir(env.rundir) == ["192.0.2.1"]
+    b = env.client("--loglevel", "2")
+    b.wait_up()
+    assert "removed stale call manager socket" in b.stderr()
+    assert len(srv.lines("accept connection")) == 2
+    b.hangup()
+    assert b.exit_status() == 0
+    no_leftovers(env)
+
+
+@test
+def gateway_killed_clears_call(env):
+    srv = env.server()
+    a = env.client()
+    a.wait_up()
+    a.proc.kill()
+    srv.wait("recv CCRQ")
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def sigterm_ends_call(env):
+    srv = env.server()
+    a = env.client()
+    a.wait_up()
+    t = time.monotonic()
+    a.proc.send_signal(signal.SIGTERM)
+    assert a.exit_status() == 0
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+    assert time.monotonic() - t < 2
+
+
+@test
+def quirk_bezeq_israel(env):
+    srv = env.server()
+    cli = env.client("--quirks", "BEZEQ_ISRAEL")
+    cli.wait_up()
+    srv.wait("recv SLI")
+    assert srv.field("recv SCCRQ", "framing") == "1"
+    assert srv.field("recv SCCRQ", "bearer") == "1"
+    assert srv.field("recv SCCRQ", "firmware") == "0x6021"
+    assert srv.field("recv SCCRQ", "hostname") == "RELAY_PPP1"
+    assert "vendor=MS Win NT" in srv.lines("recv SCCRQ")[0]
+    assert srv.field("recv OCRQ", "bearer") == "2"
+    assert srv.field("recv OCRQ", "framing") == "3"
+    assert srv.field("recv OCRQ", "phone") == "RELAY_PPP1"
+    assert srv.field("recv OCRQ", "phone_len") == "10"
+    assert srv.field("recv SLI", "send_accm") == "0xffffffff"
+    assert srv.field("recv SLI", "recv_accm") == "0xffffffff"
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+# --- the data path ---------------------------------------------------------------
+
+def nasty(n):
+    return bytes(random.choice((0x7E, 0x7D, random.randrange(32),
+                                random.randrange(256))) for _ in range(n))
+
+
+@test
+def data_both_ways_byte_exact(env):
+    env.server()
+    cli = env.client()
+    cli.wait_up()
+    random.seed(7)
+    frames = [b"\xff\x03" + nasty(random.randrange(0, 1500))
+              for _ in range(3000)]
+    got = []
+    for i in range(0, len(frames), 100):
+        for f in frames[i:i + 100]:
+            cli.send(f)
+        got += cli.recv_frames(100 - (len(got) - i), 10)
+    got += cli.recv_frames(len(frames) - len(got), 10)
+    assert len(got) == len(frames), f"{len(got)} of {len(frames)} back"
+    assert got == frames, "frames differ"
+    st = cli.stats()
+    assert st["tx sent"] == 3000 and st["rx accepted"] == 3000, st
+    assert st["rx lost"] == 0 and st["rx under win"] == 0, st
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+@test
+def sync_mode_data(env):
+    env.server()
+    cli = env.client("--sync", sync=True)
+    cli.wait_up()
+    frames = [b"\xff\x03\x00\x21" + nasty(n) for n in (0, 1, 100, 1400)]
+    for f in frames:
+        cli.send(f)
+    assert cli.recv_frames(4) == frames
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+def scripted(env, gre, *args, n=None, wait=1.0):
+    """Run a GRE script from the server; return (seqs pppd got, stats)."""
+    srv = env.server("--gre", "script", script=["sleep 200"] + gre)
+    cli = env.client(*args)
+    cli.wait_up()
+    srv.wait("script done")
+    frames = cli.recv_frames(n if n is not None else 10 ** 6, wait)
+    return srv, cli, [int(f.split(b"seq=")[1].split(b"a")[0])
+                      if b"seq=" in f else None for f in frames]
+
+
+@test
+def reorder_waits_for_gap(env):
+    _, cli, seqs = scripted(env, ["gre 1", "gre 3", "gre 4", "gre 2",
+                                  "gre 5"], n=5)
+    assert seqs == [1, 2, 3, 4, 5], seqs
+    st = cli.stats()
+    assert st["rx buffered"] == 2 and st["rx lost"] == 0, st
+    assert st["rx accepted"] == 5, st
+
+
+@test
+def loss_times_out(env):
+    _, cli, seqs = scripted(env, ["gre 1", "gre 3", "gre 4"],
+                            "--timeout", "0.2", n=3)
+    assert seqs == [1, 3, 4], seqs
+    st = cli.stats()
+    assert st["rx lost"] == 1 and st["rx buffered"] == 2, st
+
+
+@test
+def duplicates_and_late_dropped(env):
+    _, cli, seqs = scripted(env, ["gre 1", "gre 2", "gre 2", "gre 3",
+                                  "gre 1", "gre 4"], n=4)
+    assert seqs == [1, 2, 3, 4], seqs
+    assert cli.stats()["rx under win"] == 2
+
+
+@test
+def far_ahead_dropped_then_resync(env):
+    _, cli, seqs = scripted(env, ["gre 1", "gre 2", "gre 1000", "gre 3",
+                                  "gre 5000", "gre 5001", "gre 5002",
+                                  "gre 5003"], n=5)
+    assert seqs == [1, 2, 3, 5002, 5003], seqs
+    st = cli.stats()
+    assert st["rx over win"] == 3, st
+    assert st["rx resyncs"] == 1, st
+
+
+@test
+def missing_window_option(env):
+    _, cli, seqs = scripted(env, ["gre 1", "gre 12", "gre 2"],
+                            "--missing-window", "10", n=2)
+    assert seqs == [1, 2], seqs
+    assert cli.stats()["rx over win"] == 1
+
+
+@test
+def sequence_wrap(env):
+    _, cli, seqs = scripted(env, ["gre 4294967294", "gre 0",
+                                  "gre 4294967295", "gre 1"], n=4)
+    assert seqs == [4294967294, 4294967295, 0, 1], seqs
+    assert cli.stats()["rx lost"] == 0
+
+
+@test
+def nobuffer_passes_at_once(env):
+    _, cli, seqs = scripted(env, ["gre 1", "gre 3", "gre 2"],
+                            "--nobuffer", n=2)
+    assert seqs == [1, 3], seqs
+    st = cli.stats()
+    assert st["rx lost"] == 1 and st["rx under win"] == 1, st
+
+
+@test
+def spoofed_and_foreign_never_delivered(env):
+    _, cli, seqs = scripted(env, ["gre 1", "gre 2 spoof", "gre 3 callid=1",
+                                  "gre 2"], n=3, wait=1.0)
+    assert seqs == [1, 2], seqs
+    st = cli.stats()
+    assert st["rx foreign source"] == 1 and st["rx wrong call ID"] == 1, st
+
+
+@test
+def malformed_gre_counted(env):
+    _, cli, seqs = scripted(env, ["gre 1", "gre 2 trunc", "gre 3 badver",
+                                  "gre 4 noseq", "greack 0", "gre 2"], n=2)
+    assert seqs == [1, 2], seqs
+    st = cli.stats()
+    assert st["rx truncated"] == 1, st
+    assert st["rx invalid"] == 2, st
+    assert st["rx acks"] == 1, st
+
+
+@test
+def ack_only_after_delay(env):
+    srv, cli, seqs = scripted(env, ["gre 1", "gre 2", "gre 3"], n=3)
+    assert seqs == [1, 2, 3]
+    srv.wait("ack-only ack=3", 1)
+    # never one ack per packet: far fewer acks than packets
+    assert len(srv.lines("gre rx")) <= 2, srv.lines("gre rx")
+    assert cli.stats()["tx acks"] >= 1
+
+
+@test
+def acks_piggybacked_both_ways(env):
+    srv = env.server()
+    cli = env.client()
+    cli.wait_up()
+    for i in range(50):
+        cli.send(b"\xff\x03\x00\x21" + bytes([i]) * 50)
+        cli.recv_frames(1)
+    acked = [l for l in srv.lines("gre rx") if "ack=none" not in l]
+    assert len(acked) >= 45, srv.lines("gre rx")[:5]
+    assert not [l for l in srv.lines("gre rx") if "ack-only" in l][5:]
+    st = cli.stats()
+    assert st["tx sent"] == 50 and st["rx acks"] == 0, st
+    cli.hangup()
+
+
+@test
+def stats_hold_every_counter(env):
+    env.server()
+    cli = env.client()
+    cli.wait_up()
+    st = cli.stats()
+    for name in ("rx accepted", "rx lost", "rx under win", "rx over win",
+                 "rx buffered", "rx OS errors", "rx truncated",
+                 "rx invalid", "rx acks", "tx sent", "tx failed",
+                 "tx short", "tx acks", "tx oversize",
+                 "rx foreign source", "rx wrong call ID", "tx bad FCS",
+                 "rx pppd slow"):
+        assert name in st, (name, st)
+    assert "round trip" in cli.stderr()
+    cli.hangup()
+
+
+@test
+def bad_fcs_and_oversize_from_pppd(env):
+    env.server()
+    cli = env.client()
+    cli.wait_up()
+    bad = bytearray(hdlc_encode(b"\xff\x03\x00\x21broken"))
+    bad[5] ^= 1
+    cli.ours.sendall(bytes(bad))
+    cli.send(b"\xff\x03" + b"x" * 9000)
+    cli.send(b"\xff\x03\x00\x21ok")
+    assert cli.recv_frames(1) == [b"\xff\x03\x00\x21ok"]
+    st = cli.stats()
+    assert st["tx bad FCS"] == 1 and st["tx oversize"] == 1, st
+    assert st["tx sent"] == 1, st
+    cli.hangup()
+
+
+@test
+def gre_blocked_warning(env):
+    env.server("--gre", "drop")
+    cli = env.client()
+    cli.wait_up()
+    cli.send(b"\xff\x03\xc0\x21\x01\x01\x00\x04")
+    cli.wait_log("no GRE (IP protocol 47) has arrived from the server in "
+                 "10 s while pppd is sending: a firewall or NAT on the "
+                 "path likely blocks GRE", 13)
+    cli.hangup()
+
+
+@test
+def no_gre_warning_when_gre_flows(env):
+    env.server()
+    cli = env.client()
+    cli.wait_up()
+    cli.send(b"\xff\x03\xc0\x21\x01\x01\x00\x04")
+    assert len(cli.recv_frames(1)) == 1
+    time.sleep(11)
+    assert "no GRE" not in cli.stderr()
+    cli.hangup()
+
+
+@test
+def pppd_debug_on_pty_warning(env):
+    env.server()
+    cli = env.client()
+    cli.wait_up()
+    cli.ours.sendall(b"rcvd [LCP ConfReq id=0x1 <asyncmap 0x0> "
+                     b"<magic 0x1234>]\nsent [LCP ConfAck id=0x1]\n")
+    cli.wait_log("pppd writes bytes that are not async HDLC frames")
+    assert cli.stderr().count("not async HDLC") == 1
+    cli.hangup()
+
+
+@test
+def pppd_slow_reader_bounded(env):
+    srv = env.server()
+    cli = env.client()
+    cli.wait_up()
+    # send a lot and do not read: pptp must drop, not stall or grow
+    for i in range(3000):
+        cli.send(b"\xff\x03\x00\x21" + b"z" * 1400)
+    time.sleep(1)
+    st = cli.stats()
+    assert st["rx pppd slow"] > 0, st
+    assert st["tx sent"] == 3000, st
+    assert cli.proc.poll() is None
+    cli.hangup()
+    assert cli.exit_status() == 0
+    del srv
+
+
+# --- runner ------------------------------------------------------------------------
+
+def main():
+    global PPTP, SERVER
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pptp", required=True)
+    ap.add_argument("--server", required=True)
+    ap.add_argument("names", nargs="*")
+    a = ap.parse_args()
+    PPTP, SERVER = a.pptp, a.server
+    if os.geteuid() != 0:
+        print("integration tests need root (network namespaces, raw "
+              "sockets)")
+        print("0 passed, 1 failed")
+        return 1
+    # orphans (the call manager) become ours, so we can reap them
+    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
+    chosen = [t for t in TESTS if not a.names or t.__name__ in a.names]
+    passed = failed = 0
+    for t in chosen:
+        env = Env(t.__name__)
+        t0 = time.monotonic()
+        try:
+            t(env)
+            passed += 1
+            print(f"PASS {t.__name__} ({time.monotonic() - t0:.1f} s)",
+                  flush=True)
+        except Exception as e:
+            failed += 1
+            print(f"FAIL {t.__name__}: {e!r}", flush=True)
+            traceback.print_exc(limit=3)
+            for name in sorted(os.listdir(env.dir)):
+                if name.endswith((".err", ".log")):
+                    with open(env.path(name)) as f:
+                        tail = f.read().splitlines()[-15:]
+                    print(f"--- {name}")
+                    print("\n".join(tail))
+        finally:
+            env.close()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
