@@ -54,6 +54,8 @@ struct cm {
 	int			 tcp;
 	bool			 connecting;
 	uint64_t		 connect_due_ms;
+	dev_t			 sock_dev;	/* our socket file */
+	ino_t			 sock_ino;
 	bool			 had_client;
 	uint64_t		 started_ms;
 	struct ctrl_conn	 ctrl;
@@ -318,6 +320,10 @@ cm_client_read(struct cm *cm, struct cm_client *cl, uint64_t now)
 	}
 	cl->call = ctrl_call_open(&cm->ctrl, cl, m.req.window, m.req.ppd,
 	    m.req.sync, m.req.phone, now);
+	/* Connect on the first request: then someone hears how it went. */
+	if (cl->call != NULL && cm->tcp < 0 && cm_tcp_start(cm, now) < 0)
+		ctrl_tcp_closed(&cm->ctrl, PPTP_EXIT_ERROR,
+		    "call manager cannot open its TCP socket");
 	if (cl->call == NULL && !cl->gone) {
 		struct cm_msg down = { .type = CM_CALL_DOWN };
 
@@ -355,15 +361,29 @@ cm_nclients(const struct cm *cm)
 	return n;
 }
 
-/* No more new instances here: they will start a fresh manager. */
+/*
+ * No more new instances here: they will start a fresh manager.  The
+ * socket file goes only if it is still ours (a newer manager may have
+ * replaced it), checked under the lock that instances take.
+ */
 static void
 cm_stop_listening(struct cm *cm)
 {
+	struct stat st;
+	int lockfd;
+
 	if (cm->lfd < 0)
 		return;
 	close(cm->lfd);
 	cm->lfd = -1;
-	unlink(cm->sockpath);
+	lockfd = open(cm->o->rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lockfd >= 0)
+		flock(lockfd, LOCK_EX);
+	if (lstat(cm->sockpath, &st) == 0 && st.st_ino == cm->sock_ino &&
+	    st.st_dev == cm->sock_dev)
+		unlink(cm->sockpath);
+	if (lockfd >= 0)
+		close(lockfd);
 }
 
 static int
@@ -430,6 +450,7 @@ cm_loop(struct cm *cm)
 
 		if (cm->lfd >= 0)
 			pfd[n++] = (struct pollfd){ cm->lfd, POLLIN, 0 };
+		/* a negative fd (not connected yet) is ignored by poll */
 		pfd[n++] = (struct pollfd){ cm->tcp, (short)(cm->connecting ||
 		    ctrl_output(&cm->ctrl, &p) > 0 ? POLLOUT : 0) |
 		    (cm->connecting ? 0 : POLLIN), 0 };
@@ -497,6 +518,14 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd,
 	cm->tcp = -1;
 	cm->started_ms = now_ms();
 	snprintf(cm->sockpath, sizeof(cm->sockpath), "%s", sockpath);
+	{
+		struct stat st;
+
+		if (lstat(sockpath, &st) == 0) {
+			cm->sock_dev = st.st_dev;
+			cm->sock_ino = st.st_ino;
+		}
+	}
 	inet_ntop(AF_INET, &server, cm->addr, sizeof(cm->addr));
 	for (int i = 0; i < CM_MAX_CLIENTS; i++)
 		cm->clients[i].fd = -1;
@@ -523,10 +552,6 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd,
 	cfg.cdn_wait_ms = 1000;
 	cfg.stop_wait_ms = 1000;
 	ctrl_init(&cm->ctrl, &cfg, &cm_ops, cm);
-
-	if (cm_tcp_start(cm, now_ms()) < 0)
-		ctrl_tcp_closed(&cm->ctrl, PPTP_EXIT_ERROR,
-		    "call manager cannot open its TCP socket");
 	cm_loop(cm);
 
 	/* The last words (StopCCRP, StopCCRQ) before closing. */

@@ -59,18 +59,26 @@ static struct {
 	FILE		*log;
 } cfg = { .sccrp = 1, .ocrp = 1, .gre_mode = "echo" };
 
+#define MAXCALLS	8
+
+struct call {
+	bool		up;
+	uint16_t	client;		/* the client's call ID */
+	uint16_t	ours;
+	uint32_t	seq;		/* last GRE sequence number sent */
+};
+
 struct conn {
 	int			fd;
 	struct msg_reader	rd;
 	struct in_addr		peer;
-	uint16_t		client_call;	/* the client's call ID */
+	struct call		calls[MAXCALLS];
+	uint16_t		client_call;	/* the first call, for scripts */
 	uint16_t		our_call;
-	bool			call_up;
 };
 
 static struct conn conns[MAXCONN];
 static int gre = -1, gre_spoof = -1;
-static uint32_t gre_seq;
 static uint16_t next_call = 0x4000;
 static struct conn *script_conn;
 
@@ -221,23 +229,36 @@ on_msg(struct conn *c, const struct msg *m)
 		r.ocrp.connect_speed = 10000000;
 		r.ocrp.recv_window = cfg.window;
 		send_msg(c, &r);
-		if (cfg.ocrp == 1) {
+		if (cfg.ocrp != 1)
+			break;
+		for (int i = 0; i < MAXCALLS; i++) {
+			if (c->calls[i].up)
+				continue;
+			c->calls[i] = (struct call){ true, m->ocrq.call_id,
+			    r.ocrp.call_id, 0 };
+			break;
+		}
+		if (script_conn == NULL) {
 			c->client_call = m->ocrq.call_id;
 			c->our_call = r.ocrp.call_id;
-			c->call_up = true;
-			if (script_conn == NULL)
-				script_conn = c;
+			script_conn = c;
 		}
 		break;
 	case MSG_CCRQ:
-		if (cfg.no_cdn)
-			return;
-		mk(&r, MSG_CDN);
-		r.cdn.call_id = c->our_call;
-		r.cdn.result = 4;
-		strcpy(r.cdn.call_stats, "cleared on request");
-		send_msg(c, &r);
-		c->call_up = false;
+		for (int i = 0; i < MAXCALLS; i++) {
+			struct call *k = &c->calls[i];
+
+			if (!k->up || k->client != m->ccrq.call_id)
+				continue;
+			k->up = false;
+			if (cfg.no_cdn)
+				return;
+			mk(&r, MSG_CDN);
+			r.cdn.call_id = k->ours;
+			r.cdn.result = 4;
+			strcpy(r.cdn.call_stats, "cleared on request");
+			send_msg(c, &r);
+		}
 		break;
 	case MSG_ECHORQ:
 		if (cfg.no_echo)
@@ -298,8 +319,10 @@ payload(uint8_t *p, uint32_t seq, size_t len)
 
 	memcpy(p, "\xff\x03\x00\x21", 4);
 	n += (size_t)snprintf((char *)p + 4, 32, "seq=%u", seq);
-	while (n < len)
-		p[n] = (uint8_t)('a' + n % 26), n++;
+	while (n < len) {
+		p[n] = (uint8_t)('a' + n % 26);
+		n++;
+	}
 	return n;
 }
 
@@ -331,7 +354,7 @@ gre_read(void)
 		size_t plen, ihl = gre_ip4_strip(buf, (size_t)n, &src, &plen);
 		struct gre_hdr h;
 		enum gre_err e;
-		struct conn *c = NULL;
+		struct call *k = NULL;
 
 		if (ihl == 0)
 			continue;
@@ -348,15 +371,16 @@ gre_read(void)
 			logf_("gre rx call=%u ack-only ack=%u", h.call_id,
 			    h.ack);
 		for (int i = 0; i < MAXCONN; i++)
-			if (conns[i].fd >= 0 && conns[i].call_up &&
-			    conns[i].our_call == h.call_id)
-				c = &conns[i];
-		if (c == NULL || !h.has_seq || strcmp(cfg.gre_mode, "echo"))
+			for (int j = 0; j < MAXCALLS; j++)
+				if (conns[i].fd >= 0 && conns[i].calls[j].up &&
+				    conns[i].calls[j].ours == h.call_id)
+					k = &conns[i].calls[j];
+		if (k == NULL || !h.has_seq || strcmp(cfg.gre_mode, "echo"))
 			continue;
 		{
 			struct gre_hdr r = { .has_seq = true, .has_ack = true,
 			    .payload_len = h.payload_len,
-			    .call_id = c->client_call, .seq = ++gre_seq,
+			    .call_id = k->client, .seq = ++k->seq,
 			    .ack = h.seq };
 			struct in_addr to = { .s_addr = src };
 

@@ -179,6 +179,8 @@ def sh(cmd):
 class Server:
     def __init__(self, env, args, script):
         self.log = env.path("server.log")
+        if os.path.exists(self.log):
+            os.unlink(self.log)
         cmd = ["ip", "netns", "exec", env.sns, SERVER, "--listen",
                "192.0.2.1", "--log", self.log, "--spoof", "192.0.2.3"]
         if script is not None:
@@ -747,7 +749,7 @@ def far_ahead_dropped_then_resync(env):
 
 @test
 def missing_window_option(env):
-    _, cli, seqs = scripted(env, ["gre 1", "gre 12", "gre 2"],
+    _, cli, seqs = scripted(env, ["gre 1", "gre 13", "gre 2"],
                             "--missing-window", "10", n=2)
     assert seqs == [1, 2], seqs
     assert cli.stats()["rx over win"] == 1
