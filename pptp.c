@@ -109,23 +109,7 @@ usage(FILE *f)
 	    quirk_names(), PPTP_RUNDIR_DEFAULT);
 }
 
-static void
-opts_defaults(struct pptp_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->phone = "";
-	o->rundir = PPTP_RUNDIR_DEFAULT;
-	o->loglevel = LOG_LEVEL_DEFAULT;
-	o->timeout_ms = 300;
-	o->idle_wait_s = 60;
-	o->max_echo_wait_s = 60;
-	o->reply_timeout_s = 60;
-	o->connect_timeout_s = 10;
-	o->missing_window = 300;
-	o->window = 64;
-}
-
-/* A copy: the process title later overwrites argv. */
+/* Options own copies of their strings: the process title overwrites argv. */
 static const char *
 keep(const char *s)
 {
@@ -134,6 +118,29 @@ keep(const char *s)
 	if (d == NULL)
 		fatal("strdup");
 	return d;
+}
+
+static void
+set_str(const char **dst, const char *src)
+{
+	free((char *)(uintptr_t)*dst);
+	*dst = keep(src);
+}
+
+static void
+opts_defaults(struct pptp_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->phone = keep("");
+	o->rundir = keep(PPTP_RUNDIR_DEFAULT);
+	o->loglevel = LOG_LEVEL_DEFAULT;
+	o->timeout_ms = 300;
+	o->idle_wait_s = 60;
+	o->max_echo_wait_s = 60;
+	o->reply_timeout_s = 60;
+	o->connect_timeout_s = 10;
+	o->missing_window = 300;
+	o->window = 64;
 }
 
 static int
@@ -165,7 +172,7 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 				    "characters", optarg, MSG_PHONE_LEN);
 				bad = -1;
 			}
-			o->phone = keep(optarg);
+			set_str(&o->phone, optarg);
 			break;
 		case OPT_NOLAUNCHPPPD:
 			o->nolaunchpppd = true;
@@ -176,7 +183,7 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 				    "(known: %s)", optarg, quirk_names());
 				bad = -1;
 			}
-			o->quirks = keep(optarg);
+			set_str(&o->quirks, optarg);
 			break;
 		case OPT_DEBUG:
 			o->debug = true;
@@ -208,7 +215,7 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 			    &o->reply_timeout_s);
 			break;
 		case OPT_LOGSTRING:
-			o->logstring = keep(optarg);
+			set_str(&o->logstring, optarg);
 			break;
 		case OPT_LOCALBIND:
 			if (inet_pton(AF_INET, optarg, &a) != 1) {
@@ -216,7 +223,7 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 				    "address", optarg);
 				bad = -1;
 			}
-			o->localbind = keep(optarg);
+			set_str(&o->localbind, optarg);
 			break;
 		case OPT_RTMARK:
 			if (parse_uint("--rtmark", optarg, 0, UINT32_MAX,
@@ -239,7 +246,7 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 			    &o->window);
 			break;
 		case OPT_RUNDIR:
-			o->rundir = keep(optarg);
+			set_str(&o->rundir, optarg);
 			break;
 		case OPT_VERSION:
 			printf("pptp version %s\n", PPTP_VERSION);
@@ -258,8 +265,20 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 		log_warnx("no server given");
 		return -1;
 	}
-	o->server = keep(argv[optind]);
+	set_str(&o->server, argv[optind]);
 	return 0;
+}
+
+static void
+opts_free(struct pptp_opts *o)
+{
+	const char **strs[] = { &o->server, &o->phone, &o->quirks,
+	    &o->logstring, &o->localbind, &o->rundir };
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		free((char *)(uintptr_t)*strs[i]);
+		*strs[i] = NULL;
+	}
 }
 
 /* Every IPv4 address of the server, in the resolver's order. */
@@ -353,33 +372,15 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 	}
 }
 
-int
-main(int argc, char **argv)
+/* Place the call on the first address that answers; run its gateway. */
+static int
+run(struct pptp_opts *po)
 {
-	struct pptp_opts o;
+	const struct pptp_opts o = *po;
 	struct in_addr addrs[MAX_ADDRS];
 	struct sigaction sa = { .sa_handler = on_signal };
 	int naddrs, status = PPTP_EXIT_CONNECT;
 
-	log_init(NULL, true, LOG_LEVEL_DEFAULT);
-	switch (parse_args(argc, argv, &o)) {
-	case 1:
-		return PPTP_EXIT_OK;
-	case -1:
-		fprintf(stderr, "usage: pptp HOST [pptp options] [[--] pppd "
-		    "options]; pptp --help for more\n");
-		return PPTP_EXIT_USAGE;
-	default:
-		break;
-	}
-	if (!o.nolaunchpppd) {
-		log_warnx("launching pppd is not implemented yet: run pptp "
-		    "from pppd with --nolaunchpppd");
-		return PPTP_EXIT_USAGE;
-	}
-	proc_title_init(argc, argv);
-	/* With --nolaunchpppd, stderr is pppd's log: log there too. */
-	log_init(o.logstring, true, o.loglevel);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -423,5 +424,38 @@ main(int argc, char **argv)
 		close(fd);
 		return status;
 	}
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pptp_opts o;
+	int status;
+
+	log_init(NULL, true, LOG_LEVEL_DEFAULT);
+	switch (parse_args(argc, argv, &o)) {
+	case 1:
+		status = PPTP_EXIT_OK;
+		break;
+	case -1:
+		fprintf(stderr, "usage: pptp HOST [pptp options] [[--] pppd "
+		    "options]; pptp --help for more\n");
+		status = PPTP_EXIT_USAGE;
+		break;
+	default:
+		if (!o.nolaunchpppd) {
+			log_warnx("launching pppd is not implemented yet: run "
+			    "pptp from pppd with --nolaunchpppd");
+			status = PPTP_EXIT_USAGE;
+			break;
+		}
+		proc_title_init(argc, argv);
+		/* With --nolaunchpppd, stderr is pppd's log: log there too. */
+		log_init(o.logstring, true, o.loglevel);
+		status = run(&o);
+		break;
+	}
+	opts_free(&o);
 	return status;
 }

@@ -336,7 +336,8 @@ gre_out(int sock, struct in_addr to, struct gre_hdr *h, const uint8_t *p,
 
 	if (badver)
 		pkt[1] ^= 0x01;
-	memcpy(pkt + hl, p, plen);
+	if (plen > 0)
+		memcpy(pkt + hl, p, plen);
 	if (sendto(sock, pkt, hl + plen, 0, (struct sockaddr *)&sin,
 	    sizeof(sin)) < 0)
 		logf_("gre send failed: %s", strerror(errno));
