@@ -499,7 +499,8 @@ gre_errqueue(struct gw *g)
 			    c->cmsg_type != IP_RECVERR)
 				continue;
 			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-			g->st.failed++;
+			/* the OS reports it on the receiving side */
+			g->st.os_errors++;
 			if (ee.ee_origin != SO_EE_ORIGIN_ICMP ||
 			    g->warned_icmp)
 				continue;

@@ -18,14 +18,16 @@
  *   --bytewise      send replies one byte at a time
  *   --window N      our receive window in OCRP (default 0)
  *   --gre MODE      echo: send every payload back; drop: send nothing;
- *                   script: only what the script says (default echo)
+ *                   script: only what the script says (default echo);
+ *                   none: no GRE socket at all (the kernel answers GRE
+ *                   with ICMP protocol unreachable)
  *   --spoof ADDR    a second local address for `send ... src=spoof'
  *
  * The script runs once the first call is up, a command a line:
  *   sleep MS | echorq | cdn | stopccrq | wen | sli | icrq | garbage |
  *   badcookie | badlen | truncated | close | reset |
  *   gre SEQ [ack=N] [callid=N] [spoof] [noseq] [badver] [trunc] [len=N]
- *   greack N
+ *   greack N | waitgre (until a data packet from the client, 5 s at most)
  * A gre payload is "\xff\x03\x00\x21" then "seq=SEQ" padded to len.
  */
 #include <arpa/inet.h>
@@ -508,6 +510,11 @@ run_script(struct conn *c)
 			close_conn(c, "reset by script");
 		} else if (strcmp(line, "gre") == 0) {
 			script_gre(c, arg);
+		} else if (strcmp(line, "waitgre") == 0) {
+			struct pollfd pfd = { gre, POLLIN, 0 };
+
+			if (poll(&pfd, 1, 5000) > 0)
+				gre_read();
 		} else if (strcmp(line, "greack") == 0) {
 			struct gre_hdr h = { .has_ack = true,
 			    .call_id = c->client_call,
@@ -582,8 +589,9 @@ main(int argc, char **argv)
 		logf_("listen failed: %s", strerror(errno));
 		return 1;
 	}
-	gre = socket(AF_INET, SOCK_RAW, IPPROTO_GRE);
-	if (gre < 0) {
+	gre = strcmp(cfg.gre_mode, "none") == 0 ? -2 :
+	    socket(AF_INET, SOCK_RAW, IPPROTO_GRE);
+	if (gre == -1) {
 		logf_("gre socket failed: %s", strerror(errno));
 		return 1;
 	}

@@ -853,6 +853,81 @@ def bad_fcs_and_oversize_from_pppd(env):
 
 
 @test
+def local_filter_drops_gre(env):
+    env.server()
+    sh(f"ip netns exec {env.cns} nft add table inet t")
+    sh(f"ip netns exec {env.cns} nft add chain inet t out "
+       "{ type filter hook output priority 0 ; }")
+    sh(f"ip netns exec {env.cns} nft add rule inet t out "
+       "meta l4proto 47 drop")
+    cli = env.client()
+    cli.wait_up()
+    for _ in range(5):
+        cli.send(b"\xff\x03\xc0\x21\x01\x01\x00\x04")
+    cli.wait_log("sending GRE: operation not permitted: a local packet "
+                 "filter (iptables/nftables) drops IP protocol 47")
+    st = cli.stats()
+    assert st["tx failed"] == 5 and st["tx sent"] == 0, st
+    assert cli.stderr().count("operation not permitted") == 1
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+@test
+def icmp_protocol_unreachable(env):
+    env.server("--gre", "none")
+    cli = env.client()
+    cli.wait_up()
+    for _ in range(3):
+        cli.send(b"\xff\x03\xc0\x21\x01\x01\x00\x04")
+        time.sleep(0.1)
+    cli.wait_log("GRE to the server bounced: protocol unreachable: the "
+                 "server does not take GRE (ICMP type 3 code 2)")
+    st = cli.stats()
+    assert st["rx OS errors"] >= 1, st
+    assert cli.stderr().count("bounced") == 1
+    cli.hangup()
+
+
+@test
+def round_trip_measured(env):
+    env.server("--gre", "script",
+               script=["waitgre", "sleep 150", "greack 1"])
+    cli = env.client()
+    cli.wait_up()
+    cli.send(b"\xff\x03\x00\x21one")
+    time.sleep(0.5)
+    text = cli.stats() and cli.stderr()
+    rtt = int(re.findall(r"round trip (\d+) ms", text)[-1])
+    assert 140 <= rtt < 1000, rtt
+    cli.hangup()
+
+
+@test
+def second_address_tried(env):
+    hosts = env.path("hosts")
+    with open(hosts, "w") as f:
+        f.write("192.0.2.9 multi.test\n192.0.2.1 multi.test\n")
+    env.server()
+    err = env.path("multi.err")
+    cmd = (f"mount --bind {hosts} /etc/hosts && exec {PPTP} multi.test "
+           f"--nolaunchpppd --rundir {env.rundir} --connect-timeout 1")
+    with open(err, "w") as ef:
+        p = subprocess.Popen(["ip", "netns", "exec", env.cns, "unshare",
+                              "--mount", "sh", "-c", cmd],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=ef)
+    env.procs.append(p)
+    assert wait_until(lambda: "call up" in open(err).read(), 6), \
+        open(err).read()
+    text = open(err).read()
+    assert "cannot connect to multi.test (192.0.2.9)" in text, text
+    p.stdin.close()
+    assert p.wait(5) == 0
+    no_leftovers(env)
+
+
+@test
 def gre_blocked_warning(env):
     env.server("--gre", "drop")
     cli = env.client()
