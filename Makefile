@@ -43,6 +43,7 @@ LIB_SRCS += orckit_quirks.c
 PROG_SRCS := pptp.c
 PROG_SRCS += pptp_callmgr.c
 PROG_SRCS += pptp_gre.c
+PROG_SRCS += route.c
 
 TEST_SRCS := tests/check_main.c
 TEST_SRCS += tests/check_msg.c

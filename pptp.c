@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <poll.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cm_msg.h"
@@ -44,6 +46,9 @@ enum {
 	OPT_MISSING_WINDOW,
 	OPT_WINDOW,
 	OPT_RUNDIR,
+	OPT_NOHOSTROUTE,
+	OPT_TEST_TYPE,
+	OPT_TEST_RATE,
 	OPT_CONNECT_TIMEOUT,
 	OPT_REPLY_TIMEOUT,
 	OPT_VERSION,
@@ -67,6 +72,9 @@ static const struct option long_opts[] = {
 	{ "missing-window",	required_argument, NULL, OPT_MISSING_WINDOW },
 	{ "window",		required_argument, NULL, OPT_WINDOW },
 	{ "rundir",		required_argument, NULL, OPT_RUNDIR },
+	{ "nohostroute",	no_argument,	   NULL, OPT_NOHOSTROUTE },
+	{ "test-type",		required_argument, NULL, OPT_TEST_TYPE },
+	{ "test-rate",		required_argument, NULL, OPT_TEST_RATE },
 	{ "connect-timeout",	required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "reply-timeout",	required_argument, NULL, OPT_REPLY_TIMEOUT },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
@@ -80,10 +88,12 @@ usage(FILE *f)
 	fprintf(f,
 "usage: pptp HOST [pptp options] [[--] pppd options]\n"
 "\n"
-"Connects to the PPTP server HOST and runs PPP over the tunnel with pppd\n"
-"on stdin/stdout: pppd pty \"pptp HOST --nolaunchpppd\" ...\n"
+"Connects to the PPTP server HOST and runs PPP over the tunnel: either\n"
+"launching pppd on a pty with the given pppd options (in the background\n"
+"unless --debug), or, with --nolaunchpppd, as pppd's pty program:\n"
+"  pppd pty \"pptp HOST --nolaunchpppd\" ...\n"
 "\n"
-"  --nolaunchpppd          stdin/stdout are pppd's pty (required for now)\n"
+"  --nolaunchpppd          stdin/stdout are pppd's pty; launch no pppd\n"
 "  --phone NUMBER          phone number sent in the call request\n"
 "  --quirks NAME           server workarounds: %s\n"
 "  --sync                  pppd runs with `sync': raw frames on the pty\n"
@@ -99,10 +109,15 @@ usage(FILE *f)
 "  --connect-timeout SECS  TCP connect to port 1723 (default 10)\n"
 "  --reply-timeout SECS    wait for the server's replies (default 60)\n"
 "  --localbind ADDR        local address for TCP and GRE\n"
+"  --nohostroute           add no host route to the server\n"
 "  --rtmark N              SO_MARK on TCP and GRE (policy routing)\n"
 "  --logstring NAME        log as pptp[NAME]\n"
 "  --loglevel 0|1|2        0 errors, 1 information (default), 2 debug\n"
-"  --debug                 log to stderr as well\n"
+"  --debug                 stay in the foreground, log to stderr too\n"
+"  --test-type 0..3        send out of order, to test servers: 1 swaps\n"
+"                          two packets, 2 sends one ahead of ten, 3\n"
+"                          reverses eleven (default 0: in order)\n"
+"  --test-rate N           packets in order between tests (default 100)\n"
 "  --rundir DIR            call manager sockets (default %s)\n"
 "  --version               print the version and exit\n"
 "  --help                  print this help and exit\n",
@@ -141,6 +156,7 @@ opts_defaults(struct pptp_opts *o)
 	o->connect_timeout_s = 10;
 	o->missing_window = 300;
 	o->window = 64;
+	o->test_rate = 100;
 }
 
 static int
@@ -248,6 +264,17 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 		case OPT_RUNDIR:
 			set_str(&o->rundir, optarg);
 			break;
+		case OPT_NOHOSTROUTE:
+			o->nohostroute = true;
+			break;
+		case OPT_TEST_TYPE:
+			bad |= uint_opt("--test-type", optarg, 0, 3,
+			    &o->test_type);
+			break;
+		case OPT_TEST_RATE:
+			bad |= uint_opt("--test-rate", optarg, 1, 1000000,
+			    &o->test_rate);
+			break;
 		case OPT_VERSION:
 			printf("pptp version %s\n", PPTP_VERSION);
 			return 1;
@@ -266,6 +293,13 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 		return -1;
 	}
 	set_str(&o->server, argv[optind]);
+	/* The rest is for pppd, as given. */
+	o->pppd_nargs = argc - optind - 1;
+	o->pppd_args = calloc((size_t)o->pppd_nargs + 1, sizeof(char *));
+	if (o->pppd_args == NULL)
+		fatal("calloc");
+	for (int i = 0; i < o->pppd_nargs; i++)
+		o->pppd_args[i] = (char *)(uintptr_t)keep(argv[optind + 1 + i]);
 	return 0;
 }
 
@@ -279,6 +313,11 @@ opts_free(struct pptp_opts *o)
 		free((char *)(uintptr_t)*strs[i]);
 		*strs[i] = NULL;
 	}
+	for (int i = 0; i < o->pppd_nargs; i++)
+		free(o->pppd_args[i]);
+	free(o->pppd_args);
+	o->pppd_args = NULL;
+	o->pppd_nargs = 0;
 }
 
 /* Every IPv4 address of the server, in the resolver's order. */
@@ -314,6 +353,113 @@ static void
 on_signal(int sig)
 {
 	got_signal = sig;
+}
+
+/* Background: the parent exits 0, the call goes on in the child. */
+static int
+daemonize(const struct pptp_opts *o)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid < 0) {
+		log_warn("fork");
+		return -1;
+	}
+	if (pid > 0)
+		_exit(PPTP_EXIT_OK);
+	setsid();
+	if (chdir("/") < 0)
+		log_warn("chdir /");
+	null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	log_init(o->logstring, false, o->loglevel);
+	return 0;
+}
+
+/*
+ * A pty for pppd, and pppd on it: "pppd TTY 38400 <user options>", as
+ * the classic client runs it; pppd from PATH, else /usr/sbin/pppd.
+ */
+static pid_t
+launch_pppd(const struct pptp_opts *o, int *master, int *slave)
+{
+	char tty[64];
+	char **argv;
+	struct termios t;
+	pid_t pid;
+	int m, sl;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
+	    ptsname_r(m, tty, sizeof(tty)) != 0) {
+		log_warn("cannot open a pty for pppd");
+		if (m >= 0)
+			close(m);
+		return -1;
+	}
+	/* Raw until pppd sets its own modes: no echo of our frames. */
+	sl = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (sl >= 0 && tcgetattr(sl, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(sl, TCSANOW, &t);
+	}
+	argv = calloc((size_t)o->pppd_nargs + 4, sizeof(char *));
+	if (argv == NULL)
+		fatal("calloc");
+	argv[0] = "pppd";
+	argv[1] = tty;
+	argv[2] = "38400";
+	for (int i = 0; i < o->pppd_nargs; i++)
+		argv[3 + i] = o->pppd_args[i];
+	pid = fork();
+	if (pid == 0) {
+		setsid();
+		execvp("pppd", argv);
+		execv("/usr/sbin/pppd", argv);
+		log_warn("cannot run pppd");
+		_exit(127);
+	}
+	free(argv);
+	if (pid < 0) {
+		log_warn("fork");
+		if (sl >= 0)
+			close(sl);
+		close(m);
+		return -1;
+	}
+	log_info("launched pppd (pid %d) on %s", (int)pid, tty);
+	*master = m;
+	*slave = sl;	/* until pppd has opened the pty itself */
+	return pid;
+}
+
+/* The call is up: pppd's side, then the gateway until the end. */
+static int
+carry_call(const struct pptp_opts *o, struct gre_call *call, int cm_fd)
+{
+	int master, status;
+
+	if (o->nolaunchpppd) {
+		if (o->pppd_nargs > 0)
+			log_warnx("pppd options ignored with --nolaunchpppd "
+			    "(first: '%s'): give them to pppd", o->pppd_args[0]);
+		return gre_run(o, call, 0, 1, cm_fd, &got_signal);
+	}
+	if (!o->debug && daemonize(o) < 0)
+		return PPTP_EXIT_ERROR;
+	call->pppd = launch_pppd(o, &master, &call->pty_slave);
+	if (call->pppd < 0)
+		return PPTP_EXIT_ERROR;
+	status = gre_run(o, call, master, master, cm_fd, &got_signal);
+	close(master);
+	return status;
 }
 
 /*
@@ -419,8 +565,8 @@ run(struct pptp_opts *po)
 		call = (struct gre_call){ .server = addrs[i],
 		    .call_id = up.up.call_id,
 		    .peer_call_id = up.up.peer_call_id,
-		    .peer_window = up.up.peer_window };
-		status = gre_run(&o, &call, 0, 1, fd, &got_signal);
+		    .peer_window = up.up.peer_window, .pty_slave = -1 };
+		status = carry_call(&o, &call, fd);
 		close(fd);
 		return status;
 	}
@@ -433,6 +579,8 @@ main(int argc, char **argv)
 	struct pptp_opts o;
 	int status;
 
+	/* Measure argv for process titles before getopt reorders it. */
+	proc_title_init(argc, argv);
 	log_init(NULL, true, LOG_LEVEL_DEFAULT);
 	switch (parse_args(argc, argv, &o)) {
 	case 1:
@@ -444,14 +592,8 @@ main(int argc, char **argv)
 		status = PPTP_EXIT_USAGE;
 		break;
 	default:
-		if (!o.nolaunchpppd) {
-			log_warnx("launching pppd is not implemented yet: run "
-			    "pptp from pppd with --nolaunchpppd");
-			status = PPTP_EXIT_USAGE;
-			break;
-		}
-		proc_title_init(argc, argv);
-		/* With --nolaunchpppd, stderr is pppd's log: log there too. */
+		/* Until the call is up (or for good, with --debug or from
+		   pppd's pty, where stderr is pppd's log) stderr too. */
 		log_init(o.logstring, true, o.loglevel);
 		status = run(&o);
 		break;

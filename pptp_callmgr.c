@@ -34,6 +34,7 @@
 #include "cm_msg.h"
 #include "pptp_ctrl.h"
 #include "pptp_quirks.h"
+#include "route.h"
 #include "util.h"
 
 #define CM_MAX_CLIENTS	CTRL_MAX_CALLS
@@ -57,7 +58,9 @@ struct cm {
 	dev_t			 sock_dev;	/* our socket file */
 	ino_t			 sock_ino;
 	bool			 had_client;
+	bool			 settled;	/* a first call came up or not */
 	uint64_t		 started_ms;
+	struct hostroute	 route;
 	struct ctrl_conn	 ctrl;
 	struct cm_client	 clients[CM_MAX_CLIENTS];
 };
@@ -86,13 +89,35 @@ client_send(struct cm_client *cl, const struct cm_msg *m)
 	}
 }
 
+/*
+ * Until its first call is settled the manager logs to the stderr of the
+ * instance that started it (pppd's log, or a terminal), so that setup
+ * trouble (routes, connecting) shows there; then to syslog alone, since
+ * it outlives that instance and serves others.
+ */
+static void
+cm_settled(struct cm *cm)
+{
+	int null;
+
+	if (cm->settled || cm->o->debug)
+		return;
+	cm->settled = true;
+	log_init(cm->o->logstring, false, cm->o->loglevel);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 2);
+		close(null);
+	}
+}
+
 static void
 cb_call_up(void *arg, struct ctrl_call *call)
 {
 	struct cm_client *cl = call->owner;
 	struct cm_msg m = { .type = CM_CALL_UP };
 
-	(void)arg;
+	cm_settled(arg);
 	m.up.call_id = call->call_id;
 	m.up.peer_call_id = call->peer_call_id;
 	m.up.peer_window = call->peer_window;
@@ -107,7 +132,7 @@ cb_call_down(void *arg, struct ctrl_call *call, int status, const char *why)
 	struct cm_client *cl = call->owner;
 	struct cm_msg m = { .type = CM_CALL_DOWN };
 
-	(void)arg;
+	cm_settled(arg);
 	log_debug("callmgr: call %u down: %s", call->call_id, why);
 	m.down.status = (uint16_t)status;
 	snprintf(m.down.why, sizeof(m.down.why), "%s", why);
@@ -193,6 +218,10 @@ cm_tcp_start(struct cm *cm, uint64_t now)
 	    .sin_port = htons(PPTP_PORT), .sin_addr = cm->server };
 	const struct pptp_opts *o = cm->o;
 
+	/* Pin the way to the server before anything is sent there. */
+	if (!o->nohostroute)
+		(void)route_add_host(cm->server, o->rtmark_set, o->rtmark,
+		    &cm->route);
 	cm->tcp = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
 	if (cm->tcp < 0) {
@@ -501,16 +530,13 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd,
 	setsid();
 	if (chdir("/") < 0)
 		log_warn("callmgr: chdir /");
-	/* stdio goes away: the instance's stdin/stdout are pppd's */
+	/* stdin/stdout go away: the instance's are pppd's */
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
-		if (!o->debug)
-			dup2(null, 2);
 		if (null > 2)
 			close(null);
 	}
-	log_init(o->logstring, o->debug, o->loglevel);
 
 	cm->o = o;
 	cm->server = server;
@@ -565,6 +591,7 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd,
 	cm_stop_listening(cm);
 	if (cm->tcp >= 0)
 		close(cm->tcp);
+	route_del_host(&cm->route);
 	log_info("callmgr %s: exiting: %s", cm->addr, cm->ctrl.why);
 	exit(cm->ctrl.status);
 }

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cm_msg.h"
@@ -59,6 +60,7 @@ struct gw {
 	volatile sig_atomic_t	*stop;
 	int			 status;
 	bool			 done;
+	uint64_t		 stop_due_ms;	/* pppd had its moment */
 
 	/* transmit */
 	uint32_t		 tx_seq;	/* last sequence number sent */
@@ -85,6 +87,13 @@ struct gw {
 	uint32_t		 srtt_ms;
 	bool			 rtt_valid;
 
+	/* --test-type: packets held back to be sent out of order */
+	struct {
+		uint8_t		(*buf)[SLOT_LEN];
+		size_t		 len[10];
+		unsigned	 held, passed;
+	} tt;
+
 	/* diagnosis */
 	uint64_t		 first_tx_ms;
 	bool			 gre_seen;
@@ -98,13 +107,20 @@ struct gw {
 	} st;
 };
 
-static volatile sig_atomic_t want_stats;
+static volatile sig_atomic_t want_stats, child_exited;
 
 static void
 on_usr1(int sig)
 {
 	(void)sig;
 	want_stats = 1;
+}
+
+static void
+on_chld(int sig)
+{
+	(void)sig;
+	child_exited = 1;
 }
 
 static void
@@ -197,6 +213,51 @@ slot_frame(struct gw *g, unsigned i)
 }
 
 static void
+tx_one(struct gw *g, const uint8_t *p, size_t len)
+{
+	ssize_t n = sendto(g->gre, p, len, 0, (struct sockaddr *)&g->peer,
+	    sizeof(g->peer));
+
+	if (n < 0)
+		tx_error(g, errno);
+	else if ((size_t)n < len)
+		g->st.shortw++;
+	else
+		g->st.sent++;
+}
+
+/*
+ * --test-type (pptp(8)): after every test_rate packets in order, one
+ * group goes out of order.  1: the next two swap.  2: ten are held and
+ * the eleventh goes first, then the ten in order.  3: the same eleven go
+ * in reverse order.  Nothing is lost: these test the server's reordering.
+ */
+static void
+test_emit(struct gw *g, const uint8_t *p, size_t len)
+{
+	unsigned group = g->o->test_type == 1 ? 1 : 10;
+
+	if (g->tt.passed < g->o->test_rate) {
+		g->tt.passed++;
+		tx_one(g, p, len);
+		return;
+	}
+	if (g->tt.held < group) {
+		memcpy(g->tt.buf[g->tt.held], p, len);
+		g->tt.len[g->tt.held++] = len;
+		return;
+	}
+	tx_one(g, p, len);
+	for (unsigned i = 0; i < g->tt.held; i++) {
+		unsigned k = g->o->test_type == 3 ? g->tt.held - 1 - i : i;
+
+		tx_one(g, g->tt.buf[k], g->tt.len[k]);
+	}
+	g->tt.held = 0;
+	g->tt.passed = 0;
+}
+
+static void
 tx_flush(struct gw *g, uint64_t now)
 {
 	struct mmsghdr m[BATCH];
@@ -226,6 +287,11 @@ tx_flush(struct gw *g, uint64_t now)
 	}
 	if (g->first_tx_ms == 0)
 		g->first_tx_ms = now;
+	if (g->o->test_type != 0) {
+		for (unsigned i = 0; i < g->nslot; i++)
+			test_emit(g, iov[i].iov_base, iov[i].iov_len);
+		off = g->nslot;
+	}
 	while (off < g->nslot) {
 		int n = sendmmsg(g->gre, m + off, g->nslot - off, 0);
 
@@ -300,6 +366,11 @@ ppp_read(struct gw *g, uint64_t now)
 			n = read(g->ppp_in, g->rbuf, PPP_READ);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
+		if (n > 0 && g->call.pty_slave >= 0) {
+			/* pppd has the pty: its closing will now show */
+			close(g->call.pty_slave);
+			g->call.pty_slave = -1;
+		}
 		if (n <= 0) {
 			/* EOF, or EIO when pppd closed the pty */
 			log_info("gre %s: pppd closed its end: call ends",
@@ -608,6 +679,7 @@ gw_timeout(struct gw *g, uint64_t now)
 		NEAREST(g->ack_due_ms);
 	if (!g->gre_seen && !g->warned_silent && g->first_tx_ms != 0)
 		NEAREST(g->first_tx_ms + GRE_SILENT_MS);
+	NEAREST(g->stop_due_ms);
 #undef NEAREST
 	if (due == 0)
 		return -1;
@@ -674,6 +746,13 @@ gw_init(struct gw *g, const struct pptp_opts *o, const struct gre_call *call,
 		log_warn("gre %s: cannot allocate buffers", g->addr);
 		return -1;
 	}
+	if (o->test_type != 0) {
+		g->tt.buf = malloc(10 * SLOT_LEN);
+		if (g->tt.buf == NULL) {
+			log_warn("gre %s: cannot allocate buffers", g->addr);
+			return -1;
+		}
+	}
 	hdlc_dec_init(&g->dec, slot_frame(g, 0), FRAME_MAX + 2, o->sync);
 	/* Everything may be escaped until LCP says otherwise. */
 	hdlc_enc_init(&g->enc, HDLC_ACCM_ALL);
@@ -694,6 +773,53 @@ gw_free(struct gw *g)
 	free(g->rx);
 	free(g->rbuf);
 	free(g->obuf);
+	free(g->tt.buf);
+}
+
+/*
+ * pppd (ours) exited?  Status 0 may just be pppd going to the background
+ * (it forks unless `nodetach'): then the pty tells when it is gone.
+ */
+static void
+pppd_reap(struct gw *g)
+{
+	int st;
+
+	if (g->call.pppd <= 0 || waitpid(g->call.pppd, &st, WNOHANG) !=
+	    g->call.pppd)
+		return;
+	g->call.pppd = 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		log_info("gre %s: pppd exited with status 0", g->addr);
+		if (g->call.pty_slave >= 0) {
+			close(g->call.pty_slave);
+			g->call.pty_slave = -1;
+		}
+		return;
+	}
+	if (WIFEXITED(st))
+		log_warnx("gre %s: pppd exited with status %d: call ends",
+		    g->addr, WEXITSTATUS(st));
+	else
+		log_warnx("gre %s: pppd killed by signal %d: call ends",
+		    g->addr, WTERMSIG(st));
+	g->done = true;
+}
+
+/* The call is over: a pppd we launched goes too, TERM then KILL. */
+static void
+pppd_stop(struct gw *g)
+{
+	if (g->call.pppd <= 0)
+		return;
+	kill(g->call.pppd, SIGTERM);
+	for (int i = 0; i < 50; i++) {
+		if (waitpid(g->call.pppd, NULL, WNOHANG) == g->call.pppd)
+			return;
+		usleep(10000);
+	}
+	kill(g->call.pppd, SIGKILL);
+	waitpid(g->call.pppd, NULL, 0);
 }
 
 int
@@ -701,6 +827,8 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
     int ppp_out, int cm_fd, volatile sig_atomic_t *stop)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct sigaction sc = { .sa_handler = on_chld,
+	    .sa_flags = SA_NOCLDSTOP };
 	sigset_t block, waitmask;
 	struct gw *g = malloc(sizeof(*g));
 	int status;
@@ -716,7 +844,9 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	log_info("gre %s: call up: our call ID %u, server's %u: passing "
 	    "data", g->addr, call->call_id, call->peer_call_id);
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGCHLD, &sc, NULL);
 	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
@@ -726,6 +856,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGHUP);
 	sigdelset(&waitmask, SIGUSR1);
+	sigdelset(&waitmask, SIGCHLD);
 
 	while (!g->done) {
 		struct pollfd pfd[4] = {
@@ -738,10 +869,22 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 		int t = gw_timeout(g, now);
 		struct timespec ts = { t / 1000, (long)(t % 1000) * 1000000 };
 
-		if (*g->stop) {
+		if (*g->stop && g->stop_due_ms == 0) {
 			log_info("gre %s: signal %d: call ends", g->addr,
 			    (int)*g->stop);
+			if (g->call.pppd <= 0)
+				break;
+			/* let pppd end the link (LCP) through us first */
+			kill(g->call.pppd, SIGTERM);
+			g->stop_due_ms = now + 1500;
+		}
+		if (g->stop_due_ms != 0 && now >= g->stop_due_ms)
 			break;
+		if (child_exited) {
+			child_exited = 0;
+			pppd_reap(g);
+			if (g->done)
+				break;
 		}
 		if (want_stats) {
 			want_stats = 0;
@@ -770,6 +913,9 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 			ppp_write(g);
 	}
 	status = g->status;
+	pppd_stop(g);
+	if (g->call.pty_slave >= 0)
+		close(g->call.pty_slave);
 	gw_free(g);
 	free(g);
 	return status;

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "pptp_opts.h"
 
@@ -18,12 +19,17 @@ struct gre_call {
 	uint16_t	call_id;	/* ours: the key on what we receive */
 	uint16_t	peer_call_id;	/* the server's: the key we send */
 	uint16_t	peer_window;	/* 0: no limit */
+	pid_t		pppd;		/* the pppd we launched, 0 if none */
+	int		pty_slave;	/* held until pppd has the pty open,
+					   -1 if none */
 };
 
 /*
- * Run the gateway until pppd goes away (EOF on ppp_in), the call manager
- * ends the call (cm_fd), or *stop is set by a signal handler.  SIGUSR1
- * dumps the statistics.  Returns an enum pptp_exit.
+ * Run the gateway until pppd goes away (EOF on ppp_in, or call->pppd
+ * exits), the call manager ends the call (cm_fd), or *stop is set by a
+ * signal handler (a pppd we launched is asked to stop first and given a
+ * moment to end the link).  SIGUSR1 dumps the statistics.  Returns an
+ * enum pptp_exit.
  */
 int gre_run(const struct pptp_opts *o, const struct gre_call *call,
     int ppp_in, int ppp_out, int cm_fd, volatile sig_atomic_t *stop);

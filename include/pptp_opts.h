@@ -35,6 +35,8 @@ struct pptp_opts {
 	unsigned	 window;
 	unsigned	 test_type;
 	unsigned	 test_rate;
+	char		**pppd_args;	/* options for a pppd we launch */
+	int		 pppd_nargs;
 };
 
 /* Exit statuses: what a supervisor can act on (see pptp(8)). */

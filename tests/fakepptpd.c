@@ -366,10 +366,12 @@ gre_read(void)
 			logf_("gre bad: %s", gre_strerror(e));
 			continue;
 		}
-		if (h.has_seq)
-			logf_("gre rx call=%u seq=%u%s%u len=%u", h.call_id,
-			    h.seq, h.has_ack ? " ack=" : " ack=none",
-			    h.has_ack ? h.ack : 0, h.payload_len);
+		if (h.has_seq && h.has_ack)
+			logf_("gre rx call=%u seq=%u ack=%u len=%u", h.call_id,
+			    h.seq, h.ack, h.payload_len);
+		else if (h.has_seq)
+			logf_("gre rx call=%u seq=%u ack=none len=%u",
+			    h.call_id, h.seq, h.payload_len);
 		else
 			logf_("gre rx call=%u ack-only ack=%u", h.call_id,
 			    h.ack);

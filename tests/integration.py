@@ -136,6 +136,7 @@ class Env:
         self.dir = tempfile.mkdtemp(prefix=f"pptp-{name}-")
         self.rundir = os.path.join(self.dir, "run")
         self.procs = []
+        self.vars = dict(os.environ)
         for ns in (self.sns, self.cns):
             sh(f"ip netns add {ns}")
             sh(f"ip -n {ns} link set lo up")
@@ -150,11 +151,11 @@ class Env:
     def path(self, name):
         return os.path.join(self.dir, name)
 
-    def server(self, *args, script=None):
-        return Server(self, list(args), script)
+    def server(self, *args, script=None, listen="192.0.2.1"):
+        return Server(self, list(args), script, listen)
 
-    def client(self, *args, sync=False):
-        return Client(self, list(args), sync)
+    def client(self, *args, sync=False, host="192.0.2.1", launch=False):
+        return Client(self, list(args), sync, host, launch)
 
     def close(self):
         for p in self.procs:
@@ -177,12 +178,12 @@ def sh(cmd):
 
 
 class Server:
-    def __init__(self, env, args, script):
+    def __init__(self, env, args, script, listen):
         self.log = env.path("server.log")
         if os.path.exists(self.log):
             os.unlink(self.log)
         cmd = ["ip", "netns", "exec", env.sns, SERVER, "--listen",
-               "192.0.2.1", "--log", self.log, "--spoof", "192.0.2.3"]
+               listen, "--log", self.log, "--spoof", "192.0.2.3"]
         if script is not None:
             sp = env.path("script")
             with open(sp, "w") as f:
@@ -216,15 +217,16 @@ class Server:
 class Client:
     """pptp HOST --nolaunchpppd, with the test as pppd on a socketpair."""
 
-    def __init__(self, env, args, sync):
+    def __init__(self, env, args, sync, host, launch):
         kind = socket.SOCK_SEQPACKET if sync else socket.SOCK_STREAM
         self.ours, theirs = socket.socketpair(socket.AF_UNIX, kind)
         self.errpath = env.path(f"client{len(env.procs)}.err")
         self.err = open(self.errpath, "w")
-        cmd = ["ip", "netns", "exec", env.cns, PPTP, "192.0.2.1",
-               "--nolaunchpppd", "--rundir", env.rundir] + args
+        mode = [] if launch else ["--nolaunchpppd"]
+        cmd = ["ip", "netns", "exec", env.cns, PPTP, host, "--rundir",
+               env.rundir] + mode + args
         self.proc = subprocess.Popen(cmd, stdin=theirs, stdout=theirs,
-                                     stderr=self.err)
+                                     stderr=self.err, env=env.vars)
         theirs.close()
         env.procs.append(self.proc)
         self.reader = HdlcReader()
@@ -979,6 +981,328 @@ def pppd_slow_reader_bounded(env):
     cli.hangup()
     assert cli.exit_status() == 0
     del srv
+
+
+# --- the command: launch mode, routes, test types, options, signals ----------
+
+def fake_pppd(env, wait=False):
+    """Put the stand-in pppd first on PATH; returns its result path."""
+    bindir = env.path("bin")
+    os.mkdir(bindir)
+    here = os.path.dirname(os.path.abspath(__file__))
+    os.symlink(os.path.join(here, "fake-pppd"), os.path.join(bindir, "pppd"))
+    env.vars["PATH"] = bindir + ":" + env.vars.get("PATH", "/usr/bin")
+    env.vars["FAKE_PPPD_OUT"] = env.path("pppd.json")
+    if wait:
+        env.vars["FAKE_PPPD_WAIT"] = "1"
+    return env.path("pppd.json")
+
+
+def pppd_result(path, timeout=10):
+    import json
+    if not wait_until(lambda: os.path.exists(path), timeout):
+        raise AssertionError("the stand-in pppd reported nothing")
+    with open(path) as f:
+        return json.load(f)
+
+
+@test
+def launch_mode_runs_pppd_on_a_pty(env):
+    out = fake_pppd(env)
+    srv = env.server()
+    cli = env.client("--debug", "name", "bob", "remotename", "srv",
+                     launch=True)
+    res = pppd_result(out)
+    assert res["isatty"], res
+    assert re.fullmatch(r"/dev/pts/\d+", res["argv"][0]), res
+    assert res["argv"][1:] == ["38400", "name", "bob", "remotename",
+                               "srv"], res
+    assert res["frames"] == 20, res
+    assert cli.exit_status() == 0, cli.stderr()
+    assert "pppd closed its end" in cli.stderr(), cli.stderr()
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def launch_mode_goes_to_background(env):
+    out = fake_pppd(env)
+    srv = env.server()
+    t = time.monotonic()
+    cli = env.client("noauth", launch=True)
+    assert cli.exit_status() == 0
+    assert time.monotonic() - t < 2
+    res = pppd_result(out)
+    assert res["frames"] == 20 and res["argv"][-1] == "noauth", res
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def launch_mode_sigterm_stops_pppd(env):
+    out = fake_pppd(env, wait=True)
+    srv = env.server()
+    cli = env.client("--debug", launch=True)
+    pppd_result(out)
+    t = time.monotonic()
+    cli.proc.send_signal(signal.SIGTERM)
+    assert cli.exit_status() == 0
+    assert time.monotonic() - t < 2
+    assert os.path.exists(out + ".term"), "pppd was not asked to stop"
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+def routed(env):
+    """The server at 203.0.113.1, reached through a gateway 192.0.2.1."""
+    sh(f"ip -n {env.sns} addr add 203.0.113.1/32 dev lo")
+    sh(f"ip -n {env.cns} route add 203.0.113.0/24 via 192.0.2.1")
+    return env.server(listen="203.0.113.1")
+
+
+def host_route(env):
+    return subprocess.run(["ip", "-n", env.cns, "route", "show",
+                           "203.0.113.1/32"], capture_output=True,
+                          text=True).stdout.strip()
+
+
+@test
+def host_route_added_and_removed(env):
+    routed(env)
+    cli = env.client(host="203.0.113.1")
+    cli.wait_up()
+    r = host_route(env)
+    assert r.startswith("203.0.113.1 via 192.0.2.1 dev vc"), r
+    assert "proto static" in r, r
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+    assert host_route(env) == "", host_route(env)
+
+
+@test
+def host_route_removed_after_sigterm_and_server_drop(env):
+    routed(env)
+    cli = env.client(host="203.0.113.1")
+    cli.wait_up()
+    assert host_route(env)
+    cli.proc.send_signal(signal.SIGTERM)
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+    assert host_route(env) == ""
+    for p in env.procs:
+        p.kill()
+        p.wait()
+    env.server("--gre", "drop", listen="203.0.113.1",
+               script=["sleep 200", "cdn"])
+    cli = env.client(host="203.0.113.1")
+    assert cli.exit_status() == 6
+    no_leftovers(env)
+    assert host_route(env) == ""
+
+
+@test
+def existing_host_route_left_alone(env):
+    routed(env)
+    sh(f"ip -n {env.cns} route add 203.0.113.1/32 via 192.0.2.1")
+    before = host_route(env)
+    cli = env.client("--loglevel", "2", host="203.0.113.1")
+    cli.wait_up()
+    assert "a host route exists: left alone" in cli.stderr() or \
+        host_route(env) == before
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+    assert host_route(env) == before
+
+
+@test
+def nohostroute(env):
+    routed(env)
+    cli = env.client("--nohostroute", host="203.0.113.1")
+    cli.wait_up()
+    assert host_route(env) == ""
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+@test
+def route_through_ppp_warned(env):
+    sh(f"ip -n {env.sns} addr add 203.0.113.1/32 dev lo")
+    sh(f"ip link add ppp0 netns {env.cns} type veth peer name pz "
+       f"netns {env.sns}")
+    sh(f"ip -n {env.cns} link set ppp0 up")
+    sh(f"ip -n {env.sns} link set pz up")
+    sh(f"ip -n {env.cns} route add 203.0.113.0/24 dev ppp0")
+    env.server(listen="203.0.113.1")
+    cli = env.client("--connect-timeout", "1", host="203.0.113.1")
+    cli.wait_log("the route to the server goes through ppp0: the tunnel "
+                 "would carry its own packets")
+    cli.hangup()
+    cli.exit_status()
+    no_leftovers(env)
+
+
+def test_type_expect(kind, rate, n):
+    seqs, nxt, out = list(range(1, n + 1)), 0, []
+    group = 1 if kind == 1 else 10
+    while nxt < n:
+        out += seqs[nxt:nxt + rate]
+        nxt += rate
+        grp = seqs[nxt:nxt + group + 1]
+        nxt += group + 1
+        if len(grp) < group + 1:
+            break
+        held, ahead = grp[:-1], grp[-1]
+        out += [ahead] + (held[::-1] if kind == 3 else held)
+    return out
+
+
+def run_test_type(env, kind):
+    srv = env.server("--gre", "drop")
+    cli = env.client("--test-type", str(kind), "--test-rate", "10")
+    cli.wait_up()
+    for i in range(45):
+        cli.send(b"\xff\x03\x00\x21%d" % i)
+        time.sleep(0.005)
+    time.sleep(0.5)
+    got = [int(re.search(r"seq=(\d+)", l).group(1))
+           for l in srv.lines("gre rx") if "ack-only" not in l]
+    want = test_type_expect(kind, 10, 45)
+    assert got[:len(want)] == want, (got, want)
+    cli.hangup()
+
+
+@test
+def test_type_1_swaps_two(env):
+    run_test_type(env, 1)
+
+
+@test
+def test_type_2_one_ahead_of_ten(env):
+    run_test_type(env, 2)
+
+
+@test
+def test_type_3_reverses(env):
+    run_test_type(env, 3)
+
+
+def run_pptp(args, timeout=10):
+    return subprocess.run([PPTP] + args, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@test
+def options_rejected_by_name(env):
+    bad = [
+        (["--timeout", "20"], "--timeout: '20' is not a number of seconds "
+         "from 0.01 to 10"),
+        (["--timeout", "0.001"], "--timeout: '0.001'"),
+        (["--loglevel", "7"], "--loglevel: '7' is not a number from 0 to 2"),
+        (["--idle-wait", "0"], "--idle-wait: '0'"),
+        (["--max-echo-wait", "x"], "--max-echo-wait: 'x'"),
+        (["--rtmark", "-1"], "--rtmark: '-1'"),
+        (["--localbind", "1.2.3"], "--localbind: '1.2.3' is not an IPv4"),
+        (["--quirks", "FOO"], "--quirks: unknown quirk 'FOO' (known: "
+         "BEZEQ_ISRAEL)"),
+        (["--test-type", "4"], "--test-type: '4'"),
+        (["--test-rate", "0"], "--test-rate: '0'"),
+        (["--missing-window", "0"], "--missing-window: '0'"),
+        (["--window", "65536"], "--window: '65536'"),
+        (["--phone", "9" * 65], "--phone: '" + "9" * 65 + "' is longer"),
+        (["--connect-timeout", "0"], "--connect-timeout: '0'"),
+        (["--reply-timeout", "601"], "--reply-timeout: '601'"),
+        (["--no-such-option"], "unrecognized option"),
+        (["--timeout"], "requires an argument"),
+    ]
+    for args, words in bad:
+        p = run_pptp(["127.0.0.1", "--nolaunchpppd"] + args)
+        assert p.returncode == 2, (args, p.returncode, p.stderr)
+        assert words in p.stderr, (args, p.stderr)
+        assert "usage: pptp HOST" in p.stderr, (args, p.stderr)
+        assert p.stdout == "", (args, p.stdout)
+    p = run_pptp([])
+    assert p.returncode == 2 and "no server given" in p.stderr
+
+
+@test
+def options_accepted(env):
+    good = [["--phone", "123"], ["--quirks", "BEZEQ_ISRAEL"], ["--debug"],
+            ["--sync"], ["--timeout", "0.01"], ["--timeout", "10"],
+            ["--nobuffer"], ["--idle-wait", "5"], ["--max-echo-wait", "5"],
+            ["--logstring", "work"], ["--localbind", "192.0.2.2"],
+            ["--rtmark", "7"], ["--nohostroute"], ["--loglevel", "0"],
+            ["--loglevel", "2"], ["--test-type", "3"],
+            ["--test-rate", "10"], ["--missing-window", "1000"],
+            ["--window", "1"], ["--connect-timeout", "1"],
+            ["--reply-timeout", "1"]]
+    for args in good:
+        p = subprocess.run(["ip", "netns", "exec", env.cns, PPTP,
+                            "192.0.2.1", "--nolaunchpppd", "--rundir",
+                            env.rundir] + args, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=10)
+        # parsed fine: it went on to connect, and was refused
+        assert p.returncode == 3, (args, p.returncode, p.stderr)
+        assert "connection refused" in p.stderr, (args, p.stderr)
+    no_leftovers(env)
+
+
+@test
+def help_and_version(env):
+    p = run_pptp(["--version"])
+    assert p.returncode == 0 and re.match(r"pptp version \d", p.stdout)
+    p = run_pptp(["--help"])
+    assert p.returncode == 0 and p.stderr == ""
+    for name in ("phone", "nolaunchpppd", "quirks", "debug", "sync",
+                 "timeout", "nobuffer", "idle-wait", "max-echo-wait",
+                 "logstring", "localbind", "rtmark", "nohostroute",
+                 "loglevel", "test-type", "test-rate", "missing-window",
+                 "window", "connect-timeout", "reply-timeout", "rundir",
+                 "version", "help"):
+        assert f"--{name}" in p.stdout, name
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "man", "pptp.8")) as f:
+        man = f.read().replace("\\-", "-")
+    for opt in re.findall(r"--[a-z-]+", p.stdout):
+        assert opt in man, f"{opt} is not in pptp.8"
+
+
+@test
+def logstring_tags_log(env):
+    env.server()
+    cli = env.client("--logstring", "office")
+    cli.wait_up()
+    assert "pptp[office]: " in cli.stderr()
+    cli.hangup()
+
+
+@test
+def sighup_and_sigint_end_calls(env):
+    srv = env.server()
+    for sig in (signal.SIGHUP, signal.SIGINT):
+        cli = env.client()
+        cli.wait_up()
+        t = time.monotonic()
+        cli.proc.send_signal(sig)
+        assert cli.exit_status() == 0
+        no_leftovers(env)
+        assert time.monotonic() - t < 2
+    assert len(srv.lines("recv StopCCRQ")) == 2
+
+
+@test
+def process_titles(env):
+    env.server()
+    cli = env.client()
+    cli.wait_up()
+    titles = []
+    for pid in pptp_pids():
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            titles.append(f.read().split(b"\0")[0].decode())
+    assert "pptp: GRE-to-PPP gateway for 192.0.2.1" in titles, titles
+    assert "pptp: call manager 192.0.2.1" in titles, titles
+    cli.hangup()
 
 
 # --- runner ------------------------------------------------------------------------
