@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "cm_msg.h"
@@ -646,13 +647,16 @@ cm_spawn(const struct pptp_opts *o, struct in_addr server, int lfd,
 		close(lockfd);
 		if (fork() != 0)
 			_exit(0);
-		/* keep nothing of the instance's but the listener */
-		if (lfd != 3) {
-			dup2(lfd, 3);
-			close(lfd);
-		}
-		close_range(4, ~0U, 0);
-		cm_main(o, server, 3, path);
+		/*
+		 * Keep nothing of the instance's but stdio and the listener.
+		 * syslog's socket goes first, through closelog(), so that
+		 * syslog does not later close what reuses its number.
+		 */
+		closelog();
+		if (lfd > 3)
+			close_range(3, (unsigned)lfd - 1, 0);
+		close_range((unsigned)lfd + 1, ~0U, 0);
+		cm_main(o, server, lfd, path);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

@@ -777,8 +777,9 @@ gw_free(struct gw *g)
 }
 
 /*
- * pppd (ours) exited?  Status 0 may just be pppd going to the background
- * (it forks unless `nodetach'): then the pty tells when it is gone.
+ * pppd (ours) exited?  Status 0 is pppd going to the background (it
+ * forks unless `nodetach', before it opens the pty): the pty tells when
+ * it is gone.  Anything else means it failed.
  */
 static void
 pppd_reap(struct gw *g)
@@ -790,11 +791,8 @@ pppd_reap(struct gw *g)
 		return;
 	g->call.pppd = 0;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-		log_info("gre %s: pppd exited with status 0", g->addr);
-		if (g->call.pty_slave >= 0) {
-			close(g->call.pty_slave);
-			g->call.pty_slave = -1;
-		}
+		/* the pty (held until pppd writes) says when it is gone */
+		log_info("gre %s: pppd went to the background", g->addr);
 		return;
 	}
 	if (WIFEXITED(st))

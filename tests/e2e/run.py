@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Boot User-Mode Linux on the host's root file system and run the end-to-
+end scenarios of uml.py in it against the real pppd and pptpd.
+
+    run.py [--client PATH] [--demo] [SCENARIO ...]
+
+Prints one PASS/FAIL line per scenario, the logs of failed ones, and a
+closing "N passed, N failed" line; exits non-zero on any failure.  The
+guest runs under a host-side time limit and is always killed afterwards.
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LIMIT_S = 900
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--client", default=os.path.join(HERE, "..", "..",
+                                                     "pptp"))
+    ap.add_argument("--demo", action="store_true")
+    ap.add_argument("scenarios", nargs="*")
+    a = ap.parse_args()
+    client = os.path.realpath(a.client)
+    uml = shutil.which("linux.uml")
+    missing = [p for p in ("linux.uml", "pppd", "pptpd", "tc", "ip")
+               if shutil.which(p, path="/usr/bin:/usr/sbin:/bin:/sbin")
+               is None]
+    if missing or not os.path.exists(client):
+        print(f"cannot run: missing {missing or client} (Debian: "
+              "user-mode-linux ppp pptpd iproute2)")
+        print("0 passed, 1 failed")
+        return 1
+    out = tempfile.mkdtemp(prefix="pptp-e2e-")
+    os.chmod(out, 0o777)
+    names = ["demo"] if a.demo else a.scenarios
+    cmd = [uml, "mem=768M", "rootfstype=hostfs", "rootflags=/", "ro",
+           f"init={HERE}/init.sh", "con0=fd:0,fd:1", "con=null",
+           f"E2E_OUT={out}", f"E2E_DIR={HERE}", f"E2E_CLIENT={client}",
+           f"E2E_SCENARIOS={','.join(names)}"]
+    # from a directory of its own: UML keeps state in the working directory
+    p = subprocess.Popen(cmd, cwd=out, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    timed_out = False
+    try:
+        console, _ = p.communicate(timeout=LIMIT_S)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        console = b""
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+    try:
+        with open(os.path.join(out, "results.txt")) as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        lines = []
+    if a.demo:
+        with open(os.path.join(out, "console.log")) as f:
+            sys.stdout.write(f.read())
+    passed = sum(l.startswith("PASS") for l in lines)
+    failed = sum(l.startswith("FAIL") for l in lines)
+    for l in lines:
+        if not a.demo:
+            print(l)
+        if l.startswith("FAIL"):
+            name = l.split()[1]
+            log = os.path.join(out, f"{name}.log")
+            if os.path.exists(log):
+                with open(log) as f:
+                    print(f.read())
+    want = len(names) if names else None
+    if timed_out or not lines or (want and passed + failed < want):
+        print(f"the guest did not finish{' in time' if timed_out else ''};"
+              " its console said:")
+        print(console.decode("utf-8", "replace")[-3000:])
+        try:
+            with open(os.path.join(out, "console.log")) as f:
+                print(f.read()[-3000:])
+        except FileNotFoundError:
+            pass
+        failed += 1
+    if not a.demo:
+        print(f"{passed} passed, {failed} failed")
+    shutil.rmtree(out, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,533 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""End-to-end scenarios, run inside the User-Mode Linux guest (init.sh):
+the real poptop server (pptpd, with its own pppd) in namespace srv at
+192.0.2.1, the real pppd with the client under test in namespace cli at
+192.0.2.2, MS-CHAPv2 and MPPE-128 negotiated through the tunnel.
+
+Writes one "PASS name detail" / "FAIL name detail" line per scenario to
+/mnt/results.txt, and each failed scenario's logs to /mnt/NAME.log.
+With "demo" as the only scenario it narrates one tunnel for a person.
+"""
+
+import hashlib
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+OUT = "/mnt"
+CLIENT = os.environ.get("E2E_CLIENT", "/usr/sbin/pptp")
+SERVER = "192.0.2.1"
+SYSLOG = []
+USER, SECRET = "e2e", "s3cret-e2e"
+
+
+# --- plumbing --------------------------------------------------------------
+
+def syslog_listener():
+    """Take what pptp, pptpd and pppd send to syslog."""
+    try:
+        os.unlink("/dev/log")
+    except FileNotFoundError:
+        pass
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind("/dev/log")
+    os.chmod("/dev/log", 0o666)
+    while True:
+        data = s.recv(65536).decode("utf-8", "replace")
+        # "<30>Nov 21 08:00:00 pptp[123]: text" -> "pptp[123]: text"
+        data = re.sub(r"^<\d+>(\w{3} [ \d]\d \d\d:\d\d:\d\d )?", "", data)
+        SYSLOG.append((time.monotonic(), data.rstrip("\n")))
+
+
+def sh(cmd, check=True, **kw):
+    return subprocess.run(cmd, shell=True, check=check, text=True,
+                          capture_output=True, **kw)
+
+
+def wait_until(cond, timeout, step=0.1):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+def log_lines(prefix=""):
+    return [l for _, l in SYSLOG if l.startswith(prefix)]
+
+
+def pptp_procs():
+    """pid -> title of every live process of the client under test."""
+    real = os.path.realpath(CLIENT)
+    out = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            if os.readlink(f"/proc/{d}/exe") == real:
+                with open(f"/proc/{d}/cmdline", "rb") as f:
+                    out[int(d)] = f.read().split(b"\0")[0].decode()
+        except OSError:
+            pass
+    return out
+
+
+def ppp_addr(ns, dev="ppp0"):
+    r = sh(f"ip -n {ns} -4 addr show {dev}", check=False)
+    m = re.search(r"inet (\S+) peer (\S+)/", r.stdout)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def host_route():
+    return sh(f"ip -n cli route show {SERVER}/32").stdout.strip()
+
+
+class Fail(Exception):
+    pass
+
+
+def need(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+# --- the world: namespaces, pptpd -------------------------------------------
+
+PPTPD_OPTIONS = """name pptpd
+require-mschap-v2
+require-mppe-128
+nobsdcomp
+nodeflate
+noipv6
+"""
+
+
+def world_up(pptpd=True):
+    for ns in ("srv", "cli"):
+        sh(f"ip netns add {ns}")
+        sh(f"ip -n {ns} link set lo up")
+    sh("ip link add vs netns srv type veth peer name vc netns cli")
+    sh(f"ip -n srv addr add {SERVER}/24 dev vs")
+    sh("ip -n srv link set vs up")
+    sh("ip -n cli addr add 192.0.2.2/24 dev vc")
+    sh("ip -n cli link set vc up")
+    with open("/etc/ppp/pptpd-options", "w") as f:
+        f.write(PPTPD_OPTIONS + "logfile /tmp/server-ppp.log\n")
+    with open("/etc/ppp/chap-secrets", "w") as f:
+        f.write(f"{USER} pptpd {SECRET} *\n")
+    os.chmod("/etc/ppp/chap-secrets", 0o600)
+    open("/etc/ppp/options", "w").close()
+    with open("/tmp/pptpd.conf", "w") as f:
+        f.write("debug\noption /etc/ppp/pptpd-options\nlocalip 10.0.0.1\n"
+                "remoteip 10.0.0.100-109\n")
+    if pptpd:
+        subprocess.Popen("ip netns exec srv pptpd -f -c /tmp/pptpd.conf",
+                         shell=True, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+        need(wait_until(lambda: "1723" in sh("ip netns exec srv ss -ltn",
+                                             check=False).stdout, 5),
+             "pptpd did not start")
+
+
+def world_down():
+    for name in ("pppd", "pptpd", "pptpctrl", "pptp", "python3 -c"):
+        sh(f"pkill -KILL -f '{name}'", check=False)
+    for pid in pptp_procs():
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    wait_until(lambda: not pptp_procs(), 3)
+    sh("ip netns del srv", check=False)
+    sh("ip netns del cli", check=False)
+    sh("rm -rf /run/pptp /run/ppp*.pid /tmp/*.log /etc/ppp/peers",
+       check=False)
+    time.sleep(0.2)
+
+
+PPPD_OPTIONS = [f"name {USER}", f"password {SECRET}", "remotename pptpd",
+                "require-mppe-128", "noauth", "nobsdcomp", "nodeflate",
+                "noipv6"]
+PPPD_OPTS = " ".join(PPPD_OPTIONS)
+
+
+def pppd(pptp_args="", unit=0, log="/tmp/pppd.log", extra=""):
+    """pppd in the foreground with pptp as its pty program."""
+    cmd = (f"ip netns exec cli pppd pty '{CLIENT} {SERVER} --nolaunchpppd "
+           f"{pptp_args}' {PPPD_OPTS} unit {unit} nodetach logfd 2 {extra}")
+    return subprocess.Popen(cmd, shell=True, stdout=subprocess.DEVNULL,
+                            stderr=open(log, "w"), start_new_session=True)
+
+
+def tunnel_up(dev="ppp0", timeout=20):
+    need(wait_until(lambda: ppp_addr("cli", dev), timeout),
+         f"{dev} got no address within {timeout} s")
+    return ppp_addr("cli", dev)
+
+
+def ping(peer, count=20, ns="cli"):
+    r = sh(f"ip netns exec {ns} ping -q -c {count} -i 0.2 -W 2 {peer}",
+           check=False)
+    m = re.search(r"(\d+) received", r.stdout)
+    rtt = re.search(r"= [\d.]+/([\d.]+)/", r.stdout)
+    return (int(m.group(1)) if m else 0), (rtt.group(1) if rtt else "?")
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def stats():
+    """SIGUSR1 to every gateway; the counters they log."""
+    n = len(SYSLOG)
+    for pid, title in pptp_procs().items():
+        if "GRE-to-PPP" in title:
+            os.kill(pid, signal.SIGUSR1)
+    wait_until(lambda: any("round trip" in l for _, l in SYSLOG[n:]), 3)
+    st = {}
+    for _, l in SYSLOG[n:]:
+        for m in re.finditer(r"(rx|tx) ([A-Za-z ]+?) (\d+)(?=[,]|$)", l):
+            st[f"{m.group(1)} {m.group(2)}"] = int(m.group(3))
+        m = re.search(r"round trip (\d+) ms", l)
+        if m:
+            st["round trip"] = int(m.group(1))
+    return st
+
+
+# --- bulk transfer through the tunnel ----------------------------------------
+
+def data(seed, size):
+    return random.Random(seed).randbytes(size)
+
+
+BULK_SERVER = r"""
+import hashlib, random, socket, sys
+size = int(sys.argv[1])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.0.0.1", 5001))
+s.listen(1)
+c, _ = s.accept()
+h, got = hashlib.sha256(), 0
+while got < size:
+    b = c.recv(1 << 16)
+    if not b:
+        break
+    h.update(b)
+    got += len(b)
+open("/tmp/bulk-up.sha", "w").write(h.hexdigest())
+c.sendall(random.Random(2).randbytes(size))
+c.close()
+"""
+
+
+def bulk(size, timeout=240):
+    """size bytes up, then size bytes down; returns the two rates."""
+    srv = subprocess.Popen(["ip", "netns", "exec", "srv", "python3", "-c",
+                            BULK_SERVER, str(size)])
+    try:
+        up_data, down_want = data(1, size), hashlib.sha256(data(2, size))
+        time.sleep(0.5)
+        cmd = ["ip", "netns", "exec", "cli", "python3", "-c",
+               "import socket,sys,time,hashlib\n"
+               "size=int(sys.argv[1]); d=sys.stdin.buffer.read(size)\n"
+               "s=socket.create_connection(('10.0.0.1',5001),timeout=60)\n"
+               "t=time.monotonic(); s.sendall(d); t1=time.monotonic()\n"
+               "h,got=hashlib.sha256(),0\n"
+               "while got<size:\n"
+               "    b=s.recv(1<<16)\n"
+               "    if not b: break\n"
+               "    h.update(b); got+=len(b)\n"
+               "t2=time.monotonic()\n"
+               "print(h.hexdigest(), got, t1-t, t2-t1)\n", str(size)]
+        r = subprocess.run(cmd, input=up_data, capture_output=True,
+                           timeout=timeout)
+        need(r.returncode == 0, f"bulk client failed: {r.stderr[-300:]}")
+        digest, got, t_up, t_down = r.stdout.decode().split()
+        srv.wait(30)
+        need(read("/tmp/bulk-up.sha") == hashlib.sha256(up_data).hexdigest(),
+             "upload arrived corrupted or short")
+        need(int(got) == size and digest == down_want.hexdigest(),
+             f"download arrived corrupted or short ({got} of {size})")
+        return size / float(t_up) / 1e6, size / float(t_down) / 1e6
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+
+
+# --- scenarios ---------------------------------------------------------------
+
+SCENARIOS = {}
+
+
+def scenario(fn):
+    SCENARIOS[fn.__name__.replace("_", "-")] = fn
+    return fn
+
+
+@scenario
+def connect():
+    p = pppd()
+    local, peer = tunnel_up()
+    log = read("/tmp/pppd.log")
+    need("MPPE 128-bit stateless compression enabled" in log,
+         "pppd did not report MPPE 128-bit")
+    got, rtt = ping(peer, 20)
+    need(got == 20, f"{got} of 20 pings answered")
+    p.terminate()
+    return f"ppp0 {local} -> {peer}, MS-CHAPv2, MPPE-128, 20/20 pings, " \
+           f"rtt {rtt} ms"
+
+
+@scenario
+def launch():
+    cmd = (f"ip netns exec cli {CLIENT} {SERVER} {PPPD_OPTS} "
+           "logfile /tmp/launch.log")
+    r = subprocess.run(cmd, shell=True, capture_output=True, text=True,
+                       timeout=30)
+    need(r.returncode == 0, f"pptp exited {r.returncode}: {r.stderr}")
+    local, peer = tunnel_up()
+    need("MPPE 128-bit" in read("/tmp/launch.log"), "no MPPE 128-bit")
+    got, _ = ping(peer, 10)
+    need(got == 10, f"{got} of 10 pings answered")
+    pid = int(read("/run/ppp0.pid").split()[0])
+    os.kill(pid, signal.SIGTERM)
+    need(wait_until(lambda: not pptp_procs(), 8),
+         f"pptp processes left: {pptp_procs()}")
+    return f"pptp launched pppd: ppp0 {local}, 10/10 pings, all gone " \
+           "after pppd's SIGTERM"
+
+
+@scenario
+def peers():
+    os.makedirs("/etc/ppp/peers", exist_ok=True)
+    with open("/etc/ppp/peers/e2e", "w") as f:
+        f.write("\n".join([f'pty "{CLIENT} {SERVER} --nolaunchpppd"']
+                          + PPPD_OPTIONS + ["logfile /tmp/peers.log", ""]))
+    r = sh("ip netns exec cli pppd call e2e", check=False)
+    need(r.returncode == 0, f"pppd call failed: {r.stderr}")
+    local, peer = tunnel_up()
+    got, _ = ping(peer, 10)
+    need(got == 10, f"{got} of 10 pings answered")
+    pid = int(read("/run/ppp0.pid").split()[0])
+    os.kill(pid, signal.SIGTERM)		# what poff does
+    need(wait_until(lambda: not pptp_procs(), 8),
+         f"pptp processes left: {pptp_procs()}")
+    need(wait_until(lambda: not ppp_addr("cli"), 5), "ppp0 still up")
+    return "pppd call e2e: up, 10/10 pings; SIGTERM to pppd: all gone"
+
+
+@scenario
+def bulk_transfer():
+    p = pppd()
+    tunnel_up()
+    up, down = bulk(20 * 1000 * 1000)
+    p.terminate()
+    return f"20 MB each way intact: up {up:.1f} MB/s, down {down:.1f} MB/s"
+
+
+@scenario
+def netem():
+    p = pppd()
+    tunnel_up()
+    # server -> client: loss, delay with jitter, and reordering
+    sh("ip netns exec srv tc qdisc add dev vs root netem delay 10ms "
+       "reorder 25% 50% loss 2%")
+    up, down = bulk(8 * 1000 * 1000, timeout=400)
+    st = stats()
+    need(st.get("rx lost", 0) > 0, f"no rx lost in {st}")
+    need(st.get("rx buffered", 0) > 0, f"no rx buffered in {st}")
+    p.terminate()
+    return (f"2% loss, 25% reordering: 8 MB each way intact, up "
+            f"{up:.2f} MB/s, down {down:.2f} MB/s; rx lost "
+            f"{st['rx lost']}, rx buffered {st['rx buffered']}")
+
+
+@scenario
+def shared():
+    a = pppd(unit=0, log="/tmp/pppd-a.log")
+    tunnel_up("ppp0")
+    b = pppd(unit=1, log="/tmp/pppd-b.log")
+    tunnel_up("ppp1")
+    mgrs = [t for t in pptp_procs().values() if "call manager" in t]
+    need(len(mgrs) == 1, f"call managers: {mgrs}")
+    conns = sh("ip netns exec srv ss -tn state established "
+               "'( sport = :1723 )'").stdout.count("192.0.2.2")
+    need(conns == 1, f"server sees {conns} control connections")
+    for dev in ("ppp0", "ppp1"):
+        got, _ = ping(ppp_addr("cli", dev)[1], 5)
+        need(got == 5, f"{dev}: {got} of 5 pings")
+    os.killpg(a.pid, signal.SIGTERM)
+    need(wait_until(lambda: not ppp_addr("cli", "ppp0"), 8), "ppp0 stayed")
+    got, _ = ping(ppp_addr("cli", "ppp1")[1], 5)
+    need(got == 5, f"after stopping the first: {got} of 5 pings on ppp1")
+    os.killpg(b.pid, signal.SIGTERM)
+    need(wait_until(lambda: not pptp_procs(), 8),
+         f"pptp processes left: {pptp_procs()}")
+    return "two tunnels, one call manager, one TCP connection; the " \
+           "second outlives the first"
+
+
+@scenario
+def teardown():
+    p = pppd()
+    tunnel_up()
+    route = host_route()
+    need(route.startswith(SERVER), f"no host route while up: {route!r}")
+    t = time.monotonic()
+    os.killpg(p.pid, signal.SIGTERM)
+    need(wait_until(lambda: not pptp_procs(), 5),
+         f"pptp processes left after 5 s: {pptp_procs()}")
+    gone = time.monotonic() - t
+    srv = [l for l in log_lines("pptpd") + log_lines("pptpctrl")]
+    clr = [l for l in srv if re.search(r"CALL.?CLR|call clear", l, re.I)]
+    stop = [l for l in srv if re.search(r"STOP.?CTRL|control connection "
+                                          r"finished", l, re.I)]
+    need(clr, "pptpd logged no call clear")
+    need(stop, "pptpd logged no control connection stop")
+    need(host_route() == "", f"host route left: {host_route()!r}")
+    left = os.listdir("/run/pptp") if os.path.isdir("/run/pptp") else []
+    need(not left, f"files left in /run/pptp: {left}")
+    said = lambda l: l.split(": ", 1)[-1]
+    return f"all pptp processes gone in {gone:.1f} s; pptpd logged " \
+           f"'{said(clr[0])}' and '{said(stop[0])}'; host route and " \
+           "socket removed"
+
+
+@scenario
+def server_gone():
+    p = pppd("--idle-wait 5 --max-echo-wait 5")
+    tunnel_up()
+    t = time.monotonic()
+    sh("ip -n srv link set vs down")
+    need(wait_until(lambda: not pptp_procs(), 20),
+         f"pptp processes left after 20 s: {pptp_procs()}")
+    gone = time.monotonic() - t
+    need(gone < 16, f"took {gone:.1f} s")
+    need(host_route() == "", f"host route left: {host_route()!r}")
+    p.wait(10)
+    return f"server cut off: client ended in {gone:.1f} s, route removed"
+
+
+@scenario
+def gre_blocked():
+    for ns, dev in (("srv", "vs"), ("cli", "vc")):
+        sh(f"ip netns exec {ns} tc qdisc add dev {dev} ingress")
+        sh(f"ip netns exec {ns} tc filter add dev {dev} parent ffff: "
+           "protocol ip u32 match ip protocol 47 0xff action drop")
+    p = pppd()
+    t = time.monotonic()
+    words = "no GRE (IP protocol 47) has arrived from the server"
+    need(wait_until(lambda: words in read("/tmp/pppd.log")
+                    or any(words in l for l in log_lines()), 20),
+         "no GRE-not-arriving warning within 20 s")
+    took = time.monotonic() - t
+    p.terminate()
+    return f"warned after {took:.1f} s: GRE from the server not arriving"
+
+
+# --- the demo: one tunnel, narrated -----------------------------------------
+
+def say(text=""):
+    print(text, flush=True)
+
+
+def demo():
+    say("== A PPTP server: poptop (pptpd) at 192.0.2.1, MS-CHAPv2 with "
+        "MPPE-128 required")
+    say("== The client: pppd pty \"pptp 192.0.2.1 --nolaunchpppd\" "
+        f"name {USER} ...")
+    t = time.monotonic()
+    p = pppd()
+    local, peer = tunnel_up()
+    say(f"   tunnel up in {time.monotonic() - t:.1f} s")
+    for l in read("/tmp/pppd.log").splitlines():
+        if re.search(r"pptp:|CHAP|MPPE|IP address", l):
+            say("   " + l)
+    srv = [l for l in log_lines("pptpd") + log_lines("pptpctrl")
+           if "Client" in l or "control" in l.lower()][:3]
+    for l in srv:
+        say("   server: " + l)
+    say(f"== ping through the tunnel, {local} -> {peer}")
+    got, rtt = ping(peer, 5)
+    say(f"   {got}/5 answered, average {rtt} ms")
+    say("== 20 MB each way over TCP through the tunnel")
+    up, down = bulk(20 * 1000 * 1000)
+    say(f"   intact both ways (SHA-256 checked): up {up:.1f} MB/s, "
+        f"down {down:.1f} MB/s")
+    say("== pptp's statistics (SIGUSR1)")
+    n = len(SYSLOG)
+    stats()
+    for _, l in SYSLOG[n:]:
+        if "gre call" in l:
+            say("   " + l)
+    say("== teardown: SIGTERM to pppd")
+    t = time.monotonic()
+    os.killpg(p.pid, signal.SIGTERM)
+    ok = wait_until(lambda: not pptp_procs(), 5)
+    say(f"   every pptp process gone in {time.monotonic() - t:.1f} s; "
+        f"host route {'removed' if host_route() == '' else 'LEFT'}; "
+        f"sockets left: {os.listdir('/run/pptp') or 'none'}")
+    return ok and got == 5
+
+
+def main():
+    threading.Thread(target=syslog_listener, daemon=True).start()
+    time.sleep(0.2)
+    names = [n for n in os.environ.get("E2E_SCENARIOS", "").split(",") if n]
+    if names == ["demo"]:
+        world_up()
+        try:
+            ok = demo()
+        except Exception as e:
+            say(f"demo failed: {e}")
+            ok = False
+        with open(f"{OUT}/results.txt", "w") as f:
+            f.write(("PASS" if ok else "FAIL") + " demo\n")
+        return
+    with open(f"{OUT}/results.txt", "w") as res:
+        for name in names or SCENARIOS:
+            fn = SCENARIOS.get(name)
+            if fn is None:
+                res.write(f"FAIL {name} no such scenario\n")
+                continue
+            SYSLOG.clear()
+            t = time.monotonic()
+            try:
+                world_up()
+                detail = fn()
+                line = f"PASS {name} {detail} ({time.monotonic() - t:.0f} s)"
+            except Exception as e:
+                line = f"FAIL {name} {e}"
+                with open(f"{OUT}/{name}.log", "w") as f:
+                    for path in ("/tmp/pppd.log", "/tmp/pppd-a.log",
+                                 "/tmp/pppd-b.log", "/tmp/launch.log",
+                                 "/tmp/peers.log", "/tmp/server-ppp.log"):
+                        text = read(path)
+                        if text:
+                            f.write(f"--- {path} (tail)\n")
+                            f.write("\n".join(text.splitlines()[-25:]))
+                            f.write("\n")
+                    f.write("--- syslog: pptp, pptpd (tail)\n")
+                    f.write("\n".join(l for _, l in SYSLOG[-60:]) + "\n")
+            finally:
+                world_down()
+            print(line, flush=True)
+            res.write(line + "\n")
+            res.flush()
+
+
+if __name__ == "__main__":
+    main()
