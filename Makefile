@@ -61,7 +61,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-.PHONY: all check unit integration install clean
+.PHONY: all check unit integration e2e demo install clean
 
 all: pptp
 
@@ -87,7 +87,7 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-check: unit integration
+check: unit integration e2e
 
 unit: $(B)/check_pptp $(B)/pptp
 	@test -n "$(CHECK_LIBS)" || { echo "Check not found: apt-get install check pkg-config"; exit 1; }
@@ -97,6 +97,17 @@ unit: $(B)/check_pptp $(B)/pptp
 integration: $(B)/pptp $(B)/fakepptpd
 	python3 tests/integration.py --pptp $(CURDIR)/$(B)/pptp \
 	    --server $(CURDIR)/$(B)/fakepptpd $(TESTS)
+
+# Real pppd and pptpd, in User-Mode Linux (see tests/e2e/run.py).
+# CLIENT=/usr/sbin/pptp runs the same scenarios against another client.
+CLIENT ?= $(CURDIR)/$(B)/pptp
+e2e: $(B)/pptp
+	python3 tests/e2e/run.py --client $(CLIENT) $(SCENARIOS)
+
+# One tunnel, narrated: the README's first command.
+demo: $(B)/pptp
+	@sh tests/e2e/deps
+	@python3 tests/e2e/run.py --demo --client $(CURDIR)/$(B)/pptp
 
 install: pptp
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8

