@@ -61,7 +61,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-.PHONY: all check unit integration e2e demo install clean
+.PHONY: all check unit integration e2e demo bench install clean
 
 all: pptp
 
@@ -74,6 +74,9 @@ $(B)/pptp: $(PROG_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/fakepptpd: $(B)/tests/fakepptpd.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/pptpbench: $(B)/tests/bench/pptpbench.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/check_pptp: $(TEST_OBJS) $(LIB_OBJS)
@@ -104,6 +107,13 @@ CLIENT ?= $(CURDIR)/$(B)/pptp
 e2e: $(B)/pptp
 	python3 tests/e2e/run.py --client $(CLIENT) $(SCENARIOS)
 
+# Throughput, CPU per packet and memory, client vs a minimal server in
+# namespaces; CLIENT=path measures another client, COMPARE=path runs two
+# side by side (A B A B ...) and prints their ratios.
+bench: $(B)/pptp $(B)/pptpbench
+	python3 tests/bench/bench.py --bench $(CURDIR)/$(B)/pptpbench \
+	    --client $(CLIENT) $(if $(COMPARE),--compare $(COMPARE))
+
 # One tunnel, narrated: the README's first command.
 demo: $(B)/pptp
 	@sh tests/e2e/deps
@@ -118,4 +128,4 @@ clean:
 	rm -rf build pptp
 
 -include $(LIB_OBJS:.o=.d) $(PROG_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
-    $(B)/tests/fakepptpd.d
+    $(B)/tests/fakepptpd.d $(B)/tests/bench/pptpbench.d

@@ -67,31 +67,62 @@ hdlc_enc_init(struct hdlc_enc *e, uint32_t accm)
 		fcs_init();
 }
 
+/*
+ * Every byte is written, then the escape decides whether it stays: the
+ * loop stores two bytes per input byte (0x7D or the byte, then the byte
+ * XOR 0x20) and advances by one or two, with no branch on the data.
+ * It needs the worst-case room, which the caller usually has; with less,
+ * the exact size is counted first.
+ */
+static size_t
+enc_run(const struct hdlc_enc *e, const uint8_t *p, size_t len, uint8_t *o)
+{
+	uint8_t *start = o;
+
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = p[i], x = e->esc[c];
+
+		o[0] = x ? HDLC_ESC : c;
+		o[1] = c ^ HDLC_TRANS;
+		o += 1 + x;
+	}
+	return (size_t)(o - start);
+}
+
 size_t
 hdlc_encode(const struct hdlc_enc *e, const uint8_t *frame, size_t len,
     uint8_t *out, size_t cap)
 {
 	uint16_t fcs = (uint16_t)~hdlc_fcs16(HDLC_INITFCS, frame, len);
 	uint8_t tail[2] = { (uint8_t)fcs, (uint8_t)(fcs >> 8) };
-	size_t o = 0, need = len + 4;	/* flags and FCS, none escaped */
+	size_t o = 0;
 
-	for (size_t i = 0; i < len; i++)
-		need += e->esc[frame[i]];
-	need += e->esc[tail[0]] + e->esc[tail[1]];
-	if (need > cap)
-		return 0;
+	if (cap < hdlc_enc_bound(len)) {
+		size_t need = len + 4;	/* flags and FCS, none escaped */
 
-	out[o++] = HDLC_FLAG;
-	for (size_t i = 0; i < len + 2; i++) {
-		uint8_t c = i < len ? frame[i] : tail[i - len];
+		for (size_t i = 0; i < len; i++)
+			need += e->esc[frame[i]];
+		need += e->esc[tail[0]] + e->esc[tail[1]];
+		if (need > cap)
+			return 0;
+		/* exact room: the careful way */
+		out[o++] = HDLC_FLAG;
+		for (size_t i = 0; i < len + 2; i++) {
+			uint8_t c = i < len ? frame[i] : tail[i - len];
 
-		if (e->esc[c]) {
-			out[o++] = HDLC_ESC;
-			out[o++] = c ^ HDLC_TRANS;
-		} else {
-			out[o++] = c;
+			if (e->esc[c]) {
+				out[o++] = HDLC_ESC;
+				out[o++] = c ^ HDLC_TRANS;
+			} else {
+				out[o++] = c;
+			}
 		}
+		out[o++] = HDLC_FLAG;
+		return o;
 	}
+	out[o++] = HDLC_FLAG;
+	o += enc_run(e, frame, len, out + o);
+	o += enc_run(e, tail, 2, out + o);
 	out[o++] = HDLC_FLAG;
 	return o;
 }

@@ -97,8 +97,8 @@ usage(FILE *f)
 "  --phone NUMBER          phone number sent in the call request\n"
 "  --quirks NAME           server workarounds: %s\n"
 "  --sync                  pppd runs with `sync': raw frames on the pty\n"
-"  --timeout SECS          reorder wait for out-of-order GRE, 0.01-10\n"
-"                          (default 0.3)\n"
+"  --timeout SECS          fixed reorder wait for out-of-order GRE,\n"
+"                          0.01-10 (default: adaptive, at most 0.3)\n"
 "  --nobuffer              no reorder wait: deliver at once, drop late\n"
 "  --missing-window N      gap beyond which packets count as a jump\n"
 "                          (default 300)\n"
@@ -210,6 +210,7 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 		case OPT_TIMEOUT:
 			bad |= parse_secs_ms("--timeout", optarg, 10, 10000,
 			    &o->timeout_ms);
+			o->timeout_set = true;
 			break;
 		case OPT_NOBUFFER:
 			o->nobuffer = true;

@@ -699,8 +699,15 @@ gw_open_socket(struct gw *g)
 		    "root or CAP_NET_RAW)", g->addr);
 		return -1;
 	}
-	(void)setsockopt(g->gre, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	(void)setsockopt(g->gre, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	/* bursts from the server wait here: as root, past rmem_max */
+	if (setsockopt(g->gre, SOL_SOCKET, SO_RCVBUFFORCE, &buf,
+	    sizeof(buf)) < 0)
+		(void)setsockopt(g->gre, SOL_SOCKET, SO_RCVBUF, &buf,
+		    sizeof(buf));
+	if (setsockopt(g->gre, SOL_SOCKET, SO_SNDBUFFORCE, &buf,
+	    sizeof(buf)) < 0)
+		(void)setsockopt(g->gre, SOL_SOCKET, SO_SNDBUF, &buf,
+		    sizeof(buf));
 	(void)setsockopt(g->gre, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 	if (o->rtmark_set && setsockopt(g->gre, SOL_SOCKET, SO_MARK,
 	    &o->rtmark, sizeof(o->rtmark)) < 0) {
@@ -742,7 +749,7 @@ gw_init(struct gw *g, const struct pptp_opts *o, const struct gre_call *call,
 	g->obuf = malloc(OBUF_LEN);
 	if (g->slot == NULL || g->rx == NULL || g->rbuf == NULL ||
 	    g->obuf == NULL || pq_init(&g->pq, o->missing_window,
-	    o->timeout_ms, o->nobuffer, 256, 1 << 20) < 0) {
+	    o->timeout_ms, !o->timeout_set, o->nobuffer, 256, 1 << 20) < 0) {
 		log_warn("gre %s: cannot allocate buffers", g->addr);
 		return -1;
 	}

@@ -18,11 +18,14 @@
 
 int
 pq_init(struct pq *q, unsigned missing_window, uint64_t timeout_ms,
-    bool nobuffer, unsigned max_pkts, size_t max_bytes)
+    bool adaptive, bool nobuffer, unsigned max_pkts, size_t max_bytes)
 {
 	memset(q, 0, sizeof(*q));
 	q->window = missing_window;
 	q->timeout_ms = timeout_ms;
+	q->adaptive = adaptive;
+	q->wait_ms = adaptive && timeout_ms > PQ_WAIT_START_MS ?
+	    PQ_WAIT_START_MS : timeout_ms;
 	q->nobuffer = nobuffer;
 	q->max_pkts = max_pkts < PQ_SLOTS - 1 ? max_pkts : PQ_SLOTS - 1;
 	q->max_bytes = max_bytes;
@@ -35,6 +38,31 @@ pq_free(struct pq *q)
 {
 	free(q->data);
 	q->data = NULL;
+}
+
+/* A packet came late_ms after the gap it filled opened: learn from it. */
+static void
+learn(struct pq *q, uint64_t late_ms)
+{
+	int64_t m = (int64_t)late_ms, err, w;
+
+	if (!q->adaptive)
+		return;
+	if (!q->have_late) {
+		q->have_late = true;
+		q->late8 = m << 3;
+		q->dev4 = m << 1;	/* deviation: half the first sample */
+	} else {
+		err = m - (q->late8 >> 3);
+		q->late8 += err;			/* 1/8 of the error */
+		q->dev4 += (err < 0 ? -err : err) - (q->dev4 >> 2);
+	}
+	w = (q->late8 >> 3) + q->dev4;		/* late + 4 * dev/4 */
+	if (w < PQ_WAIT_MIN_MS)
+		w = PQ_WAIT_MIN_MS;
+	if ((uint64_t)w > q->timeout_ms)
+		w = (int64_t)q->timeout_ms;
+	q->wait_ms = (uint64_t)w;
 }
 
 static struct pq_slot *
@@ -88,10 +116,14 @@ lowest(const struct pq *q)
 
 /* Give up on the gap in front of the lowest queued packet. */
 static void
-skip_gap(struct pq *q, pq_deliver_fn *fn, void *arg)
+skip_gap(struct pq *q, uint64_t now, pq_deliver_fn *fn, void *arg)
 {
 	uint32_t low = lowest(q);
 
+	q->skip_lo = q->next;
+	q->skip_hi = low;
+	q->skip_ms = now;
+	q->skip_wait_ms = now - slot_of(q, low)->since_ms;
 	q->st.lost += (uint32_t)(low - q->next);
 	q->next = low;
 	drain(q, fn, arg);
@@ -99,10 +131,11 @@ skip_gap(struct pq *q, pq_deliver_fn *fn, void *arg)
 
 /* Forget the old numbering: what waits goes on, then the jump. */
 static void
-resync(struct pq *q, uint32_t seq, pq_deliver_fn *fn, void *arg)
+resync(struct pq *q, uint32_t seq, uint64_t now, pq_deliver_fn *fn,
+    void *arg)
 {
 	while (q->count > 0)
-		skip_gap(q, fn, arg);
+		skip_gap(q, now, fn, arg);
 	q->st.resyncs++;
 	q->far_run = 0;
 	q->next = seq;
@@ -136,16 +169,23 @@ pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
 				q->st.under_win++;
 			return;
 		}
-		resync(q, seq, fn, arg);
+		resync(q, seq, now, fn, arg);
 		d = 0;
 	}
 	q->far_run = 0;
 
 	if (d < 0) {
 		q->st.under_win++;	/* late, or a duplicate */
+		/* one we gave up on: the wait should have been longer */
+		if (seq_diff(seq, q->skip_lo) >= 0 &&
+		    seq_before(seq, q->skip_hi))
+			learn(q, q->skip_wait_ms + (now - q->skip_ms));
 		return;
 	}
 	if (d == 0) {
+		/* it fills a gap that others waited behind: that long */
+		if (q->count > 0)
+			learn(q, now - slot_of(q, lowest(q))->since_ms);
 		deliver(q, seq, p, len, fn, arg);
 		drain(q, fn, arg);
 		return;
@@ -155,7 +195,7 @@ pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
 		/* Pass it on now; what it jumped over is lost. */
 		q->st.lost += (uint32_t)d;
 		while (q->count > 0 && seq_after(seq, lowest(q)))
-			skip_gap(q, fn, arg);
+			skip_gap(q, now, fn, arg);
 		deliver(q, seq, p, len, fn, arg);
 		drain(q, fn, arg);
 		return;
@@ -169,7 +209,7 @@ pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
 	/* Make room: ahead of the ring, or over the limits, gaps give way. */
 	while (q->count > 0 && (seq_diff(seq, q->next) >= PQ_SLOTS ||
 	    q->count >= q->max_pkts || q->bytes + len > q->max_bytes))
-		skip_gap(q, fn, arg);
+		skip_gap(q, now, fn, arg);
 	if (seq_diff(seq, q->next) == 0) {
 		q->st.buffered--;
 		deliver(q, seq, p, len, fn, arg);
@@ -197,8 +237,8 @@ void
 pq_timer(struct pq *q, uint64_t now, pq_deliver_fn *fn, void *arg)
 {
 	while (q->count > 0 && now >= slot_of(q, lowest(q))->since_ms +
-	    q->timeout_ms)
-		skip_gap(q, fn, arg);
+	    q->wait_ms)
+		skip_gap(q, now, fn, arg);
 }
 
 uint64_t
@@ -206,7 +246,7 @@ pq_next_deadline(const struct pq *q)
 {
 	if (q->count == 0)
 		return 0;
-	return q->slot[lowest(q) % PQ_SLOTS].since_ms + q->timeout_ms;
+	return q->slot[lowest(q) % PQ_SLOTS].since_ms + q->wait_ms;
 }
 
 bool

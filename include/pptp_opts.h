@@ -27,6 +27,7 @@ struct pptp_opts {
 	uint32_t	 rtmark;
 	int		 loglevel;
 	uint64_t	 timeout_ms;	/* --timeout: reorder wait */
+	bool		 timeout_set;	/* given: a fixed wait, not adaptive */
 	unsigned	 idle_wait_s;
 	unsigned	 max_echo_wait_s;
 	unsigned	 reply_timeout_s;

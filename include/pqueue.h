@@ -35,11 +35,22 @@ struct pq_slot {
 	uint64_t	since_ms;
 };
 
+#define PQ_WAIT_START_MS	100	/* adaptive wait before any evidence */
+#define PQ_WAIT_MIN_MS		5
+
 struct pq {
 	bool		 started;	/* a first packet fixed the numbering */
 	uint32_t	 next;		/* the sequence number expected */
 	unsigned	 window;	/* --missing-window */
-	uint64_t	 timeout_ms;	/* --timeout */
+	uint64_t	 timeout_ms;	/* --timeout: the wait, or its ceiling */
+	bool		 adaptive;	/* learn the wait from the network */
+	uint64_t	 wait_ms;	/* the wait now */
+	int64_t		 late8;		/* smoothed lateness, ms << 3 */
+	int64_t		 dev4;		/* its mean deviation, ms << 2 */
+	bool		 have_late;
+	uint32_t	 skip_lo, skip_hi;	/* the last gap given up on */
+	uint64_t	 skip_ms;
+	uint64_t	 skip_wait_ms;
 	bool		 nobuffer;
 	unsigned	 max_pkts;
 	size_t		 max_bytes;
@@ -55,9 +66,16 @@ struct pq {
 typedef void pq_deliver_fn(void *arg, uint32_t seq, const uint8_t *p,
     size_t len);
 
-/* 0, or -1 if the buffer cannot be allocated. */
+/*
+ * 0, or -1 if the buffer cannot be allocated.  A fixed wait is timeout_ms;
+ * an adaptive one starts at PQ_WAIT_START_MS (at most timeout_ms) and
+ * follows how late reordered packets really come: the time a gap took to
+ * fill, or (when one came after its gap was given up) how much longer it
+ * would have needed, smoothed as TCP smooths round trips (RFC 6298),
+ * wait = lateness + 4 deviations, between PQ_WAIT_MIN_MS and timeout_ms.
+ */
 int pq_init(struct pq *q, unsigned missing_window, uint64_t timeout_ms,
-    bool nobuffer, unsigned max_pkts, size_t max_bytes);
+    bool adaptive, bool nobuffer, unsigned max_pkts, size_t max_bytes);
 void pq_free(struct pq *q);
 
 /* A data packet arrived; in-order packets go to fn at once. */

@@ -31,7 +31,7 @@ mk(unsigned window, bool nobuffer, unsigned max_pkts)
 	struct pq *q = malloc(sizeof(*q));
 
 	ck_assert_ptr_nonnull(q);
-	ck_assert_int_eq(pq_init(q, window, 300, nobuffer, max_pkts,
+	ck_assert_int_eq(pq_init(q, window, 300, false, nobuffer, max_pkts,
 	    1 << 20), 0);
 	return q;
 }
@@ -301,6 +301,44 @@ START_TEST(test_property_random)
 }
 END_TEST
 
+/* Adaptive: starts at 100 ms, shrinks to what fills take, never past
+ * the ceiling, grows when packets come after their gap was given up. */
+START_TEST(test_adaptive_wait)
+{
+	struct pq *q = malloc(sizeof(*q));
+	struct got g = { .n = 0 };
+	uint64_t t = 1000;
+	uint32_t s = 2;
+
+	ck_assert_int_eq(pq_init(q, 300, 300, true, false, 64, 1 << 20), 0);
+	ck_assert_uint_eq(q->wait_ms, PQ_WAIT_START_MS);
+	put(q, &g, 1, t);
+	/* many gaps that fill 4 ms later */
+	for (int i = 0; i < 40; i++, s += 2, t += 10) {
+		put(q, &g, s + 1, t);
+		put(q, &g, s, t + 4);
+	}
+	ck_assert_uint_le(q->wait_ms, 12);
+	ck_assert_uint_ge(q->wait_ms, PQ_WAIT_MIN_MS);
+	/* a gap given up on after the short wait, its packet 60 ms late */
+	put(q, &g, s + 1, t);
+	pq_timer(q, t + q->wait_ms, on_deliver, &g);
+	ck_assert_uint_eq(q->st.lost, 1);
+	put(q, &g, s, t + 60);
+	ck_assert_uint_eq(q->st.under_win, 1);
+	ck_assert_uint_ge(q->wait_ms, 20);
+	/* never past the ceiling */
+	for (int i = 0; i < 20; i++) {
+		s += 2;
+		t += 10000;
+		put(q, &g, s + 1, t);
+		put(q, &g, s, t + 5000);
+	}
+	ck_assert_uint_eq(q->wait_ms, 300);
+	done(q);
+}
+END_TEST
+
 Suite *
 pqueue_suite(void)
 {
@@ -319,6 +357,7 @@ pqueue_suite(void)
 	tcase_add_test(tc, test_nobuffer);
 	tcase_add_test(tc, test_packet_limit);
 	tcase_add_loop_test(tc, test_property_random, 0, 10);
+	tcase_add_test(tc, test_adaptive_wait);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""make bench: a PPTP client's data path measured against a minimal server
+(pptpbench serve) in two network namespaces of its own, with pppd played
+by pptpbench feed on a socketpair or a raw pty.
+
+    bench.py --bench PPTPBENCH --client A [--compare B] [--rounds N]
+
+For each case (upstream pppd->GRE and downstream GRE->pppd, 64- and
+1400-byte frames, socketpair and pty; and a lossy downstream case) it
+reports frames/s, MB/s, frames lost or corrupted (every frame's content
+and order is checked), the client's CPU seconds per million frames (all
+its processes) and their peak memory.  With --compare the two clients
+alternate A B A B ... and the table shows per-round ratios, since a
+shared machine is noisy: the ratios are the figures that count.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+CASES = [  # (direction, frame size, stdin, frames)
+    ("up", 64, "pair", 300000), ("up", 1400, "pair", 100000),
+    ("down", 64, "pair", 300000), ("down", 1400, "pair", 100000),
+    ("up", 64, "pty", 300000), ("up", 1400, "pty", 100000),
+    ("down", 64, "pty", 300000), ("down", 1400, "pty", 100000),
+    ("lossy", 1400, "pair", 100000),
+]
+NS_S, NS_C = f"pbs{os.getpid()}", f"pbc{os.getpid()}"
+
+
+def sh(cmd):
+    subprocess.run(cmd, shell=True, check=True)
+
+
+def net_up():
+    for ns in (NS_S, NS_C):
+        sh(f"ip netns add {ns}; ip -n {ns} link set lo up")
+    sh(f"ip link add pbv0 netns {NS_S} type veth peer name pbv1 "
+       f"netns {NS_C}")
+    sh(f"ip -n {NS_S} addr add 192.0.2.1/24 dev pbv0; "
+       f"ip -n {NS_S} link set pbv0 up")
+    sh(f"ip -n {NS_C} addr add 192.0.2.2/24 dev pbv1; "
+       f"ip -n {NS_C} link set pbv1 up")
+
+
+def net_down():
+    for ns in (NS_S, NS_C):
+        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+
+def reset(client):
+    """No process of the client left, nor its call manager's socket."""
+    real = os.path.realpath(client)
+    for _ in range(50):
+        pids = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if os.readlink(f"/proc/{pid}/exe") == real:
+                    pids.append(int(pid))
+            except OSError:
+                pass
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
+    try:
+        os.unlink("/var/run/pptp/192.0.2.1")
+    except FileNotFoundError:
+        pass
+
+
+def kv(line):
+    return {k: float(v) if v.replace(".", "").isdigit() else v
+            for k, v in (w.split("=", 1) for w in line.split())}
+
+
+def run_case(bench, client, case):
+    mode, size, stdin, count = case
+    d = tempfile.mkdtemp(prefix="pptpbench-")
+    srv = subprocess.Popen(["ip", "netns", "exec", NS_S, bench, "serve", d,
+                            mode, str(size), str(count)],
+                           stdout=subprocess.PIPE, text=True)
+    while not os.path.exists(os.path.join(d, "listening")):
+        time.sleep(0.01)
+    try:
+        # only options that both clients know
+        f = subprocess.run(["ip", "netns", "exec", NS_C, bench, "feed", d,
+                            mode, str(size), str(count), stdin, client,
+                            client, "192.0.2.1", "--nolaunchpppd",
+                            "--nohostroute"],
+                           capture_output=True, text=True, timeout=180)
+        s_out, _ = srv.communicate(timeout=60)
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+        shutil.rmtree(d, ignore_errors=True)
+        reset(client)
+    fr, sr = kv(f.stdout.strip() or "error=feed"), kv(s_out.strip()
+                                                        or "error=serve")
+    if "error" in fr or "error" in sr:
+        return {"error": fr.get("error") or sr.get("error")}
+    got = sr if mode == "up" else fr
+    secs = max(got["seconds"], 1e-6)
+    received = got["received"]
+    if mode == "up":
+        lost = count - received
+    else:
+        lost = sr["sent"] - received
+    return {
+        "fps": received / secs, "mbs": received * size / secs / 1e6,
+        "lost": int(lost), "corrupt": int(got["corrupt"] +
+                                          got["out_of_order"]),
+        "cpu_per_m": fr["cpu"] / max(received, 1) * 1e6,
+        "rss_mb": fr["rss_kb"] / 1024, "count": count,
+        "drive_fps": (sr["sent"] / max(sr["seconds"], 1e-6)
+                      if mode != "up" else None),
+    }
+
+
+def idle_cpu(bench, client):
+    """CPU the client uses over 5 s with the call up and no traffic."""
+    d = tempfile.mkdtemp(prefix="pptpbench-")
+    srv = subprocess.Popen(["ip", "netns", "exec", NS_S, bench, "serve", d,
+                            "down", "64", "0"], stdout=subprocess.DEVNULL)
+    while not os.path.exists(os.path.join(d, "listening")):
+        time.sleep(0.01)
+    p = subprocess.Popen(["ip", "netns", "exec", NS_C, client, "192.0.2.1",
+                          "--nolaunchpppd", "--nohostroute"],
+                         stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    while not os.path.exists(os.path.join(d, "ready")):
+        time.sleep(0.01)
+    time.sleep(1)
+
+    def cpu():
+        real, total = os.path.realpath(client), 0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if os.readlink(f"/proc/{pid}/exe") == real:
+                    with open(f"/proc/{pid}/stat") as f:
+                        v = f.read().rsplit(")", 1)[1].split()
+                    total += int(v[11]) + int(v[12])
+            except OSError:
+                pass
+        return total / os.sysconf("SC_CLK_TCK")
+    c0 = cpu()
+    time.sleep(5)
+    used = cpu() - c0
+    p.kill()
+    p.wait()
+    open(os.path.join(d, "done"), "w").close()
+    srv.kill()
+    srv.wait()
+    shutil.rmtree(d, ignore_errors=True)
+    reset(client)
+    return used
+
+
+def name(case):
+    mode, size, stdin, _ = case
+    return f"{mode:5} {size:4} B {stdin:4}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bench", required=True)
+    ap.add_argument("--client", required=True)
+    ap.add_argument("--compare")
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("make bench needs root (namespaces, raw sockets)")
+    clients = [a.client] + ([a.compare] if a.compare else [])
+    rounds = a.rounds if a.compare else 1
+    results = {c: {n: [] for n in map(name, CASES)} for c in clients}
+    net_down()
+    net_up()
+    try:
+        print(f"pptp benchmark, {time.strftime('%Y-%m-%d')}, "
+              f"{os.cpu_count()} cores, kernel {os.uname().release}")
+        for c in clients:
+            print(f"  client {'AB'[clients.index(c)]}: {c}")
+        for r in range(rounds):
+            for case in CASES:
+                for c in clients:
+                    results[c][name(case)].append(run_case(a.bench, c,
+                                                           case))
+        idle = {c: idle_cpu(a.bench, c) for c in clients}
+    finally:
+        net_down()
+
+    def med(rs, key):
+        vals = [x[key] for x in rs if "error" not in x and
+                x.get(key) is not None]
+        return statistics.median(vals) if vals else float("nan")
+
+    print()
+    hdr = f"{'case':18} {'frames/s':>9} {'MB/s':>7} {'lost':>6} " \
+          f"{'bad':>4} {'CPU s/M':>8} {'RSS MB':>7}"
+    for c in clients:
+        print(f"client {'AB'[clients.index(c)]}: {c}")
+        print(hdr)
+        for case in CASES:
+            rs = results[c][name(case)]
+            errs = [x["error"] for x in rs if "error" in x]
+            if errs:
+                print(f"{name(case):18} error: {errs[0]}")
+                continue
+            print(f"{name(case):18} {med(rs, 'fps'):9.0f} "
+                  f"{med(rs, 'mbs'):7.1f} {med(rs, 'lost'):6.0f} "
+                  f"{med(rs, 'corrupt'):4.0f} {med(rs, 'cpu_per_m'):8.2f} "
+                  f"{med(rs, 'rss_mb'):7.1f}")
+        print(f"idle tunnel: {idle[c]:.2f} s of CPU in 5 s")
+        print()
+    drive = [x["drive_fps"] for case in CASES if case[0] != "up"
+             for x in results[clients[0]][name(case)]
+             if "error" not in x and x.get("drive_fps")]
+    if drive:
+        print(f"the server side drives up to {max(drive):.0f} frames/s "
+              "downstream (its own sending rate)")
+    if a.compare:
+        print()
+        print(f"ratios A/B, median of {rounds} rounds (A B A B ...): "
+              "CPU per frame (lower is better for A), frames/s (higher)")
+        for case in CASES:
+            ra, rb = results[a.client][name(case)], \
+                results[a.compare][name(case)]
+            cpu, fps = [], []
+            for x, y in zip(ra, rb):
+                if "error" in x or "error" in y:
+                    continue
+                cpu.append(x["cpu_per_m"] / max(y["cpu_per_m"], 1e-9))
+                fps.append(x["fps"] / max(y["fps"], 1e-9))
+            if cpu:
+                print(f"{name(case):18} CPU {statistics.median(cpu):5.2f}"
+                      f"   frames/s {statistics.median(fps):6.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pptpbench: the hot parts of `make bench` (tests/bench/bench.py runs
+ * them in network namespaces of its own).
+ *
+ *   pptpbench serve DIR up|down|lossy SIZE COUNT
+ *	A minimal PAC on 0.0.0.0:1723: answers the control handshake for
+ *	one call, then sinks GRE (up: checks every frame's content and
+ *	order) or sources COUNT frames of SIZE bytes as fast as it can
+ *	(down; lossy: 1% of them never sent, 2% swapped with the next).
+ *	Writes DIR/ready once the call is up, waits for DIR/go to source,
+ *	and prints its findings as one line of key=value.
+ *
+ *   pptpbench feed DIR up|down|lossy SIZE COUNT pair|pty CLIENT ARGS...
+ *	Plays pppd: starts CLIENT ARGS... with stdin/stdout a socketpair
+ *	or a raw pty, writes COUNT HDLC frames (up) or reads and checks
+ *	them (down, lossy), and measures the CPU time and peak memory of
+ *	every process of CLIENT over the data phase.  One line of
+ *	key=value.
+ *
+ * A frame: FF 03 00 21, a 32-bit index, then bytes that depend on the
+ * index and position, SIZE bytes in all; every byte is checked.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gre_hdr.h"
+#include "hdlc.h"
+#include "pptp_msg.h"
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+touch(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	fd = open(p, O_WRONLY | O_CREAT, 0644);
+	if (fd >= 0)
+		close(fd);
+}
+
+static int
+wait_file(const char *dir, const char *name, double timeout)
+{
+	char p[PATH_MAX];
+	double end = now_s() + timeout;
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	while (stat(p, &st) < 0) {
+		if (now_s() > end)
+			return -1;
+		usleep(2000);
+	}
+	return 0;
+}
+
+static size_t
+make_frame(uint8_t *f, uint32_t idx, size_t size)
+{
+	memcpy(f, "\xff\x03\x00\x21", 4);
+	memcpy(f + 4, &idx, 4);
+	for (size_t i = 8; i < size; i++)
+		f[i] = (uint8_t)(idx * 7 + i);
+	return size;
+}
+
+/* 1 if f is frame idx of the given size, exactly. */
+static int
+check_frame(const uint8_t *f, size_t len, size_t size, uint32_t *idx)
+{
+	if (len != size || memcmp(f, "\xff\x03\x00\x21", 4) != 0)
+		return 0;
+	memcpy(idx, f + 4, 4);
+	for (size_t i = 8; i < size; i++)
+		if (f[i] != (uint8_t)(*idx * 7 + i))
+			return 0;
+	return 1;
+}
+
+/* What arrived, in order or not: shared by both roles' checkers. */
+struct tally {
+	uint64_t	good, corrupt, out_of_order, gaps;
+	uint32_t	next;
+	int		started;
+	double		first, last;
+	uint64_t	bytes;
+};
+
+static void
+tally(struct tally *t, const uint8_t *f, size_t len, size_t size)
+{
+	uint32_t idx;
+
+	t->last = now_s();
+	if (!t->started)
+		t->first = t->last;
+	if (!check_frame(f, len, size, &idx)) {
+		t->corrupt++;
+		return;
+	}
+	if (t->started && idx > t->next)
+		t->gaps += idx - t->next;	/* frames that never came */
+	else if (t->started && idx < t->next)
+		t->out_of_order++;		/* older than one passed on */
+	t->started = 1;
+	t->next = idx + 1;
+	t->good++;
+	t->bytes += len;
+}
+
+/* --- serve: the PAC ------------------------------------------------------ */
+
+static int
+ctrl_send(int fd, struct msg *m)
+{
+	uint8_t buf[MSG_MAX_LEN];
+	size_t n = msg_encode(m, buf, sizeof(buf));
+
+	return write(fd, buf, n) == (ssize_t)n ? 0 : -1;
+}
+
+/* Handshake for one call; the client's call ID and address out. */
+static int
+handshake(int *cfd, uint16_t *client_call, struct in_addr *peer)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons(1723) };
+	struct msg_reader rd;
+	int one = 1, lfd = socket(AF_INET, SOCK_STREAM, 0);
+	socklen_t sl = sizeof(sin);
+
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    listen(lfd, 4) < 0)
+		return -1;
+	*cfd = accept(lfd, (struct sockaddr *)&sin, &sl);
+	close(lfd);
+	if (*cfd < 0)
+		return -1;
+	*peer = sin.sin_addr;
+	msg_reader_init(&rd);
+	for (;;) {
+		uint8_t buf[1024];
+		ssize_t n = read(*cfd, buf, sizeof(buf));
+		size_t off = 0, used;
+
+		if (n <= 0)
+			return -1;
+		while (off < (size_t)n) {
+			struct msg m, r;
+
+			if (msg_reader_next(&rd, buf + off, (size_t)n - off,
+			    &used) != MSG_OK) {
+				off += used;
+				continue;
+			}
+			off += used;
+			if (msg_decode(rd.buf, rd.hdr.length, &m) != MSG_OK)
+				return -1;
+			memset(&r, 0, sizeof(r));
+			if (m.hdr.ctrl_type == MSG_SCCRQ) {
+				r.hdr.ctrl_type = MSG_SCCRP;
+				r.sccrp.version = MSG_VERSION;
+				r.sccrp.result = 1;
+				strcpy(r.sccrp.hostname, "bench");
+				ctrl_send(*cfd, &r);
+			} else if (m.hdr.ctrl_type == MSG_OCRQ) {
+				r.hdr.ctrl_type = MSG_OCRP;
+				r.ocrp.call_id = 77;
+				r.ocrp.peer_call_id = m.ocrq.call_id;
+				r.ocrp.result = 1;
+				r.ocrp.recv_window = 0;
+				*client_call = m.ocrq.call_id;
+				ctrl_send(*cfd, &r);
+				return 0;
+			}
+		}
+	}
+}
+
+/* Answer what the control connection says while data flows. */
+static void
+ctrl_poll(int cfd)
+{
+	uint8_t buf[1024];
+
+	while (recv(cfd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;	/* echo requests are rare at these timescales */
+}
+
+static int
+serve_sink(int gre, int cfd, size_t size, uint64_t count)
+{
+	static uint8_t buf[65536];
+	struct tally t = { 0 };
+	double idle_end = now_s() + 30;
+
+	while (t.good + t.corrupt < count && now_s() < idle_end) {
+		struct pollfd p = { gre, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 200) <= 0) {
+			ctrl_poll(cfd);
+			if (t.started && now_s() - t.last > 2)
+				break;
+			continue;
+		}
+		while ((n = recv(gre, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+			uint32_t src;
+			size_t plen, ihl = gre_ip4_strip(buf, (size_t)n, &src,
+			    &plen);
+			struct gre_hdr h;
+
+			if (ihl == 0 || gre_decode(buf + ihl, plen, &h) !=
+			    GRE_OK || !h.has_seq)
+				continue;
+			tally(&t, buf + ihl + h.hdr_len, h.payload_len, size);
+		}
+		idle_end = now_s() + 30;
+	}
+	printf("received=%llu corrupt=%llu out_of_order=%llu gaps=%llu "
+	    "seconds=%.6f\n", (unsigned long long)t.good,
+	    (unsigned long long)t.corrupt,
+	    (unsigned long long)t.out_of_order, (unsigned long long)t.gaps,
+	    t.last - t.first);
+	return 0;
+}
+
+static int
+serve_source(int gre, struct in_addr peer, uint16_t call, size_t size,
+    uint64_t count, int lossy)
+{
+	static uint8_t pkt[2][GRE_HDR_MAX + 2048];
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = peer };
+	uint64_t sent = 0, skipped = 0, swapped = 0;
+	uint32_t seq = 0;
+	double t0 = now_s();
+	size_t len[2];
+	int held = 0;
+
+	srand(1);
+	for (uint64_t i = 0; i < count; i++) {
+		struct gre_hdr h = { .has_seq = true,
+		    .payload_len = (uint16_t)size, .call_id = call,
+		    .seq = ++seq };
+		size_t hl;
+		int r = lossy ? rand() % 100 : 100;
+
+		if (r == 0) {		/* 1%: lost on the way */
+			skipped++;
+			continue;
+		}
+		hl = gre_encode(&h, pkt[held], GRE_HDR_MAX);
+		make_frame(pkt[held] + hl, (uint32_t)i, size);
+		len[held] = hl + size;
+		if (r <= 2 && !held) {	/* 2%: overtaken by the next */
+			held = 1;
+			swapped++;
+			continue;
+		}
+		while (sendto(gre, pkt[held], len[held], 0,
+		    (struct sockaddr *)&to, sizeof(to)) < 0 &&
+		    errno == ENOBUFS)
+			;
+		sent++;
+		if (held) {
+			sendto(gre, pkt[0], len[0], 0, (struct sockaddr *)&to,
+			    sizeof(to));
+			sent++;
+			held = 0;
+		}
+	}
+	printf("sent=%llu skipped=%llu swapped=%llu seconds=%.6f\n",
+	    (unsigned long long)sent, (unsigned long long)skipped,
+	    (unsigned long long)swapped, now_s() - t0);
+	return 0;
+}
+
+static int
+serve(int argc, char **argv)
+{
+	const char *dir = argv[2], *mode = argv[3];
+	size_t size = strtoul(argv[4], NULL, 0);
+	uint64_t count = strtoull(argv[5], NULL, 0);
+	int cfd, gre, buf = 64 << 20, rc;
+	uint16_t call;
+	struct in_addr peer;
+
+	(void)argc;
+	gre = socket(AF_INET, SOCK_RAW, IPPROTO_GRE);
+	setsockopt(gre, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
+	setsockopt(gre, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf));
+	touch(dir, "listening");
+	if (gre < 0 || handshake(&cfd, &call, &peer) < 0) {
+		printf("error=handshake\n");
+		return 1;
+	}
+	touch(dir, "ready");
+	if (strcmp(mode, "up") == 0) {
+		rc = serve_sink(gre, cfd, size, count);
+		fflush(stdout);
+		touch(dir, "sunk");
+	}
+	else if (wait_file(dir, "go", 30) < 0)
+		rc = printf("error=no-go\n") < 0;
+	else
+		rc = serve_source(gre, peer, call, size, count,
+		    strcmp(mode, "lossy") == 0);
+	fflush(stdout);
+	/* keep the call until told, so the client does not end early */
+	wait_file(dir, "done", 60);
+	close(cfd);
+	return rc;
+}
+
+/* --- feed: pppd's side --------------------------------------------------- */
+
+/* CPU seconds and peak RSS (kB) of every process running exe. */
+static void
+client_usage(const char *exe, double *cpu, long *rss_kb)
+{
+	char real[PATH_MAX], link[PATH_MAX], p[64];
+	long hz = sysconf(_SC_CLK_TCK);
+	struct dirent *de;
+	DIR *dp;
+
+	*cpu = 0;
+	*rss_kb = 0;
+	if (realpath(exe, real) == NULL || (dp = opendir("/proc")) == NULL)
+		return;
+	while ((de = readdir(dp)) != NULL) {
+		char stat[1024], *s;
+		ssize_t n;
+		FILE *f;
+		unsigned long ut, st;
+		int pid = atoi(de->d_name);
+
+		if (pid <= 0)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/exe", pid);
+		n = readlink(p, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, real) != 0)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+		f = fopen(p, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(stat, sizeof(stat), f) != NULL &&
+		    (s = strrchr(stat, ')')) != NULL &&
+		    sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+		    "%*u %lu %lu", &ut, &st) == 2)
+			*cpu += (double)(ut + st) / (double)hz;
+		fclose(f);
+		snprintf(p, sizeof(p), "/proc/%d/status", pid);
+		f = fopen(p, "r");
+		while (f != NULL && fgets(stat, sizeof(stat), f) != NULL) {
+			long kb;
+
+			if (sscanf(stat, "VmHWM: %ld", &kb) == 1)
+				*rss_kb += kb;
+		}
+		if (f != NULL)
+			fclose(f);
+	}
+	closedir(dp);
+}
+
+struct dec_arg {
+	struct tally	t;
+	size_t		size;
+};
+
+static void
+on_frame(void *arg, const uint8_t *f, size_t len)
+{
+	struct dec_arg *a = arg;
+
+	tally(&a->t, f, len, a->size);
+}
+
+static int
+feed(int argc, char **argv)
+{
+	const char *dir = argv[2], *mode = argv[3];
+	size_t size = strtoul(argv[4], NULL, 0);
+	uint64_t count = strtoull(argv[5], NULL, 0);
+	int use_pty = strcmp(argv[6], "pty") == 0;
+	const char *exe = argv[7];
+	int ours, theirs;
+	pid_t pid;
+	double cpu0, cpu1, t0, t1;
+	long rss;
+	struct dec_arg da = { .size = size };
+
+	(void)argc;
+	if (use_pty) {
+		struct termios t;
+		char name[64];
+
+		ours = posix_openpt(O_RDWR | O_NOCTTY);
+		grantpt(ours);
+		unlockpt(ours);
+		ptsname_r(ours, name, sizeof(name));
+		theirs = open(name, O_RDWR | O_NOCTTY);
+		tcgetattr(theirs, &t);
+		cfmakeraw(&t);
+		tcsetattr(theirs, TCSANOW, &t);
+	} else {
+		int sv[2];
+
+		socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+		ours = sv[0];
+		theirs = sv[1];
+		int b = 4 << 20;
+		setsockopt(ours, SOL_SOCKET, SO_SNDBUF, &b, sizeof(b));
+		setsockopt(ours, SOL_SOCKET, SO_RCVBUF, &b, sizeof(b));
+	}
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(theirs, 0);
+		dup2(theirs, 1);
+		dup2(null, 2);
+		close(ours);
+		execvp(argv[8], argv + 8);
+		_exit(127);
+	}
+	close(theirs);
+	if (wait_file(dir, "ready", 20) < 0) {
+		printf("error=no-call\n");
+		return 1;
+	}
+	usleep(300000);		/* the gateway opens its socket */
+	client_usage(exe, &cpu0, &rss);
+	t0 = now_s();
+	if (strcmp(mode, "up") == 0) {
+		static uint8_t frame[2048], out[1 << 20];
+		struct hdlc_enc e;
+		size_t o = 0;
+
+		hdlc_enc_init(&e, HDLC_ACCM_ALL);
+		for (uint64_t i = 0; i < count; i++) {
+			make_frame(frame, (uint32_t)i, size);
+			o += hdlc_encode(&e, frame, size, out + o,
+			    sizeof(out) - o);
+			if (o > sizeof(out) - 8192 || i + 1 == count) {
+				size_t w = 0;
+
+				while (w < o) {
+					ssize_t n = write(ours, out + w,
+					    o - w);
+
+					if (n < 0 && errno != EINTR)
+						break;
+					if (n > 0)
+						w += (size_t)n;
+				}
+				o = 0;
+			}
+			/* drain what comes back (acks do not; LCP might) */
+		}
+		/* the sink reports when all arrived or arrivals stop */
+		wait_file(dir, "sunk", 60);
+		t1 = now_s();
+	} else {
+		static uint8_t buf[1 << 16], fb[4096];
+		struct hdlc_dec d;
+		double idle;
+
+		hdlc_dec_init(&d, fb, sizeof(fb), false);
+		touch(dir, "go");
+		idle = now_s() + 10;
+		while (da.t.good + da.t.corrupt < count && now_s() < idle) {
+			struct pollfd p = { ours, POLLIN, 0 };
+			ssize_t n;
+
+			if (poll(&p, 1, 100) <= 0)
+				continue;
+			n = read(ours, buf, sizeof(buf));
+			if (n <= 0)
+				break;
+			hdlc_dec_feed(&d, buf, (size_t)n, on_frame, &da);
+			idle = now_s() + 1.5;
+		}
+		t1 = da.t.started ? da.t.last : now_s();
+		t0 = da.t.started ? da.t.first : t0;
+	}
+	client_usage(exe, &cpu1, &rss);
+	printf("cpu=%.6f rss_kb=%ld seconds=%.6f received=%llu "
+	    "corrupt=%llu out_of_order=%llu gaps=%llu\n", cpu1 - cpu0, rss,
+	    t1 - t0, (unsigned long long)da.t.good,
+	    (unsigned long long)da.t.corrupt,
+	    (unsigned long long)da.t.out_of_order,
+	    (unsigned long long)da.t.gaps);
+	fflush(stdout);
+	touch(dir, "done");
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	close(ours);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 6 && strcmp(argv[1], "serve") == 0)
+		return serve(argc, argv);
+	if (argc >= 9 && strcmp(argv[1], "feed") == 0)
+		return feed(argc, argv);
+	fprintf(stderr, "usage: see the comment at the top of "
+	    "tests/bench/pptpbench.c\n");
+	return 2;
+}
