@@ -19,6 +19,10 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
             -Wpointer-arith -Wcast-qual -Wvla
 CPPFLAGS += -Iinclude -MMD -MP -D_GNU_SOURCE -DPPTP_VERSION='"$(VERSION)"'
 
+ifeq ($(WERROR),1)
+CFLAGS  += -Werror
+endif
+
 # Sanitized objects live apart, so the two builds never mix.
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
