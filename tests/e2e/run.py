@@ -40,11 +40,17 @@ def main():
         print("0 passed, 1 failed")
         return 1
     out = tempfile.mkdtemp(prefix="pptp-e2e-")
-    os.chmod(out, 0o777)
+    os.chmod(out, 0o755)
+    # The guest sees the host's files, but mounts its own /tmp and more:
+    # what it runs comes from this directory, which it mounts as /mnt.
+    for f in ("init.sh", "uml.py"):
+        shutil.copy(os.path.join(HERE, f), out)
+    shutil.copy(client, os.path.join(out, "pptp-under-test"))
     names = ["demo"] if a.demo else a.scenarios
     cmd = [uml, "mem=768M", "rootfstype=hostfs", "rootflags=/", "ro",
-           f"init={HERE}/init.sh", "con0=fd:0,fd:1", "con=null",
-           f"E2E_OUT={out}", f"E2E_DIR={HERE}", f"E2E_CLIENT={client}",
+           f"init={out}/init.sh", "con0=fd:0,fd:1", "con=null",
+           f"E2E_OUT={out}", "E2E_DIR=/mnt",
+           "E2E_CLIENT=/mnt/pptp-under-test",
            f"E2E_SCENARIOS={','.join(names)}"]
     # from a directory of its own: UML keeps state in the working directory
     p = subprocess.Popen(cmd, cwd=out, stdin=subprocess.DEVNULL,
