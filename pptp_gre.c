@@ -322,7 +322,6 @@ on_ppp_frame(void *arg, const uint8_t *frame, size_t len)
 {
 	struct gw *g = arg;
 
-	(void)frame;
 	if (g->o->sync && frame[0] == HDLC_FLAG && !g->warned_sync) {
 		g->warned_sync = true;
 		log_warnx("gre %s: pppd sends async HDLC frames but pptp runs "
@@ -656,8 +655,9 @@ static void
 gw_timers(struct gw *g, uint64_t now)
 {
 	pq_timer(&g->pq, now, on_deliver, g);
+	/* ack after the delay, or at once when half our window waits */
 	if (g->ack_pending && (now >= g->ack_due_ms ||
-	    g->unacked >= g->o->window / 2 + 1))
+	    2 * g->unacked >= g->o->window))
 		gw_send_ack(g);
 	if (!g->gre_seen && !g->warned_silent && g->first_tx_ms != 0 &&
 	    now >= g->first_tx_ms + GRE_SILENT_MS) {

@@ -7,7 +7,9 @@ by pptpbench feed on a socketpair or a raw pty.
     bench.py --bench PPTPBENCH --client A [--compare B] [--rounds N]
 
 For each case (upstream pppd->GRE and downstream GRE->pppd, 64- and
-1400-byte frames, socketpair and pty; and a lossy downstream case) it
+1400-byte frames, socketpair and pty; downstream paced at 50000 frames/s,
+which this machine can carry, next to the unpaced bursts; and a lossy
+downstream case) it
 reports frames/s, MB/s, frames lost or corrupted (every frame's content
 and order is checked), the client's CPU seconds per million frames (all
 its processes) and their peak memory.  With --compare the two clients
@@ -29,6 +31,7 @@ CASES = [  # (direction, frame size, stdin, frames)
     ("down", 64, "pair", 300000), ("down", 1400, "pair", 100000),
     ("up", 64, "pty", 300000), ("up", 1400, "pty", 100000),
     ("down", 64, "pty", 300000), ("down", 1400, "pty", 100000),
+    ("paced", 64, "pair", 100000), ("paced", 1400, "pair", 100000),
     ("lossy", 1400, "pair", 100000),
 ]
 NS_S, NS_C = f"pbs{os.getpid()}", f"pbc{os.getpid()}"

@@ -3,11 +3,12 @@
  * pptpbench: the hot parts of `make bench` (tests/bench/bench.py runs
  * them in network namespaces of its own).
  *
- *   pptpbench serve DIR up|down|lossy SIZE COUNT
+ *   pptpbench serve DIR up|down|lossy|paced SIZE COUNT
  *	A minimal PAC on 0.0.0.0:1723: answers the control handshake for
  *	one call, then sinks GRE (up: checks every frame's content and
  *	order) or sources COUNT frames of SIZE bytes as fast as it can
- *	(down; lossy: 1% of them never sent, 2% swapped with the next).
+ *	(down; lossy: 1% of them never sent, 2% swapped with the next;
+ *	paced: at 50000 frames/s, a rate this machine can carry).
  *	Writes DIR/ready once the call is up, waits for DIR/go to source,
  *	and prints its findings as one line of key=value.
  *
@@ -251,9 +252,11 @@ serve_sink(int gre, int cfd, size_t size, uint64_t count)
 	return 0;
 }
 
+#define PACED_FPS	50000
+
 static int
 serve_source(int gre, struct in_addr peer, uint16_t call, size_t size,
-    uint64_t count, int lossy)
+    uint64_t count, int lossy, int paced)
 {
 	static uint8_t pkt[2][GRE_HDR_MAX + 2048];
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = peer };
@@ -271,6 +274,12 @@ serve_source(int gre, struct in_addr peer, uint16_t call, size_t size,
 		size_t hl;
 		int r = lossy ? rand() % 100 : 100;
 
+		if (paced && i % 32 == 0) {
+			double due = t0 + (double)i / PACED_FPS;
+
+			while (now_s() < due)
+				;	/* spin: sleeps are too coarse here */
+		}
 		if (r == 0) {		/* 1%: lost on the way */
 			skipped++;
 			continue;
@@ -330,7 +339,7 @@ serve(int argc, char **argv)
 		rc = printf("error=no-go\n") < 0;
 	else
 		rc = serve_source(gre, peer, call, size, count,
-		    strcmp(mode, "lossy") == 0);
+		    strcmp(mode, "lossy") == 0, strcmp(mode, "paced") == 0);
 	fflush(stdout);
 	/* keep the call until told, so the client does not end early */
 	wait_file(dir, "done", 60);
