@@ -109,7 +109,8 @@ integration: $(B)/pptp $(B)/fakepptpd
 # CLIENT=/usr/sbin/pptp runs the same scenarios against another client.
 CLIENT ?= $(CURDIR)/$(B)/pptp
 e2e: $(B)/pptp
-	python3 tests/e2e/run.py --client $(CLIENT) $(SCENARIOS)
+	python3 tests/e2e/run.py --client $(CLIENT) \
+	    $(if $(COMPARE),--compare $(COMPARE)) $(SCENARIOS)
 
 # Throughput, CPU per packet and memory, client vs a minimal server in
 # namespaces; CLIENT=path measures another client, COMPARE=path runs two

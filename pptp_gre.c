@@ -378,21 +378,28 @@ ppp_read(struct gw *g, uint64_t now)
 			g->done = true;
 			break;
 		}
-		if (g->o->sync)
+		if (g->o->sync) {
 			hdlc_dec_feed(&g->dec, slot_frame(g, g->nslot),
 			    (size_t)n, on_ppp_frame, g);
-		else
+			if (g->nslot < BATCH)
+				continue;	/* one frame a read: gather */
+		} else {
 			hdlc_dec_feed(&g->dec, g->rbuf, (size_t)n,
 			    on_ppp_frame, g);
-		if (g->o->sync && g->nslot < BATCH)
-			continue;
+		}
+		/*
+		 * Send what this read completed before reading more: a pty
+		 * hands over at most a few kilobytes a read, and pppd
+		 * refills it while we send.
+		 */
+		tx_flush(g, now);
+		/* A frame still open sits in slot nslot (0 now): keep it. */
+		if (g->dec.buf != slot_frame(g, 0)) {
+			memmove(slot_frame(g, 0), g->dec.buf, g->dec.len);
+			g->dec.buf = slot_frame(g, 0);
+		}
 	}
 	tx_flush(g, now);
-	/* A frame still open sits in slot nslot (0 now): keep it whole. */
-	if (g->dec.buf != slot_frame(g, 0)) {
-		memmove(slot_frame(g, 0), g->dec.buf, g->dec.len);
-		g->dec.buf = slot_frame(g, 0);
-	}
 	check_garbage(g);
 }
 

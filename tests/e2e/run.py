@@ -26,6 +26,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--client", default=os.path.join(HERE, "..", "..",
                                                      "pptp"))
+    ap.add_argument("--compare", help="a second client: every scenario "
+                    "runs for both, A then B, in the same guest")
     ap.add_argument("--demo", action="store_true")
     ap.add_argument("scenarios", nargs="*")
     a = ap.parse_args()
@@ -46,12 +48,17 @@ def main():
     for f in ("init.sh", "uml.py"):
         shutil.copy(os.path.join(HERE, f), out)
     shutil.copy(client, os.path.join(out, "pptp-under-test"))
+    extra = []
+    if a.compare:
+        shutil.copy(os.path.realpath(a.compare),
+                    os.path.join(out, "pptp-compare"))
+        extra = ["E2E_COMPARE=/mnt/pptp-compare"]
     names = ["demo"] if a.demo else a.scenarios
     cmd = [uml, "mem=768M", "rootfstype=hostfs", "rootflags=/", "ro",
            f"init={out}/init.sh", "con0=fd:0,fd:1", "con=null",
            f"E2E_OUT={out}", "E2E_DIR=/mnt",
            "E2E_CLIENT=/mnt/pptp-under-test",
-           f"E2E_SCENARIOS={','.join(names)}"]
+           f"E2E_SCENARIOS={','.join(names)}"] + extra
     # from a directory of its own: UML keeps state in the working directory
     p = subprocess.Popen(cmd, cwd=out, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -87,7 +94,7 @@ def main():
             if os.path.exists(log):
                 with open(log) as f:
                     print(f.read())
-    want = len(names) if names else None
+    want = len(names) * (2 if a.compare else 1) if names else None
     if timed_out or not lines or (want and passed + failed < want):
         print(f"the guest did not finish{' in time' if timed_out else ''};"
               " its console said:")

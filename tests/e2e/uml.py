@@ -515,11 +515,16 @@ def main():
         names = [n for n in SCENARIOS if n not in SERVER_CANNOT]
         for n, why in SERVER_CANNOT.items():
             print(f"NOT RUN {n}: {why}", flush=True)
+    global CLIENT
+    clients = [("", CLIENT)]
+    if os.environ.get("E2E_COMPARE"):
+        clients = [("[A] ", CLIENT), ("[B] ", os.environ["E2E_COMPARE"])]
     with open(f"{OUT}/results.txt", "w") as res:
         for n in SERVER_CANNOT:
             if n not in names:
                 res.write(f"NOT RUN {n}: {SERVER_CANNOT[n]}\n")
-        for name in names:
+        for name, (label, CLIENT) in ((n, c) for n in names
+                                      for c in clients):
             fn = SCENARIOS.get(name)
             if fn is None:
                 res.write(f"FAIL {name} no such scenario\n")
@@ -529,10 +534,12 @@ def main():
             try:
                 world_up()
                 detail = fn()
-                line = f"PASS {name} {detail} ({time.monotonic() - t:.0f} s)"
+                line = (f"PASS {name} {label}{detail} "
+                        f"({time.monotonic() - t:.0f} s)")
             except Exception as e:
-                line = f"FAIL {name} {e}"
-                with open(f"{OUT}/{name}.log", "w") as f:
+                line = f"FAIL {name} {label}{e}"
+                with open(f"{OUT}/{name}.log", "a") as f:
+                    f.write(f"=== {label or name}\n")
                     for path in ("/tmp/pppd.log", "/tmp/pppd-a.log",
                                  "/tmp/pppd-b.log", "/tmp/launch.log",
                                  "/tmp/peers.log", "/tmp/server-ppp.log"):
