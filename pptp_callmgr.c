@@ -470,7 +470,8 @@ cm_loop(struct cm *cm)
 				    CTRL_IDLE)
 					ctrl_tcp_closed(&cm->ctrl,
 					    PPTP_EXIT_OK, "no calls left");
-				else
+				else if (cm->ctrl.state == CTRL_UP ||
+				    cm->ctrl.state == CTRL_WAIT_REPLY)
 					ctrl_close(&cm->ctrl, now);
 			}
 		}

@@ -363,7 +363,7 @@ on_sccrp(struct ctrl_conn *c, const struct msg_sccrp *m, uint64_t now)
 }
 
 static void
-on_ocrp(struct ctrl_conn *c, const struct msg_ocrp *m, uint64_t now)
+on_ocrp(struct ctrl_conn *c, const struct msg_ocrp *m)
 {
 	struct ctrl_call *call = call_by_id(c, m->peer_call_id);
 	char why[200];
@@ -406,7 +406,6 @@ on_ocrp(struct ctrl_conn *c, const struct msg_ocrp *m, uint64_t now)
 		if (c->cfg.quirk->call_up_sli(&sli.sli))
 			ctrl_send(c, &sli);
 	}
-	(void)now;
 }
 
 static void
@@ -530,7 +529,7 @@ ctrl_dispatch(struct ctrl_conn *c, const struct msg *m, uint64_t now)
 	case MSG_ECHORP:
 		break;
 	case MSG_OCRP:
-		on_ocrp(c, &m->ocrp, now);
+		on_ocrp(c, &m->ocrp);
 		break;
 	case MSG_CDN:
 		on_cdn(c, &m->cdn);
