@@ -399,7 +399,7 @@ END_TEST
 START_TEST(test_sync_variant)
 {
 	uint8_t dbuf[32];
-	uint8_t out[256];
+	uint8_t out[256] = { 0 };
 	size_t lens[8];
 	struct sink s = { .data = out, .cap = sizeof(out), .lens = lens,
 	    .ncap = 8 };

@@ -269,11 +269,11 @@ serve_source(int gre, struct in_addr peer, uint16_t call, size_t size,
 	srand(1);
 	for (uint64_t i = 0; i < count; i++) {
 		struct gre_hdr h = { .has_seq = true,
-		    .payload_len = (uint16_t)size, .call_id = call,
-		    .seq = ++seq };
+		    .payload_len = (uint16_t)size, .call_id = call };
 		size_t hl;
 		int r = lossy ? rand() % 100 : 100;
 
+		h.seq = ++seq;
 		if (paced && i % 32 == 0) {
 			double due = t0 + (double)i / PACED_FPS;
 
