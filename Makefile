@@ -65,7 +65,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-.PHONY: all check unit integration e2e demo bench install clean
+.PHONY: all check unit integration e2e demo bench fuzz install clean
 
 all: pptp
 
@@ -118,6 +118,16 @@ e2e: $(B)/pptp
 bench: $(B)/pptp $(B)/pptpbench
 	python3 tests/bench/bench.py --bench $(CURDIR)/$(B)/pptpbench \
 	    --client $(CLIENT) $(if $(COMPARE),--compare $(COMPARE))
+
+# libFuzzer over every decoder and the control state machine (clang).
+FUZZ_SECONDS ?= 60
+fuzz:
+	mkdir -p build/fuzz/corpus
+	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude \
+	    -DPPTP_VERSION='"$(VERSION)"' -fsanitize=fuzzer,address,undefined \
+	    -o build/fuzz/fuzz_codecs tests/fuzz/fuzz_codecs.c $(LIB_SRCS)
+	build/fuzz/fuzz_codecs -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    build/fuzz/corpus
 
 # One tunnel, narrated: the README's first command.
 demo: $(B)/pptp

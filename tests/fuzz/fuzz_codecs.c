@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer target for everything that reads bytes from the network or
+ * from pppd: the first byte picks the decoder, the rest is its input.
+ *   make fuzz [FUZZ_SECONDS=60]
+ * The control connection's state machine gets the bytes as a TCP stream
+ * after a valid handshake, so that deep states are reached too.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "cm_msg.h"
+#include "gre_hdr.h"
+#include "hdlc.h"
+#include "pptp_ctrl.h"
+#include "pptp_msg.h"
+#include "pqueue.h"
+#include "util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+on_frame(void *arg, const uint8_t *f, size_t len)
+{
+	(void)arg;
+	if (len > 0 && f[0] == 0x42 && f[len - 1] == 0x43)
+		__asm__ volatile("" ::: "memory");
+}
+
+static void
+on_pkt(void *arg, uint32_t seq, const uint8_t *p, size_t len)
+{
+	(void)arg;
+	(void)seq;
+	(void)p;
+	(void)len;
+}
+
+static void
+cb_up(void *arg, struct ctrl_call *c)
+{
+	(void)arg;
+	(void)c;
+}
+
+static void
+cb_down(void *arg, struct ctrl_call *c, int st, const char *why)
+{
+	(void)arg;
+	(void)c;
+	(void)st;
+	(void)why;
+}
+
+static void
+cb_sli(void *arg, struct ctrl_call *c, uint32_t s, uint32_t r)
+{
+	(void)arg;
+	(void)c;
+	(void)s;
+	(void)r;
+}
+
+static const struct ctrl_ops ops = { cb_up, cb_down, cb_sli };
+
+static void
+fuzz_ctrl(const uint8_t *data, size_t size)
+{
+	static struct ctrl_conn c;
+	struct ctrl_cfg cfg = { .server = "fuzz", .first_call_id = 1,
+	    .idle_wait_ms = 1000, .echo_wait_ms = 1000,
+	    .reply_wait_ms = 1000, .cdn_wait_ms = 100, .stop_wait_ms = 100 };
+	uint8_t buf[MSG_MAX_LEN];
+	struct msg m;
+	const uint8_t *p;
+	int owner;
+
+	ctrl_init(&c, &cfg, &ops, NULL);
+	ctrl_open(&c, 0);
+	ctrl_call_open(&c, &owner, 64, 0, false, "", 0);
+	memset(&m, 0, sizeof(m));
+	m.hdr.ctrl_type = MSG_SCCRP;
+	m.sccrp.result = 1;
+	ctrl_input(&c, buf, msg_encode(&m, buf, sizeof(buf)), 1);
+	memset(&m, 0, sizeof(m));
+	m.hdr.ctrl_type = MSG_OCRP;
+	m.ocrp.peer_call_id = 1;
+	m.ocrp.result = 1;
+	ctrl_input(&c, buf, msg_encode(&m, buf, sizeof(buf)), 2);
+	/* the rest in pieces whose sizes the input also picks */
+	for (size_t off = 0; off < size && c.state != CTRL_DEAD; ) {
+		size_t n = 1 + data[off] % 64;
+
+		off++;
+		if (n > size - off)
+			n = size - off;
+		ctrl_input(&c, data + off, n, 3 + off);
+		ctrl_timer(&c, 3 + off * 100);
+		ctrl_output_done(&c, ctrl_output(&c, &p));
+		off += n;
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t fbuf[2048];
+	static struct pq q;
+	static int ready;
+	struct msg m;
+	struct gre_hdr h;
+	struct cm_msg cm;
+	struct hdlc_dec d;
+	uint32_t src;
+	size_t plen;
+
+	if (!ready) {
+		log_init("fuzz", false, LOG_LEVEL_LOW);
+		pq_init(&q, 300, 300, true, false, 64, 1 << 16);
+		ready = 1;
+	}
+	if (size < 1)
+		return 0;
+	switch (data[0] % 6) {
+	case 0:
+		msg_decode(data + 1, size - 1, &m);
+		break;
+	case 1:
+		gre_decode(data + 1, size - 1, &h);
+		gre_ip4_strip(data + 1, size - 1, &src, &plen);
+		break;
+	case 2:
+		hdlc_dec_init(&d, fbuf, sizeof(fbuf), data[0] & 0x80);
+		hdlc_dec_feed(&d, data + 1, size - 1, on_frame, NULL);
+		break;
+	case 3:
+		cm_decode(data + 1, size - 1, &cm);
+		break;
+	case 4:
+		/* sequence numbers, 4 bytes each, into the reorder queue */
+		for (size_t i = 1; i + 4 <= size; i += 4) {
+			uint32_t seq;
+
+			memcpy(&seq, data + i, 4);
+			pq_input(&q, seq, data + i, 4, i, on_pkt, NULL);
+			pq_timer(&q, i + (data[i] & 7) * 100, on_pkt, NULL);
+		}
+		break;
+	default:
+		fuzz_ctrl(data + 1, size - 1);
+		break;
+	}
+	return 0;
+}
