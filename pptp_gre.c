@@ -77,7 +77,6 @@ struct gw {
 	uint8_t			*obuf;		/* to pppd */
 	size_t			 olen, ooff;
 	unsigned		 unacked;	/* accepted since our last ack */
-	uint32_t		 acked;		/* last ack we sent */
 	bool			 ack_pending;
 	uint64_t		 ack_due_ms;
 
@@ -160,9 +159,8 @@ ack_value(struct gw *g, uint32_t *ack)
 }
 
 static void
-ack_sent(struct gw *g, uint32_t ack)
+ack_sent(struct gw *g)
 {
-	g->acked = ack;
 	g->ack_pending = false;
 	g->ack_due_ms = 0;
 	g->unacked = 0;
@@ -197,7 +195,7 @@ gw_send_ack(struct gw *g)
 		return;
 	}
 	g->st.tx_acks++;
-	ack_sent(g, h.ack);
+	ack_sent(g);
 }
 
 /*
@@ -312,7 +310,7 @@ tx_flush(struct gw *g, uint64_t now)
 		off += (unsigned)n;
 	}
 	if (with_ack)
-		ack_sent(g, ack);
+		ack_sent(g);
 	g->nslot = 0;
 }
 
@@ -768,7 +766,11 @@ gw_init(struct gw *g, const struct pptp_opts *o, const struct gre_call *call,
 		}
 	}
 	hdlc_dec_init(&g->dec, slot_frame(g, 0), FRAME_MAX + 2, o->sync);
-	/* Everything may be escaped until LCP says otherwise. */
+	/*
+	 * Towards pppd every control character is escaped: right whatever
+	 * ACCM pppd negotiated, since pppd takes escaped bytes always (no
+	 * need to follow LCP for it).
+	 */
 	hdlc_enc_init(&g->enc, HDLC_ACCM_ALL);
 	if (set_nonblock(ppp_in) < 0 || set_nonblock(ppp_out) < 0) {
 		log_warn("gre %s: pppd's file descriptors", g->addr);
