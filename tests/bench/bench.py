@@ -130,6 +130,21 @@ def run_case(bench, client, case):
     }
 
 
+def feed_ceiling(bench, size, count):
+    """How fast the pppd stand-in itself writes frames, drained by cat."""
+    d = tempfile.mkdtemp(prefix="pptpbench-")
+    for f in ("ready", "sunk"):
+        open(os.path.join(d, f), "w").close()
+    f = subprocess.run([bench, "feed", d, "up", str(size), str(count),
+                        "pair", "/bin/cat", "sh", "-c",
+                        "exec cat >/dev/null"],
+                       capture_output=True, text=True, timeout=120)
+    shutil.rmtree(d, ignore_errors=True)
+    r = kv(f.stdout.strip() or "error=feed")
+    return count / max(r.get("seconds", 0), 1e-6) if "error" not in r \
+        else float("nan")
+
+
 def idle_cpu(bench, client):
     """CPU the client uses over 5 s with the call up and no traffic."""
     d = tempfile.mkdtemp(prefix="pptpbench-")
@@ -199,6 +214,8 @@ def main():
                     results[c][name(case)].append(run_case(a.bench, c,
                                                            case))
         idle = {c: idle_cpu(a.bench, c) for c in clients}
+        ceil = {size: feed_ceiling(a.bench, size, n)
+                for size, n in ((64, 300000), (1400, 100000))}
     finally:
         net_down()
 
@@ -231,6 +248,9 @@ def main():
     if drive:
         print(f"the server side drives up to {max(drive):.0f} frames/s "
               "downstream (its own sending rate)")
+    print("the pppd side writes up to " + ", ".join(
+        f"{v:.0f} frames/s of {k} B" for k, v in ceil.items()) +
+        " upstream into a socketpair drained by cat (its own rate)")
     if a.compare:
         print()
         print(f"ratios A/B, median of {rounds} rounds (A B A B ...): "
