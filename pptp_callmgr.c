@@ -254,6 +254,25 @@ cm_tcp_start(struct cm *cm, uint64_t now)
 	return 0;
 }
 
+/*
+ * GRE carries PPP frames whole: a frame larger than the path allows is
+ * fragmented, which some paths drop.  Say what pppd's mtu and mru may be:
+ * the path MTU less IP (20), enhanced GRE (16), and PPP's address,
+ * control and protocol fields with MPPE's header and inner protocol (8).
+ */
+static void
+cm_mtu_hint(struct cm *cm)
+{
+	int mtu = 0;
+	socklen_t len = sizeof(mtu);
+
+	if (getsockopt(cm->tcp, IPPROTO_IP, IP_MTU, &mtu, &len) < 0 ||
+	    mtu < 576)
+		return;
+	log_info("callmgr %s: path MTU %d: pppd mtu and mru of at most %d "
+	    "keep GRE unfragmented", cm->addr, mtu, mtu - 20 - 16 - 8);
+}
+
 static void
 cm_tcp_connected(struct cm *cm, uint64_t now)
 {
@@ -269,6 +288,7 @@ cm_tcp_connected(struct cm *cm, uint64_t now)
 	cm->connecting = false;
 	log_info("callmgr: connected to %s (%s) port %d", cm->o->server,
 	    cm->addr, PPTP_PORT);
+	cm_mtu_hint(cm);
 	ctrl_open(&cm->ctrl, now);
 }
 

@@ -318,6 +318,25 @@ def connect_and_hangup(env):
 
 
 @test
+def path_mtu_hint(env):
+    sh(f"ip -n {env.cns} link set dev {link_of(env)} mtu 1400")
+    env.server()
+    cli = env.client()
+    cli.wait_up()
+    cli.wait_log("path MTU 1400: pppd mtu and mru of at most 1356 keep "
+                 "GRE unfragmented")
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+def link_of(env):
+    out = subprocess.run(["ip", "-n", env.cns, "-o", "link", "show",
+                          "type", "veth"], capture_output=True,
+                         text=True).stdout
+    return out.split(":")[1].strip().split("@")[0]
+
+
+@test
 def phone_and_sync_framing(env):
     srv = env.server()
     cli = env.client("--phone", "5551234", "--sync", "--window", "16",
