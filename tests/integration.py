@@ -632,6 +632,20 @@ def stale_socket_replaced(env):
 
 
 @test
+def quick_restart_never_blocked(env):
+    """pppd's persist: a new pptp while the old call manager stops."""
+    srv = env.server()
+    for i in range(5):
+        cli = env.client()
+        cli.wait_up()
+        cli.hangup()
+        # no waiting for the old one to finish
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+    assert len(srv.lines("recv OCRQ")) == 5, srv.lines("recv OCRQ")
+
+
+@test
 def gateway_killed_clears_call(env):
     srv = env.server()
     a = env.client()
