@@ -175,13 +175,6 @@ ctrl_settle(struct ctrl_conn *c)
 }
 
 static void
-msg_init(struct msg *m, enum msg_type type)
-{
-	memset(m, 0, sizeof(*m));
-	m->hdr.ctrl_type = type;
-}
-
-static void
 send_sccrq(struct ctrl_conn *c, uint64_t now)
 {
 	struct msg m;

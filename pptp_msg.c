@@ -29,6 +29,13 @@ static const char *const msg_names[MSG_NTYPES] = {
 	[MSG_SLI] = "Set-Link-Info",
 };
 
+void
+msg_init(struct msg *m, enum msg_type type)
+{
+	memset(m, 0, sizeof(*m));
+	m->hdr.ctrl_type = (uint16_t)type;
+}
+
 size_t
 msg_type_len(unsigned type)
 {

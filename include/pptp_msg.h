@@ -237,6 +237,9 @@ struct msg {
 	};
 };
 
+/* A message of the given type with every field zero, ready to fill. */
+void msg_init(struct msg *m, enum msg_type type);
+
 /* Wire length of a control message type, 0 for an unknown type. */
 size_t msg_type_len(unsigned type);
 

@@ -107,13 +107,6 @@ server_says(struct rig *r, struct msg *m)
 	ctrl_input(&r->c, buf, n, r->now);
 }
 
-static void
-server_msg(struct msg *m, enum msg_type type)
-{
-	memset(m, 0, sizeof(*m));
-	m->hdr.ctrl_type = type;
-}
-
 /* Open and get an SCCRP with the given result. */
 static void
 handshake(struct rig *r, uint8_t result)
@@ -122,7 +115,7 @@ handshake(struct rig *r, uint8_t result)
 
 	ctrl_open(&r->c, r->now);
 	expect(r, MSG_SCCRQ, &m);
-	server_msg(&m, MSG_SCCRP);
+	msg_init(&m, MSG_SCCRP);
 	m.sccrp.version = MSG_VERSION;
 	m.sccrp.result = result;
 	strcpy(m.sccrp.hostname, "pac");
@@ -140,7 +133,7 @@ call_up(struct rig *r)
 	call = ctrl_call_open(&r->c, &r->owner, 64, 0, false, "", r->now);
 	ck_assert_ptr_nonnull(call);
 	expect(r, MSG_OCRQ, &m);
-	server_msg(&m, MSG_OCRP);
+	msg_init(&m, MSG_OCRP);
 	m.ocrp.call_id = 0x1234;
 	m.ocrp.peer_call_id = call->call_id;
 	m.ocrp.result = 1;
@@ -311,7 +304,7 @@ START_TEST(test_ocrp_refused)
 	handshake(&r, 1);
 	call = ctrl_call_open(&r.c, &r.owner, 64, 0, false, "", r.now);
 	expect(&r, MSG_OCRQ, &m);
-	server_msg(&m, MSG_OCRP);
+	msg_init(&m, MSG_OCRP);
 	m.ocrp.peer_call_id = call->call_id;
 	m.ocrp.result = (uint8_t)_i;
 	server_says(&r, &m);
@@ -331,7 +324,7 @@ START_TEST(test_ocrp_unknown_call_ignored)
 
 	rig_init(&r, NULL);
 	handshake(&r, 1);
-	server_msg(&m, MSG_OCRP);
+	msg_init(&m, MSG_OCRP);
 	m.ocrp.peer_call_id = 99;
 	m.ocrp.result = 1;
 	server_says(&r, &m);
@@ -367,7 +360,7 @@ START_TEST(test_cdn_ends_call)
 
 	rig_init(&r, NULL);
 	call_up(&r);
-	server_msg(&m, MSG_CDN);
+	msg_init(&m, MSG_CDN);
 	m.cdn.call_id = 0x1234;
 	m.cdn.result = (uint8_t)_i;
 	strcpy(m.cdn.call_stats, "bytes 100\n");
@@ -390,7 +383,7 @@ START_TEST(test_cdn_wrong_id_ignored)
 
 	rig_init(&r, NULL);
 	call_up(&r);
-	server_msg(&m, MSG_CDN);
+	msg_init(&m, MSG_CDN);
 	m.cdn.call_id = 0x1235;
 	server_says(&r, &m);
 	ck_assert_int_eq(r.downs, 0);
@@ -413,7 +406,7 @@ START_TEST(test_clear_call)
 	expect(&r, MSG_CCRQ, &m);
 	ck_assert_uint_eq(m.ccrq.call_id, id);
 	ck_assert_uint_eq(ctrl_ncalls(&r.c), 1);
-	server_msg(&m, MSG_CDN);
+	msg_init(&m, MSG_CDN);
 	m.cdn.call_id = 0x1234;
 	m.cdn.result = 4;
 	server_says(&r, &m);
@@ -446,7 +439,7 @@ START_TEST(test_echo_reply_copies_id)
 
 	rig_init(&r, NULL);
 	handshake(&r, 1);
-	server_msg(&m, MSG_ECHORQ);
+	msg_init(&m, MSG_ECHORQ);
 	m.echorq.id = 0xa5a5f00d;
 	server_says(&r, &m);
 	expect(&r, MSG_ECHORP, &m);
@@ -490,7 +483,7 @@ START_TEST(test_echo_answered)
 	expect(&r, MSG_ECHORQ, &m);
 	id = m.echorq.id;
 	r.now += 4000;
-	server_msg(&m, MSG_ECHORP);
+	msg_init(&m, MSG_ECHORP);
 	m.echorp.id = id;
 	m.echorp.result = 1;
 	server_says(&r, &m);
@@ -507,7 +500,7 @@ START_TEST(test_server_stops)
 
 	rig_init(&r, NULL);
 	call_up(&r);
-	server_msg(&m, MSG_STOPCCRQ);
+	msg_init(&m, MSG_STOPCCRQ);
 	m.stopccrq.reason = 3;
 	server_says(&r, &m);
 	expect(&r, MSG_STOPCCRP, &m);
@@ -530,7 +523,7 @@ START_TEST(test_we_stop)
 	expect(&r, MSG_STOPCCRQ, &m);
 	ck_assert_uint_eq(m.stopccrq.reason, 3);
 	ck_assert_int_eq(r.c.state, CTRL_WAIT_STOP);
-	server_msg(&m, MSG_STOPCCRP);
+	msg_init(&m, MSG_STOPCCRP);
 	m.stopccrp.result = 1;
 	server_says(&r, &m);
 	ck_assert_int_eq(r.c.state, CTRL_DEAD);
@@ -597,7 +590,7 @@ START_TEST(test_reserved0_accepted)
 	rig_init(&r, NULL);
 	ctrl_open(&r.c, r.now);
 	expect(&r, MSG_SCCRQ, &m);
-	server_msg(&m, MSG_SCCRP);
+	msg_init(&m, MSG_SCCRP);
 	m.sccrp.result = 1;
 	n = msg_encode(&m, buf, sizeof(buf));
 	buf[11] = 0x01;
@@ -616,18 +609,18 @@ START_TEST(test_wen_sli_icrq)
 
 	rig_init(&r, NULL);
 	call = call_up(&r);
-	server_msg(&m, MSG_WEN);
+	msg_init(&m, MSG_WEN);
 	m.wen.peer_call_id = call->call_id;
 	m.wen.crc_errors = 3;
 	server_says(&r, &m);
-	server_msg(&m, MSG_SLI);
+	msg_init(&m, MSG_SLI);
 	m.sli.peer_call_id = call->call_id;
 	m.sli.send_accm = 0;
 	m.sli.recv_accm = 0x000a0000;
 	server_says(&r, &m);
 	ck_assert_int_eq(r.slis, 1);
 	ck_assert_uint_eq(r.sli_recv, 0x000a0000);
-	server_msg(&m, MSG_ICRQ);
+	msg_init(&m, MSG_ICRQ);
 	m.icrq.call_id = 77;
 	server_says(&r, &m);
 	expect(&r, MSG_ICRP, &m);
@@ -658,7 +651,7 @@ START_TEST(test_quirk_orckit)
 	ck_assert_uint_eq(m.sccrq.firmware_rev, 0x6021);
 	ck_assert_str_eq(m.sccrq.hostname, "RELAY_PPP1");
 	ck_assert_str_eq(m.sccrq.vendor, "MS Win NT");
-	server_msg(&m, MSG_SCCRP);
+	msg_init(&m, MSG_SCCRP);
 	m.sccrp.result = 1;
 	server_says(&r, &m);
 	call = ctrl_call_open(&r.c, &r.owner, 64, 0, false, "", r.now);
@@ -668,7 +661,7 @@ START_TEST(test_quirk_orckit)
 	ck_assert_str_eq(m.ocrq.phone, "RELAY_PPP1");
 	ck_assert_uint_eq(m.ocrq.phone_len, 10);
 	ck_assert_str_eq(m.ocrq.subaddr, "");
-	server_msg(&m, MSG_OCRP);
+	msg_init(&m, MSG_OCRP);
 	m.ocrp.call_id = 0x4321;
 	m.ocrp.peer_call_id = call->call_id;
 	m.ocrp.result = 1;

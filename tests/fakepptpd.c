@@ -133,13 +133,6 @@ send_msg(struct conn *c, struct msg *m)
 	raw_send(c, buf, n);
 }
 
-static void
-mk(struct msg *m, enum msg_type t)
-{
-	memset(m, 0, sizeof(*m));
-	m->hdr.ctrl_type = t;
-}
-
 /* One line per client message, with the fields tests look at. */
 static void
 log_msg(const struct msg *m)
@@ -210,7 +203,7 @@ on_msg(struct conn *c, const struct msg *m)
 	case MSG_SCCRQ:
 		if (cfg.sccrp == NEVER)
 			return;
-		mk(&r, MSG_SCCRP);
+		msg_init(&r, MSG_SCCRP);
 		r.sccrp.version = MSG_VERSION;
 		r.sccrp.result = (uint8_t)cfg.sccrp;
 		r.sccrp.error = cfg.sccrp == 2 ? 6 : 0;
@@ -224,7 +217,7 @@ on_msg(struct conn *c, const struct msg *m)
 	case MSG_OCRQ:
 		if (cfg.ocrp == NEVER)
 			return;
-		mk(&r, MSG_OCRP);
+		msg_init(&r, MSG_OCRP);
 		r.ocrp.call_id = ++next_call;
 		r.ocrp.peer_call_id = m->ocrq.call_id;
 		r.ocrp.result = (uint8_t)cfg.ocrp;
@@ -255,7 +248,7 @@ on_msg(struct conn *c, const struct msg *m)
 			k->up = false;
 			if (cfg.no_cdn)
 				return;
-			mk(&r, MSG_CDN);
+			msg_init(&r, MSG_CDN);
 			r.cdn.call_id = k->ours;
 			r.cdn.result = 4;
 			strcpy(r.cdn.call_stats, "cleared on request");
@@ -265,7 +258,7 @@ on_msg(struct conn *c, const struct msg *m)
 	case MSG_ECHORQ:
 		if (cfg.no_echo)
 			return;
-		mk(&r, MSG_ECHORP);
+		msg_init(&r, MSG_ECHORP);
 		r.echorp.id = m->echorq.id;
 		r.echorp.result = 1;
 		send_msg(c, &r);
@@ -273,7 +266,7 @@ on_msg(struct conn *c, const struct msg *m)
 	case MSG_STOPCCRQ:
 		if (cfg.no_stopccrp)
 			return;
-		mk(&r, MSG_STOPCCRP);
+		msg_init(&r, MSG_STOPCCRP);
 		r.stopccrp.result = 1;
 		send_msg(c, &r);
 		close_conn(c, "after StopCCRP");
@@ -452,32 +445,32 @@ run_script(struct conn *c)
 		if (strcmp(line, "sleep") == 0) {
 			sleep_ms((unsigned)atoi(arg));
 		} else if (strcmp(line, "echorq") == 0) {
-			mk(&m, MSG_ECHORQ);
+			msg_init(&m, MSG_ECHORQ);
 			m.echorq.id = 0x5eed;
 			send_msg(c, &m);
 		} else if (strcmp(line, "cdn") == 0) {
-			mk(&m, MSG_CDN);
+			msg_init(&m, MSG_CDN);
 			m.cdn.call_id = c->our_call;
 			m.cdn.result = 3;
 			strcpy(m.cdn.call_stats, "test statistics");
 			send_msg(c, &m);
 		} else if (strcmp(line, "stopccrq") == 0) {
-			mk(&m, MSG_STOPCCRQ);
+			msg_init(&m, MSG_STOPCCRQ);
 			m.stopccrq.reason = 3;
 			send_msg(c, &m);
 		} else if (strcmp(line, "wen") == 0) {
-			mk(&m, MSG_WEN);
+			msg_init(&m, MSG_WEN);
 			m.wen.peer_call_id = c->client_call;
 			m.wen.crc_errors = 11;
 			send_msg(c, &m);
 		} else if (strcmp(line, "sli") == 0) {
-			mk(&m, MSG_SLI);
+			msg_init(&m, MSG_SLI);
 			m.sli.peer_call_id = c->client_call;
 			m.sli.send_accm = 0;
 			m.sli.recv_accm = 0xffffffff;
 			send_msg(c, &m);
 		} else if (strcmp(line, "icrq") == 0) {
-			mk(&m, MSG_ICRQ);
+			msg_init(&m, MSG_ICRQ);
 			m.icrq.call_id = 0x7777;
 			send_msg(c, &m);
 		} else if (strcmp(line, "garbage") == 0) {

@@ -183,15 +183,14 @@ handshake(int *cfd, uint16_t *client_call, struct in_addr *peer)
 			off += used;
 			if (msg_decode(rd.buf, rd.hdr.length, &m) != MSG_OK)
 				return -1;
-			memset(&r, 0, sizeof(r));
 			if (m.hdr.ctrl_type == MSG_SCCRQ) {
-				r.hdr.ctrl_type = MSG_SCCRP;
+				msg_init(&r, MSG_SCCRP);
 				r.sccrp.version = MSG_VERSION;
 				r.sccrp.result = 1;
 				strcpy(r.sccrp.hostname, "bench");
 				ctrl_send(*cfd, &r);
 			} else if (m.hdr.ctrl_type == MSG_OCRQ) {
-				r.hdr.ctrl_type = MSG_OCRP;
+				msg_init(&r, MSG_OCRP);
 				r.ocrp.call_id = 77;
 				r.ocrp.peer_call_id = m.ocrq.call_id;
 				r.ocrp.result = 1;
