@@ -191,36 +191,33 @@ pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
 		return;
 	}
 	q->st.buffered++;
-	if (q->nobuffer || len > PQ_PKT_MAX) {
-		/* Pass it on now; what it jumped over is lost. */
-		q->st.lost += (uint32_t)d;
-		while (q->count > 0 && seq_after(seq, lowest(q)))
-			skip_gap(q, now, fn, arg);
-		deliver(q, seq, p, len, fn, arg);
-		drain(q, fn, arg);
-		return;
-	}
 	s = slot_of(q, seq);
 	if (s->used && s->seq == seq) {
 		q->st.buffered--;
 		q->st.under_win++;	/* a duplicate of one waiting */
 		return;
 	}
-	/* Make room: ahead of the ring, or over the limits, gaps give way. */
-	while (q->count > 0 && (seq_diff(seq, q->next) >= PQ_SLOTS ||
-	    q->count >= q->max_pkts || q->bytes + len > q->max_bytes))
+	/*
+	 * Make room: with nobuffer (or a packet too big to keep), ahead of
+	 * the ring, or over the limits, the gaps before it give way, then it
+	 * goes on at once if it still cannot wait.
+	 */
+	while (q->count > 0 && (q->nobuffer || len > PQ_PKT_MAX ||
+	    seq_diff(seq, q->next) >= PQ_SLOTS ||
+	    q->count >= q->max_pkts || q->bytes + len > q->max_bytes) &&
+	    seq_after(seq, lowest(q)))
 		skip_gap(q, now, fn, arg);
-	if (seq_diff(seq, q->next) == 0) {
-		q->st.buffered--;
+	/* no gap was skipped past seq, so it is not behind next */
+	d = seq_diff(seq, q->next);
+	if (d == 0 || q->nobuffer || len > PQ_PKT_MAX ||
+	    d >= PQ_SLOTS || q->count >= q->max_pkts ||
+	    q->bytes + len > q->max_bytes) {
+		/* it goes on now; what it jumped over is lost */
+		if (d == 0)
+			q->st.buffered--;
+		q->st.lost += (uint32_t)d;
 		deliver(q, seq, p, len, fn, arg);
 		drain(q, fn, arg);
-		return;
-	}
-	if (seq_diff(seq, q->next) >= PQ_SLOTS) {
-		q->st.lost += (uint32_t)(seq - q->next);
-		q->next = seq;
-		q->st.buffered--;
-		deliver(q, seq, p, len, fn, arg);
 		return;
 	}
 	s = slot_of(q, seq);

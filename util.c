@@ -144,13 +144,13 @@ int
 parse_uint(const char *optname, const char *arg, unsigned long min,
     unsigned long max, unsigned long *out)
 {
-	unsigned long v;
-	char *end;
+	unsigned long v = 0;
+	bool digits = all_digits(arg);
 
 	errno = 0;
-	v = all_digits(arg) ? strtoul(arg, &end, 10) : 0;
-	if (!all_digits(arg) || errno != 0 || *end != '\0' || v < min ||
-	    v > max) {
+	if (digits)
+		v = strtoul(arg, NULL, 10);	/* all digits: all of it used */
+	if (!digits || errno != 0 || v < min || v > max) {
 		log_warnx("%s: '%s' is not a number from %lu to %lu",
 		    optname, arg, min, max);
 		return -1;

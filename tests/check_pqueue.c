@@ -25,6 +25,17 @@ on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t len)
 	g->seq[g->n++] = seq;
 }
 
+/* Records the order only, for payloads that are not just the number. */
+static void
+on_deliver_any(void *arg, uint32_t seq, const uint8_t *p, size_t len)
+{
+	struct got *g = arg;
+
+	(void)p;
+	(void)len;
+	g->seq[g->n++] = seq;
+}
+
 static struct pq *
 mk(unsigned window, bool nobuffer, unsigned max_pkts)
 {
@@ -260,6 +271,56 @@ START_TEST(test_packet_limit)
 END_TEST
 
 /*
+ * Full queue, and a packet from inside the first gap: only the gap in
+ * front of it is given up, it goes on at once, the queue stays whole.
+ */
+START_TEST(test_full_queue_earlier_packet)
+{
+	struct pq *q = mk(300, false, 4);
+	struct got g = { .n = 0 };
+
+	put(q, &g, 1, 0);
+	for (uint32_t s = 5; s <= 8; s++)
+		put(q, &g, s, 0);
+	ck_assert_uint_eq(q->count, 4);
+	put(q, &g, 3, 0);
+	ck_assert_uint_eq(g.n, 2);
+	ck_assert_uint_eq(g.seq[1], 3);
+	ck_assert_uint_eq(q->st.lost, 1);
+	ck_assert_uint_eq(q->count, 4);
+	put(q, &g, 4, 0);	/* the rest follows in order */
+	ck_assert_uint_eq(g.n, 7);
+	ck_assert_uint_eq(g.seq[6], 8);
+	ck_assert_uint_eq(q->count, 0);
+	ck_assert_uint_eq(q->st.lost, 1);
+	ck_assert_uint_eq(q->st.under_win, 0);
+	done(q);
+}
+END_TEST
+
+/* A packet too big to keep goes on at once; queued ones are not lost. */
+START_TEST(test_oversize_passes_queued_kept)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got g = { .n = 0 };
+	static uint8_t big[PQ_PKT_MAX + 4];
+	uint32_t seq = 6;
+
+	put(q, &g, 1, 0);
+	put(q, &g, 3, 0);
+	memcpy(big, &seq, 4);
+	pq_input(q, seq, big, sizeof(big), 0, on_deliver_any, &g);
+	/* gaps 2 and 4-5 lost; 3 and 6 delivered, in order */
+	ck_assert_uint_eq(g.n, 3);
+	ck_assert_uint_eq(g.seq[1], 3);
+	ck_assert_uint_eq(g.seq[2], 6);
+	ck_assert_uint_eq(q->st.lost, 3);
+	ck_assert_uint_eq(q->count, 0);
+	done(q);
+}
+END_TEST
+
+/*
  * Random loss, duplication and reordering by a few places: whatever
  * comes out is strictly increasing, and once the waits are over every
  * sequence number is either delivered or counted lost.
@@ -356,6 +417,8 @@ pqueue_suite(void)
 	tcase_add_test(tc, test_wrap);
 	tcase_add_test(tc, test_nobuffer);
 	tcase_add_test(tc, test_packet_limit);
+	tcase_add_test(tc, test_full_queue_earlier_packet);
+	tcase_add_test(tc, test_oversize_passes_queued_kept);
 	tcase_add_loop_test(tc, test_property_random, 0, 10);
 	tcase_add_test(tc, test_adaptive_wait);
 	suite_add_tcase(s, tc);
