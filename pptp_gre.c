@@ -98,10 +98,11 @@ struct gw {
 	bool			 gre_seen;
 	bool			 warned_silent, warned_eperm, warned_icmp;
 	bool			 warned_garbage, warned_sync;
+	bool			 warned_overflow;
 
 	struct {
 		uint64_t	os_errors, truncated, invalid, acks;
-		uint64_t	foreign, wrong_call, pppd_slow;
+		uint64_t	foreign, wrong_call, pppd_slow, overflow;
 		uint64_t	sent, failed, shortw, tx_acks;
 	} st;
 };
@@ -137,11 +138,12 @@ gw_stats(struct gw *g)
 	    (unsigned long long)g->st.truncated,
 	    (unsigned long long)g->st.invalid, (unsigned long long)g->st.acks);
 	log_notice("gre call %u: rx foreign source %llu, rx wrong call ID "
-	    "%llu, rx pppd slow %llu, rx resyncs %llu", g->call.call_id,
-	    (unsigned long long)g->st.foreign,
+	    "%llu, rx pppd slow %llu, rx resyncs %llu, rx socket overflow "
+	    "%llu", g->call.call_id, (unsigned long long)g->st.foreign,
 	    (unsigned long long)g->st.wrong_call,
 	    (unsigned long long)g->st.pppd_slow,
-	    (unsigned long long)q->resyncs);
+	    (unsigned long long)q->resyncs,
+	    (unsigned long long)g->st.overflow);
 	log_notice("gre call %u: tx sent %llu, tx failed %llu, tx short %llu, "
 	    "tx acks %llu, tx oversize %llu, tx bad FCS %llu, round trip "
 	    "%u ms", g->call.call_id, (unsigned long long)g->st.sent,
@@ -589,11 +591,43 @@ gre_errqueue(struct gw *g)
 	}
 }
 
+/*
+ * SO_RXQ_OVFL: a datagram carries the count of datagrams the kernel has
+ * dropped on this socket so far, because its receive buffer was full:
+ * we did not read in time.  Said once, with the likely cause.
+ */
+static void
+gre_overflow(struct gw *g, struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL;
+	    c = CMSG_NXTHDR(mh, c)) {
+		uint32_t drops;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL)
+			continue;
+		memcpy(&drops, CMSG_DATA(c), sizeof(drops));
+		if (drops <= g->st.overflow)
+			continue;
+		g->st.overflow = drops;
+		if (g->warned_overflow)
+			continue;
+		g->warned_overflow = true;
+		log_warnx("gre %s: the kernel dropped %u GRE packets from the "
+		    "server because pptp did not read them in time: this "
+		    "host is short of CPU, or pptp was stopped", g->addr,
+		    drops);
+	}
+}
+
 static void
 gre_read(struct gw *g, uint64_t now)
 {
 	struct mmsghdr m[BATCH];
 	struct iovec iov[BATCH];
+	union {
+		char		ctl[CMSG_SPACE(sizeof(uint32_t))];
+		struct cmsghdr	align;
+	} ctl[BATCH];
 
 	for (int turn = 0; turn < 4; turn++) {
 		int n;
@@ -601,7 +635,8 @@ gre_read(struct gw *g, uint64_t now)
 		for (int i = 0; i < BATCH; i++) {
 			iov[i] = (struct iovec){ g->rx[i], RX_LEN };
 			m[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov =
-			    &iov[i], .msg_iovlen = 1 } };
+			    &iov[i], .msg_iovlen = 1, .msg_control =
+			    ctl[i].ctl, .msg_controllen = sizeof(ctl[i]) } };
 		}
 		n = recvmmsg(g->gre, m, BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
@@ -611,6 +646,9 @@ gre_read(struct gw *g, uint64_t now)
 			gre_errqueue(g);
 			return;
 		}
+		/* the count is cumulative: the last datagram has the latest */
+		if (n > 0 && m[n - 1].msg_hdr.msg_controllen > 0)
+			gre_overflow(g, &m[n - 1].msg_hdr);
 		for (int i = 0; i < n; i++) {
 			if (m[i].msg_hdr.msg_flags & MSG_TRUNC)
 				g->st.truncated++;
@@ -695,7 +733,7 @@ static int
 gw_open_socket(struct gw *g)
 {
 	const struct pptp_opts *o = g->o;
-	int one = 1, buf = 4 << 20;
+	int one = 1, buf = 16 << 20;
 
 	g->gre = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    IPPROTO_GRE);
@@ -704,7 +742,13 @@ gw_open_socket(struct gw *g)
 		    "root or CAP_NET_RAW)", g->addr);
 		return -1;
 	}
-	/* bursts from the server wait here: as root, past rmem_max */
+	/*
+	 * While we are off the CPU, what the server sends waits here (as
+	 * root, past rmem_max).  The kernel doubles the figure: 32 MB holds
+	 * some 12000 full-size packets, 50 ms of a burst at 230000 packets/s.
+	 * It fills only while we do not run: a slow pppd costs drops in
+	 * on_deliver, not a queue here, so it adds no delay of its own.
+	 */
 	if (setsockopt(g->gre, SOL_SOCKET, SO_RCVBUFFORCE, &buf,
 	    sizeof(buf)) < 0)
 		(void)setsockopt(g->gre, SOL_SOCKET, SO_RCVBUF, &buf,
@@ -714,6 +758,7 @@ gw_open_socket(struct gw *g)
 		(void)setsockopt(g->gre, SOL_SOCKET, SO_SNDBUF, &buf,
 		    sizeof(buf));
 	(void)setsockopt(g->gre, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	(void)setsockopt(g->gre, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	if (o->rtmark_set && setsockopt(g->gre, SOL_SOCKET, SO_MARK,
 	    &o->rtmark, sizeof(o->rtmark)) < 0) {
 		log_warn("gre %s: --rtmark %u", g->addr, o->rtmark);

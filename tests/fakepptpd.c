@@ -28,6 +28,7 @@
  *   badcookie | badlen | truncated | close | reset |
  *   gre SEQ [ack=N] [callid=N] [spoof] [noseq] [badver] [trunc] [len=N]
  *   greack N | waitgre (until a data packet from the client, 5 s at most)
+ *   greburst SEQ COUNT LEN: COUNT packets of LEN bytes from SEQ on, at once
  * A gre payload is "\xff\x03\x00\x21" then "seq=SEQ" padded to len.
  */
 #include <arpa/inet.h>
@@ -510,6 +511,19 @@ run_script(struct conn *c)
 
 			if (poll(&pfd, 1, 5000) > 0)
 				gre_read();
+		} else if (strcmp(line, "greburst") == 0) {
+			unsigned long seq, count, len;
+			char a[64];
+
+			if (arg == NULL || sscanf(arg, "%lu %lu %lu", &seq,
+			    &count, &len) != 3)
+				continue;
+			logf_("send greburst %lu from %lu", count, seq);
+			for (unsigned long i = 0; i < count; i++) {
+				snprintf(a, sizeof(a), "%lu len=%lu", seq + i,
+				    len);
+				script_gre(c, a);
+			}
 		} else if (strcmp(line, "greack") == 0) {
 			struct gre_hdr h = { .has_ack = true,
 			    .call_id = c->client_call,

@@ -864,7 +864,7 @@ def stats_hold_every_counter(env):
                  "rx invalid", "rx acks", "tx sent", "tx failed",
                  "tx short", "tx acks", "tx oversize",
                  "rx foreign source", "rx wrong call ID", "tx bad FCS",
-                 "rx pppd slow"):
+                 "rx pppd slow", "rx resyncs", "rx socket overflow"):
         assert name in st, (name, st)
     assert "round trip" in cli.stderr()
     cli.hangup()
@@ -1014,6 +1014,33 @@ def pppd_slow_reader_bounded(env):
     cli.hangup()
     assert cli.exit_status() == 0
     del srv
+
+
+@test
+def kernel_drops_are_counted_and_explained(env):
+    # a burst while the gateway is stopped: the kernel drops what its
+    # socket cannot hold; packets after the burst carry the count
+    srv = env.server("--gre", "script", script=[
+        "sleep 1000", "greburst 1 25000 1400", "sleep 1000",
+        "greburst 25001 3 1400"])
+    cli = env.client()
+    cli.wait_up()
+    gw = cli.proc.pid
+    os.kill(gw, signal.SIGSTOP)
+    try:
+        srv.wait("send greburst 25000 from 1", 5)
+        time.sleep(0.3)
+    finally:
+        os.kill(gw, signal.SIGCONT)
+    srv.wait("script done", 5)
+    cli.wait_log("the kernel dropped")
+    st = cli.stats()
+    assert st["rx socket overflow"] > 1000, st
+    assert (st["rx accepted"] + st["rx socket overflow"] +
+            st["rx over win"] == 25003), st
+    assert cli.stderr().count("the kernel dropped") == 1
+    cli.hangup()
+    assert cli.exit_status() == 0
 
 
 # --- the command: launch mode, routes, test types, options, signals ----------

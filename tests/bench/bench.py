@@ -103,6 +103,8 @@ def run_case(bench, client, case):
                             "--nohostroute"],
                            capture_output=True, text=True, timeout=180)
         s_out, _ = srv.communicate(timeout=60)
+        if os.environ.get("PPTPBENCH_CLIENT_LOG"):
+            sys.stderr.write(f.stderr)
     finally:
         if srv.poll() is None:
             srv.kill()

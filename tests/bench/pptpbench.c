@@ -17,7 +17,21 @@
  *	or a raw pty, writes COUNT HDLC frames (up) or reads and checks
  *	them (down, lossy), and measures the CPU time and peak memory of
  *	every process of CLIENT over the data phase.  One line of
- *	key=value.
+ *	key=value.  With PPTPBENCH_CLIENT_LOG set in the environment, the
+ *	client's stderr is kept (bench.py shows it) and it gets SIGUSR1,
+ *	for its statistics, before it is stopped.
+ *
+ *   pptpbench floor SERVER up SIZE COUNT
+ *	The least CPU per frame that a client sending through a raw IP
+ *	socket can spend here: sets up a call with `serve ... up' at
+ *	SERVER, then sends COUNT pre-built GRE packets of SIZE-byte frames,
+ *	32 a sendmmsg(), and reports its own CPU time (one line, as feed).
+ *
+ *   pptpbench write DIR down SIZE COUNT
+ *	Plays a client that never drops: once DIR/go exists, writes COUNT
+ *	HDLC frames to stdout as fast as they are taken, blocking when it
+ *	is full, so that `feed ... down' through it measures how fast the
+ *	pppd side reads.
  *
  * A frame: FF 03 00 21, a 32-bit index, then bytes that depend on the
  * index and position, SIZE bytes in all; every byte is checked.
@@ -33,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -80,13 +95,31 @@ wait_file(const char *dir, const char *name, double timeout)
 	return 0;
 }
 
+
+/*
+ * Byte i (from 8 on) of frame idx is (idx * 7 + i) mod 256: a ramp that
+ * starts at a point given by idx.  Copies from and comparisons with a
+ * ramp of 0..255 repeated make and check it, so that neither the server
+ * nor the checker falls behind the client.
+ */
+#define FRAME_MAX_BENCH	2048
+static uint8_t ramp[256 + FRAME_MAX_BENCH];
+
+static const uint8_t *
+ramp_at(uint32_t idx)
+{
+	if (ramp[1] == 0)
+		for (size_t i = 0; i < sizeof(ramp); i++)
+			ramp[i] = (uint8_t)i;
+	return ramp + (uint8_t)(idx * 7 + 8);
+}
+
 static size_t
 make_frame(uint8_t *f, uint32_t idx, size_t size)
 {
 	memcpy(f, "\xff\x03\x00\x21", 4);
 	memcpy(f + 4, &idx, 4);
-	for (size_t i = 8; i < size; i++)
-		f[i] = (uint8_t)(idx * 7 + i);
+	memcpy(f + 8, ramp_at(idx), size - 8);
 	return size;
 }
 
@@ -97,10 +130,7 @@ check_frame(const uint8_t *f, size_t len, size_t size, uint32_t *idx)
 	if (len != size || memcmp(f, "\xff\x03\x00\x21", 4) != 0)
 		return 0;
 	memcpy(idx, f + 4, 4);
-	for (size_t i = 8; i < size; i++)
-		if (f[i] != (uint8_t)(*idx * 7 + i))
-			return 0;
-	return 1;
+	return memcmp(f + 8, ramp_at(*idx), size - 8) == 0;
 }
 
 /* What arrived, in order or not: shared by both roles' checkers. */
@@ -450,6 +480,8 @@ feed(int argc, char **argv)
 		int b = 4 << 20;
 		setsockopt(ours, SOL_SOCKET, SO_SNDBUF, &b, sizeof(b));
 		setsockopt(ours, SOL_SOCKET, SO_RCVBUF, &b, sizeof(b));
+		/* what the client may have in flight to us is its send buffer */
+		setsockopt(theirs, SOL_SOCKET, SO_SNDBUF, &b, sizeof(b));
 	}
 	pid = fork();
 	if (pid == 0) {
@@ -457,7 +489,8 @@ feed(int argc, char **argv)
 
 		dup2(theirs, 0);
 		dup2(theirs, 1);
-		dup2(null, 2);
+		if (getenv("PPTPBENCH_CLIENT_LOG") == NULL)
+			dup2(null, 2);
 		close(ours);
 		execvp(argv[8], argv + 8);
 		_exit(127);
@@ -531,19 +564,177 @@ feed(int argc, char **argv)
 	    (unsigned long long)da.t.gaps);
 	fflush(stdout);
 	touch(dir, "done");
+	if (getenv("PPTPBENCH_CLIENT_LOG") != NULL) {
+		kill(pid, SIGUSR1);	/* pptp(8)'s statistics */
+		usleep(200000);
+	}
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	close(ours);
 	return 0;
 }
 
+/* --- floor: the least a client can spend ------------------------------- */
+
+/* The next control message of the given type from fd, or -1. */
+static int
+ctrl_expect(int fd, struct msg_reader *rd, uint16_t type, struct msg *m)
+{
+	uint8_t buf[1];		/* a byte a read: the handshake only */
+
+	for (;;) {
+		size_t used;
+
+		if (read(fd, buf, 1) != 1)
+			return -1;
+		if (msg_reader_next(rd, buf, 1, &used) != MSG_OK)
+			continue;
+		if (msg_decode(rd->buf, rd->hdr.length, m) == MSG_OK &&
+		    m->hdr.ctrl_type == type)
+			return 0;
+	}
+}
+
+/*
+ * floor: see the comment at the top.  Pre-built packets, 32 a sendmmsg()
+ * on a raw socket, as the gateway sends them; its own CPU time counts,
+ * which includes, as for a client, the receiving namespace's work that
+ * the kernel does in the sender's context on veth.
+ */
+static int
+floor_send(const char *server, size_t size, uint64_t count)
+{
+	enum { N = 32 };
+	static uint8_t pkt[N][GRE_HDR_MAX + FRAME_MAX_BENCH];
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons(1723) };
+	struct mmsghdr mm[N];
+	struct iovec iov[N];
+	struct msg_reader rd;
+	struct msg m;
+	struct rusage ru0, ru1;
+	uint16_t peer_call;
+	uint32_t seq = 0;
+	double t0, t1;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int gre = socket(AF_INET, SOCK_RAW, IPPROTO_GRE);
+
+	inet_pton(AF_INET, server, &sin.sin_addr);
+	if (fd < 0 || gre < 0 ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		printf("error=connect\n");
+		return 1;
+	}
+	msg_reader_init(&rd);
+	msg_init(&m, MSG_SCCRQ);
+	m.sccrq.version = MSG_VERSION;
+	ctrl_send(fd, &m);
+	if (ctrl_expect(fd, &rd, MSG_SCCRP, &m) < 0) {
+		printf("error=sccrp\n");
+		return 1;
+	}
+	msg_init(&m, MSG_OCRQ);
+	m.ocrq.call_id = 1;
+	m.ocrq.recv_window = 64;
+	ctrl_send(fd, &m);
+	if (ctrl_expect(fd, &rd, MSG_OCRP, &m) < 0) {
+		printf("error=ocrp\n");
+		return 1;
+	}
+	peer_call = m.ocrp.call_id;
+	sin.sin_port = 0;
+	getrusage(RUSAGE_SELF, &ru0);
+	t0 = now_s();
+	for (uint64_t i = 0; i < count; i += N) {
+		unsigned n = count - i < N ? (unsigned)(count - i) : N;
+
+		for (unsigned k = 0; k < n; k++) {
+			struct gre_hdr h = { .has_seq = true,
+			    .payload_len = (uint16_t)size,
+			    .call_id = peer_call, .seq = ++seq };
+			size_t hl = gre_encode(&h, pkt[k], GRE_HDR_MAX);
+
+			make_frame(pkt[k] + hl, (uint32_t)(i + k), size);
+			iov[k] = (struct iovec){ pkt[k], hl + size };
+			mm[k] = (struct mmsghdr){ .msg_hdr = {
+			    .msg_name = &sin, .msg_namelen = sizeof(sin),
+			    .msg_iov = &iov[k], .msg_iovlen = 1 } };
+		}
+		for (unsigned off = 0; off < n;) {
+			int r = sendmmsg(gre, mm + off, n - off, 0);
+
+			if (r < 0 && errno != EINTR && errno != ENOBUFS) {
+				printf("error=sendmmsg\n");
+				return 1;
+			}
+			if (r > 0)
+				off += (unsigned)r;
+		}
+	}
+	t1 = now_s();
+	getrusage(RUSAGE_SELF, &ru1);
+	printf("cpu=%.6f rss_kb=%ld seconds=%.6f received=%llu corrupt=0 "
+	    "out_of_order=0 gaps=0\n",
+	    (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec +
+	    ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+	    (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec +
+	    ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6,
+	    ru1.ru_maxrss, t1 - t0, (unsigned long long)count);
+	fflush(stdout);
+	close(gre);
+	close(fd);
+	return 0;
+}
+
+/* write: see the comment at the top. */
+static int
+write_frames(const char *dir, size_t size, uint64_t count)
+{
+	static uint8_t frame[FRAME_MAX_BENCH], out[1 << 16];
+	struct hdlc_enc e;
+	size_t o = 0;
+
+	if (wait_file(dir, "go", 30) < 0)
+		return 1;
+	hdlc_enc_init(&e, HDLC_ACCM_ALL);
+	for (uint64_t i = 0; i < count; i++) {
+		make_frame(frame, (uint32_t)i, size);
+		o += hdlc_encode(&e, frame, size, out + o, sizeof(out) - o);
+		if (o > sizeof(out) - 2 * FRAME_MAX_BENCH - 8 ||
+		    i + 1 == count) {
+			for (size_t w = 0; w < o;) {
+				ssize_t n = write(1, out + w, o - w);
+
+				if (n < 0 && errno != EINTR)
+					return 1;
+				if (n > 0)
+					w += (size_t)n;
+			}
+			o = 0;
+		}
+	}
+	pause();	/* until feed is done with us */
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	size_t size = argc >= 5 ? strtoul(argv[4], NULL, 0) : 0;
+
+	if (size < 8 || size > FRAME_MAX_BENCH) {
+		fprintf(stderr, "pptpbench: frame size from 8 to %d bytes\n",
+		    FRAME_MAX_BENCH);
+		return 2;
+	}
 	if (argc >= 6 && strcmp(argv[1], "serve") == 0)
 		return serve(argc, argv);
 	if (argc >= 9 && strcmp(argv[1], "feed") == 0)
 		return feed(argc, argv);
+	if (argc == 6 && strcmp(argv[1], "floor") == 0)
+		return floor_send(argv[2], size, strtoull(argv[5], NULL, 0));
+	if (argc == 6 && strcmp(argv[1], "write") == 0)
+		return write_frames(argv[2], size, strtoull(argv[5], NULL, 0));
 	fprintf(stderr, "usage: see the comment at the top of "
 	    "tests/bench/pptpbench.c\n");
 	return 2;
