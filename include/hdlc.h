@@ -32,6 +32,7 @@ uint16_t hdlc_fcs16(uint16_t fcs, const uint8_t *p, size_t len);
 struct hdlc_enc {
 	uint32_t	accm;
 	uint8_t		esc[256];	/* 1: send as 0x7D, byte ^ 0x20 */
+	uint16_t	pair[256];	/* the byte as sent, then byte ^ 0x20 */
 };
 
 void hdlc_enc_init(struct hdlc_enc *e, uint32_t accm);

@@ -58,7 +58,7 @@ START_TEST(test_fcs_vectors)
 }
 END_TEST
 
-/* Slicing by eight equals the definition, at every length and split. */
+/* Slicing by sixteen equals the definition, at every length and split. */
 START_TEST(test_fcs_tables)
 {
 	uint8_t buf[300];
@@ -422,6 +422,167 @@ START_TEST(test_sync_variant)
 }
 END_TEST
 
+/*
+ * The definitions, a byte at a time, for the fast paths to be checked
+ * against: the encoder escapes what the ACCM, the flag and the escape
+ * say; the decoder keeps RFC 1662's rules and this decoder's counts.
+ */
+static size_t
+enc_ref(uint32_t accm, const uint8_t *f, size_t len, uint8_t *out)
+{
+	uint16_t fcs = (uint16_t)~fcs_slow(HDLC_INITFCS, f, len);
+	size_t o = 0;
+
+	out[o++] = 0x7e;
+	for (size_t i = 0; i < len + 2; i++) {
+		uint8_t c = i < len ? f[i] : (uint8_t)(i == len ? fcs :
+		    fcs >> 8);
+
+		if (c == 0x7e || c == 0x7d || (c < 0x20 && (accm >> c) & 1)) {
+			out[o++] = 0x7d;
+			out[o++] = c ^ 0x20;
+		} else {
+			out[o++] = c;
+		}
+	}
+	out[o++] = 0x7e;
+	return o;
+}
+
+struct dec_ref {
+	uint8_t			buf[64];
+	size_t			cap, len;
+	bool			hunting, esc, toolong;
+	struct hdlc_stats	st;
+};
+
+static void
+dec_ref_feed(struct dec_ref *r, const uint8_t *p, size_t n, struct sink *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (r->hunting) {
+			if (c == 0x7e)
+				r->hunting = false;
+			else
+				r->st.garbage++;
+		} else if (c == 0x7e) {
+			if (r->esc)
+				r->st.aborted++;
+			else if (r->toolong)
+				r->st.too_long++;
+			else if (r->len > 0 && r->len < 4)
+				r->st.too_short++;
+			else if (r->len > 0 && fcs_slow(HDLC_INITFCS, r->buf,
+			    r->len) != HDLC_GOODFCS)
+				r->st.bad_fcs++;
+			else if (r->len > 0) {
+				r->st.frames++;
+				sink_frame(s, r->buf, r->len - 2);
+			}
+			r->len = 0;
+			r->esc = r->toolong = false;
+		} else if (c == 0x7d) {
+			r->esc = true;
+		} else if (r->toolong || r->len == r->cap) {
+			r->toolong = true;
+			r->esc = false;
+		} else {
+			r->buf[r->len++] = r->esc ? c ^ 0x20 : c;
+			r->esc = false;
+		}
+	}
+}
+
+/* The encoder's fast paths give the definition's bytes exactly. */
+START_TEST(test_encode_matches_definition)
+{
+	uint8_t f[600], want[1300], got[1300];
+
+	srand((unsigned)_i);
+	for (int round = 0; round < 2000; round++) {
+		uint32_t accm = round % 3 == 0 ? HDLC_ACCM_ALL : round % 3 == 1
+		    ? 0 : (uint32_t)rand();
+		size_t len = (size_t)rand() % sizeof(f), n;
+		struct hdlc_enc e;
+
+		for (size_t i = 0; i < len; i++)
+			f[i] = round % 2 ? nasty_byte() : (uint8_t)(0x20 +
+			    rand() % 0x5d);	/* mostly plain runs */
+		hdlc_enc_init(&e, accm);
+		n = enc_ref(accm, f, len, want);
+		ck_assert_uint_eq(hdlc_encode(&e, f, len, got, sizeof(got)),
+		    n);
+		ck_assert_int_eq(memcmp(got, want, n), 0);
+		/* the exact-room way too */
+		ck_assert_uint_eq(hdlc_encode(&e, f, len, got, n), n);
+		ck_assert_int_eq(memcmp(got, want, n), 0);
+	}
+}
+END_TEST
+
+/*
+ * Hostile streams (flags, escapes, aborts, runs, garbage, frames too long
+ * for a small buffer) in random chunks: the decoder's frames and every
+ * count equal the definition's.
+ */
+START_TEST(test_decode_matches_definition)
+{
+	static uint8_t stream[20000], out[2][40000];
+	size_t lens[2][4000];
+	struct sink s[2];
+	struct dec_ref r;
+	struct hdlc_dec d;
+	uint8_t dbuf[64];
+	size_t cap = 16 + (size_t)_i * 7 % 48;
+
+	srand((unsigned)_i + 100);
+	for (size_t i = 0; i < sizeof(stream); i++) {
+		int k = rand() % 100;
+
+		stream[i] = k < 4 ? 0x7e : k < 12 ? 0x7d : k < 60 ?
+		    (uint8_t)(0x30 + i % 40) : (uint8_t)rand();
+	}
+	/* some good frames among them */
+	for (size_t at = 100; at + 40 < sizeof(stream); at += 997) {
+		struct hdlc_enc e;
+		uint8_t f[12];
+
+		for (size_t i = 0; i < sizeof(f); i++)
+			f[i] = (uint8_t)rand();
+		hdlc_enc_init(&e, HDLC_ACCM_ALL);
+		ck_assert_uint_gt(hdlc_encode(&e, f, sizeof(f), stream + at,
+		    40), 0);
+	}
+	for (int k = 0; k < 2; k++)
+		s[k] = (struct sink){ .data = out[k], .cap = sizeof(out[k]),
+		    .lens = lens[k], .ncap = 4000 };
+	memset(&r, 0, sizeof(r));
+	r.cap = cap;
+	r.hunting = true;
+	dec_ref_feed(&r, stream, sizeof(stream), &s[0]);
+	hdlc_dec_init(&d, dbuf, cap, false);
+	for (size_t off = 0; off < sizeof(stream);) {
+		size_t n = 1 + (size_t)rand() % 50;
+
+		if (n > sizeof(stream) - off)
+			n = sizeof(stream) - off;
+		hdlc_dec_feed(&d, stream + off, n, sink_frame, &s[1]);
+		off += n;
+	}
+	ck_assert_uint_gt(r.st.frames, 5);
+	ck_assert_uint_eq(d.st.frames, r.st.frames);
+	ck_assert_uint_eq(d.st.bad_fcs, r.st.bad_fcs);
+	ck_assert_uint_eq(d.st.too_short, r.st.too_short);
+	ck_assert_uint_eq(d.st.too_long, r.st.too_long);
+	ck_assert_uint_eq(d.st.aborted, r.st.aborted);
+	ck_assert_uint_eq(d.st.garbage, r.st.garbage);
+	ck_assert_uint_eq(s[1].len, s[0].len);
+	ck_assert_int_eq(memcmp(out[0], out[1], s[0].len), 0);
+}
+END_TEST
+
 Suite *
 hdlc_suite(void)
 {
@@ -436,6 +597,7 @@ hdlc_suite(void)
 
 	tcase_add_test(enc, test_encode_escapes);
 	tcase_add_test(enc, test_encode_no_room);
+	tcase_add_loop_test(enc, test_encode_matches_definition, 0, 4);
 	suite_add_tcase(s, enc);
 
 	tcase_set_timeout(dec, 60);
@@ -448,6 +610,7 @@ hdlc_suite(void)
 	tcase_add_test(dec, test_escape_split_across_reads);
 	tcase_add_loop_test(dec, test_tight_buffer, 0, 24);
 	tcase_add_test(dec, test_sync_variant);
+	tcase_add_loop_test(dec, test_decode_matches_definition, 0, 16);
 	suite_add_tcase(s, dec);
 	return s;
 }

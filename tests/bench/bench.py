@@ -7,14 +7,20 @@ by pptpbench feed on a socketpair or a raw pty.
     bench.py --bench PPTPBENCH --client A [--compare B] [--rounds N]
 
 For each case (upstream pppd->GRE and downstream GRE->pppd, 64- and
-1400-byte frames, socketpair and pty; downstream paced at 50000 frames/s,
-which this machine can carry, next to the unpaced bursts; and a lossy
-downstream case) it
-reports frames/s, MB/s, frames lost or corrupted (every frame's content
-and order is checked), the client's CPU seconds per million frames (all
-its processes) and their peak memory.  With --compare the two clients
-alternate A B A B ... and the table shows per-round ratios, since a
-shared machine is noisy: the ratios are the figures that count.
+1400-byte frames, socketpair and pty; downstream also paced, at rates the
+pppd side can take, next to the unpaced bursts; and a lossy downstream
+case) it reports frames/s, MB/s, frames lost or corrupted (every frame's
+content and order is checked), the client's CPU seconds per million
+frames (all its processes) and their peak memory.  With --compare the two
+clients alternate A B A B ... and the table shows per-round ratios, since
+a shared machine is noisy: the ratios are the figures that count.
+
+It also measures its own ceilings: how fast the pppd stand-in writes and
+reads frames, how fast the server sends, and the floor, the CPU per frame
+of a sender that does nothing but hand pre-built GRE packets to a raw
+socket: on veth the kernel charges the sender with the receiving
+namespace's work too, so no client that sends through the kernel's IP
+stack can go below it.
 """
 
 import argparse
@@ -26,12 +32,14 @@ import sys
 import tempfile
 import time
 
-CASES = [  # (direction, frame size, stdin, frames)
+CASES = [  # (direction, frame size, stdin, frames[, frames/s if paced])
     ("up", 64, "pair", 300000), ("up", 1400, "pair", 100000),
     ("down", 64, "pair", 300000), ("down", 1400, "pair", 100000),
     ("up", 64, "pty", 300000), ("up", 1400, "pty", 100000),
     ("down", 64, "pty", 300000), ("down", 1400, "pty", 100000),
-    ("paced", 64, "pair", 100000), ("paced", 1400, "pair", 100000),
+    ("paced", 64, "pair", 100000, 50000),
+    ("paced", 1400, "pair", 100000, 50000),
+    ("paced", 1400, "pty", 60000, 30000),
     ("lossy", 1400, "pair", 100000),
 ]
 NS_S, NS_C = f"pbs{os.getpid()}", f"pbc{os.getpid()}"
@@ -87,12 +95,17 @@ def kv(line):
             for k, v in (w.split("=", 1) for w in line.split())}
 
 
+def serve(bench, d, mode, size, count, fps=None):
+    return subprocess.Popen(["ip", "netns", "exec", NS_S, bench, "serve", d,
+                             mode, str(size), str(count)] +
+                            ([str(fps)] if fps else []),
+                            stdout=subprocess.PIPE, text=True)
+
+
 def run_case(bench, client, case):
-    mode, size, stdin, count = case
+    mode, size, stdin, count = case[:4]
     d = tempfile.mkdtemp(prefix="pptpbench-")
-    srv = subprocess.Popen(["ip", "netns", "exec", NS_S, bench, "serve", d,
-                            mode, str(size), str(count)],
-                           stdout=subprocess.PIPE, text=True)
+    srv = serve(bench, d, mode, size, count, *case[4:])
     while not os.path.exists(os.path.join(d, "listening")):
         time.sleep(0.01)
     try:
@@ -147,6 +160,44 @@ def feed_ceiling(bench, size, count):
         else float("nan")
 
 
+def read_ceiling(bench, size, count, stdin):
+    """How fast the pppd stand-in reads and checks frames from a writer
+    that never drops (pptpbench write) on a socketpair or a pty."""
+    d = tempfile.mkdtemp(prefix="pptpbench-")
+    open(os.path.join(d, "ready"), "w").close()
+    f = subprocess.run([bench, "feed", d, "down", str(size), str(count),
+                        stdin, bench, bench, "write", d, "down", str(size),
+                        str(count)], capture_output=True, text=True,
+                       timeout=120)
+    shutil.rmtree(d, ignore_errors=True)
+    r = kv(f.stdout.strip() or "error=feed")
+    ok = "error" not in r and r.get("received") == count
+    return r["received"] / max(r["seconds"], 1e-6) if ok else float("nan")
+
+
+def floor_cpu(bench, size, count):
+    """CPU per million frames of pptpbench floor: pre-built GRE packets,
+    32 a sendmmsg() on a raw socket, and nothing else."""
+    d = tempfile.mkdtemp(prefix="pptpbench-")
+    srv = serve(bench, d, "up", size, count)
+    while not os.path.exists(os.path.join(d, "listening")):
+        time.sleep(0.01)
+    try:
+        f = subprocess.run(["ip", "netns", "exec", NS_C, bench, "floor",
+                            "192.0.2.1", "up", str(size), str(count)],
+                           capture_output=True, text=True, timeout=120)
+        s_out, _ = srv.communicate(timeout=60)
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+        shutil.rmtree(d, ignore_errors=True)
+    fr, sr = kv(f.stdout.strip() or "error=floor"), kv(s_out.strip()
+                                                        or "error=serve")
+    if "error" in fr or "error" in sr or sr["received"] != count:
+        return float("nan")
+    return fr["cpu"] / count * 1e6
+
+
 def idle_cpu(bench, client):
     """CPU the client uses over 5 s with the call up and no traffic."""
     d = tempfile.mkdtemp(prefix="pptpbench-")
@@ -187,7 +238,7 @@ def idle_cpu(bench, client):
 
 
 def name(case):
-    mode, size, stdin, _ = case
+    mode, size, stdin = case[:3]
     return f"{mode:5} {size:4} B {stdin:4}"
 
 
@@ -218,6 +269,12 @@ def main():
         idle = {c: idle_cpu(a.bench, c) for c in clients}
         ceil = {size: feed_ceiling(a.bench, size, n)
                 for size, n in ((64, 300000), (1400, 100000))}
+        rceil = {(size, stdin): read_ceiling(a.bench, size, n, stdin)
+                 for stdin in ("pair", "pty")
+                 for size, n in ((64, 300000), (1400, 100000))}
+        floor = {size: statistics.median(floor_cpu(a.bench, size, n)
+                                         for _ in range(3))
+                 for size, n in ((64, 300000), (1400, 100000))}
     finally:
         net_down()
 
@@ -253,6 +310,14 @@ def main():
     print("the pppd side writes up to " + ", ".join(
         f"{v:.0f} frames/s of {k} B" for k, v in ceil.items()) +
         " upstream into a socketpair drained by cat (its own rate)")
+    print("the pppd side reads up to " + ", ".join(
+        f"{v:.0f} frames/s of {k[0]} B from a {k[1]}"
+        for k, v in rceil.items()) +
+        " downstream from a writer that never drops (its own rate)")
+    print("floor: a sender of pre-built GRE, 32 a sendmmsg() on a raw "
+          "socket, spends " + ", ".join(
+              f"{v:.2f} s/M at {k} B" for k, v in floor.items()) +
+          " (the least any raw-socket client can spend upstream here)")
     if a.compare:
         print()
         print(f"ratios A/B, median of {rounds} rounds (A B A B ...): "
@@ -267,8 +332,13 @@ def main():
                 cpu.append(x["cpu_per_m"] / max(y["cpu_per_m"], 1e-9))
                 fps.append(x["fps"] / max(y["fps"], 1e-9))
             if cpu:
-                print(f"{name(case):18} CPU {statistics.median(cpu):5.2f}"
-                      f"   frames/s {statistics.median(fps):6.2f}")
+                line = (f"{name(case):18} CPU {statistics.median(cpu):5.2f}"
+                        f"   frames/s {statistics.median(fps):6.2f}")
+                if case[0] == "up":
+                    b = statistics.median(y["cpu_per_m"] for y in rb
+                                          if "error" not in y)
+                    line += f"   floor/B {floor[case[1]] / b:5.2f}"
+                print(line)
     return 0
 
 

@@ -3,12 +3,12 @@
  * pptpbench: the hot parts of `make bench` (tests/bench/bench.py runs
  * them in network namespaces of its own).
  *
- *   pptpbench serve DIR up|down|lossy|paced SIZE COUNT
+ *   pptpbench serve DIR up|down|lossy|paced SIZE COUNT [FPS]
  *	A minimal PAC on 0.0.0.0:1723: answers the control handshake for
  *	one call, then sinks GRE (up: checks every frame's content and
  *	order) or sources COUNT frames of SIZE bytes as fast as it can
  *	(down; lossy: 1% of them never sent, 2% swapped with the next;
- *	paced: at 50000 frames/s, a rate this machine can carry).
+ *	paced: at FPS frames/s, 50000 if not given).
  *	Writes DIR/ready once the call is up, waits for DIR/go to source,
  *	and prints its findings as one line of key=value.
  *
@@ -281,11 +281,9 @@ serve_sink(int gre, int cfd, size_t size, uint64_t count)
 	return 0;
 }
 
-#define PACED_FPS	50000
-
 static int
 serve_source(int gre, struct in_addr peer, uint16_t call, size_t size,
-    uint64_t count, int lossy, int paced)
+    uint64_t count, int lossy, double paced)
 {
 	static uint8_t pkt[2][GRE_HDR_MAX + 2048];
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = peer };
@@ -304,7 +302,7 @@ serve_source(int gre, struct in_addr peer, uint16_t call, size_t size,
 
 		h.seq = ++seq;
 		if (paced && i % 32 == 0) {
-			double due = t0 + (double)i / PACED_FPS;
+			double due = t0 + (double)i / paced;
 
 			while (now_s() < due)
 				;	/* spin: sleeps are too coarse here */
@@ -349,7 +347,6 @@ serve(int argc, char **argv)
 	uint16_t call;
 	struct in_addr peer;
 
-	(void)argc;
 	gre = socket(AF_INET, SOCK_RAW, IPPROTO_GRE);
 	setsockopt(gre, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
 	setsockopt(gre, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf));
@@ -368,7 +365,8 @@ serve(int argc, char **argv)
 		rc = printf("error=no-go\n") < 0;
 	else
 		rc = serve_source(gre, peer, call, size, count,
-		    strcmp(mode, "lossy") == 0, strcmp(mode, "paced") == 0);
+		    strcmp(mode, "lossy") == 0, strcmp(mode, "paced") != 0 ? 0 :
+		    argc > 6 ? strtod(argv[6], NULL) : 50000);
 	fflush(stdout);
 	/* keep the call until told, so the client does not end early */
 	wait_file(dir, "done", 60);
