@@ -125,7 +125,8 @@ e2e: $(B)/pptp
 # side by side (A B A B ...) and prints their ratios.
 bench: $(B)/pptp $(B)/pptpbench
 	python3 tests/bench/bench.py --bench $(CURDIR)/$(B)/pptpbench \
-	    --client $(CLIENT) $(if $(COMPARE),--compare $(COMPARE))
+	    --client $(CLIENT) $(if $(COMPARE),--compare $(COMPARE)) \
+	    $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(ONLY),--only "$(ONLY)")
 
 # libFuzzer over every decoder and the control state machine (clang).
 FUZZ_SECONDS ?= 60

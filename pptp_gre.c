@@ -99,6 +99,7 @@ struct gw {
 	bool			 warned_silent, warned_eperm, warned_icmp;
 	bool			 warned_garbage, warned_sync;
 	bool			 warned_overflow;
+	bool			 ppp_full;	/* pppd's side took no more */
 
 	struct {
 		uint64_t	os_errors, truncated, invalid, acks;
@@ -403,7 +404,28 @@ ppp_read(struct gw *g, uint64_t now)
 	check_garbage(g);
 }
 
-/* Append one in-order payload for pppd, or drop it if pppd lags. */
+static void ppp_write(struct gw *g);
+
+/* Room for need more bytes to pppd: written out first if it must be. */
+static size_t
+obuf_room(struct gw *g, size_t need)
+{
+	if (OBUF_LEN - g->olen < need && !g->ppp_full)
+		ppp_write(g);	/* what pppd's side can take now */
+	if (g->ooff > 0 && (g->olen > OBUF_LEN / 2 ||
+	    OBUF_LEN - g->olen < need)) {
+		memmove(g->obuf, g->obuf + g->ooff, g->olen - g->ooff);
+		g->olen -= g->ooff;
+		g->ooff = 0;
+	}
+	return OBUF_LEN - g->olen;
+}
+
+/*
+ * Append one in-order payload for pppd.  When the buffer is full (a gap
+ * given up can release a thousand packets at once), it goes to pppd's
+ * side first; only if that is full too does the payload drop: pppd lags.
+ */
 static void
 on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t len)
 {
@@ -411,12 +433,7 @@ on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t len)
 	size_t room, n;
 
 	(void)seq;
-	if (g->ooff > 0 && g->olen > OBUF_LEN / 2) {
-		memmove(g->obuf, g->obuf + g->ooff, g->olen - g->ooff);
-		g->olen -= g->ooff;
-		g->ooff = 0;
-	}
-	room = OBUF_LEN - g->olen;
+	room = obuf_room(g, g->o->sync ? len + 2 : hdlc_enc_bound(len));
 	if (g->o->sync) {
 		/* a length prefix keeps frame boundaries for the writes */
 		if (len + 2 > room) {
@@ -456,8 +473,10 @@ ppp_write(struct gw *g)
 			    g->olen - g->ooff);
 		}
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
+			if (errno == EAGAIN || errno == EINTR) {
+				g->ppp_full = errno == EAGAIN;
 				return;
+			}
 			log_info("gre %s: writing to pppd: %s: call ends",
 			    g->addr, strerror(errno));
 			g->status = PPTP_EXIT_OK;
@@ -958,6 +977,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 			break;
 		}
 		now = now_ms();
+		g->ppp_full = false;	/* it may have room again */
 		if (pfd[1].revents & (POLLIN | POLLERR)) {
 			if (pfd[1].revents & POLLERR)
 				gre_errqueue(g);

@@ -145,19 +145,21 @@ def run_case(bench, client, case):
     }
 
 
-def feed_ceiling(bench, size, count):
-    """How fast the pppd stand-in itself writes frames, drained by cat."""
+def feed_ceiling(bench, size, count, stdin="pair"):
+    """How fast the pppd stand-in itself writes frames, drained by cat;
+    and cat's CPU per million frames: what reading them costs, at least."""
     d = tempfile.mkdtemp(prefix="pptpbench-")
     for f in ("ready", "sunk"):
         open(os.path.join(d, f), "w").close()
     f = subprocess.run([bench, "feed", d, "up", str(size), str(count),
-                        "pair", "/bin/cat", "sh", "-c",
+                        stdin, "/bin/cat", "sh", "-c",
                         "exec cat >/dev/null"],
                        capture_output=True, text=True, timeout=120)
     shutil.rmtree(d, ignore_errors=True)
     r = kv(f.stdout.strip() or "error=feed")
-    return count / max(r.get("seconds", 0), 1e-6) if "error" not in r \
-        else float("nan")
+    if "error" in r:
+        return float("nan"), float("nan")
+    return count / max(r["seconds"], 1e-6), r["cpu"] / count * 1e6
 
 
 def read_ceiling(bench, size, count, stdin):
@@ -186,6 +188,7 @@ def floor_cpu(bench, size, count):
         f = subprocess.run(["ip", "netns", "exec", NS_C, bench, "floor",
                             "192.0.2.1", "up", str(size), str(count)],
                            capture_output=True, text=True, timeout=120)
+        open(os.path.join(d, "done"), "w").close()
         s_out, _ = srv.communicate(timeout=60)
     finally:
         if srv.poll() is None:
@@ -248,12 +251,14 @@ def main():
     ap.add_argument("--client", required=True)
     ap.add_argument("--compare")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--only", help="cases whose name has this, as 'up'")
     a = ap.parse_args()
+    cases = [c for c in CASES if not a.only or a.only in name(c)]
     if os.geteuid() != 0:
         sys.exit("make bench needs root (namespaces, raw sockets)")
     clients = [a.client] + ([a.compare] if a.compare else [])
     rounds = a.rounds if a.compare else 1
-    results = {c: {n: [] for n in map(name, CASES)} for c in clients}
+    results = {c: {n: [] for n in map(name, cases)} for c in clients}
     net_down()
     net_up()
     try:
@@ -262,12 +267,13 @@ def main():
         for c in clients:
             print(f"  client {'AB'[clients.index(c)]}: {c}")
         for r in range(rounds):
-            for case in CASES:
+            for case in cases:
                 for c in clients:
                     results[c][name(case)].append(run_case(a.bench, c,
                                                            case))
         idle = {c: idle_cpu(a.bench, c) for c in clients}
-        ceil = {size: feed_ceiling(a.bench, size, n)
+        ceil = {(size, stdin): feed_ceiling(a.bench, size, n, stdin)
+                for stdin in ("pair", "pty")
                 for size, n in ((64, 300000), (1400, 100000))}
         rceil = {(size, stdin): read_ceiling(a.bench, size, n, stdin)
                  for stdin in ("pair", "pty")
@@ -289,7 +295,7 @@ def main():
     for c in clients:
         print(f"client {'AB'[clients.index(c)]}: {c}")
         print(hdr)
-        for case in CASES:
+        for case in cases:
             rs = results[c][name(case)]
             errs = [x["error"] for x in rs if "error" in x]
             if errs:
@@ -301,14 +307,15 @@ def main():
                   f"{med(rs, 'rss_mb'):7.1f}")
         print(f"idle tunnel: {idle[c]:.2f} s of CPU in 5 s")
         print()
-    drive = [x["drive_fps"] for case in CASES if case[0] != "up"
+    drive = [x["drive_fps"] for case in cases if case[0] != "up"
              for x in results[clients[0]][name(case)]
              if "error" not in x and x.get("drive_fps")]
     if drive:
         print(f"the server side drives up to {max(drive):.0f} frames/s "
               "downstream (its own sending rate)")
     print("the pppd side writes up to " + ", ".join(
-        f"{v:.0f} frames/s of {k} B" for k, v in ceil.items()) +
+        f"{v[0]:.0f} frames/s of {k[0]} B" for k, v in ceil.items()
+        if k[1] == "pair") +
         " upstream into a socketpair drained by cat (its own rate)")
     print("the pppd side reads up to " + ", ".join(
         f"{v:.0f} frames/s of {k[0]} B from a {k[1]}"
@@ -318,11 +325,15 @@ def main():
           "socket, spends " + ", ".join(
               f"{v:.2f} s/M at {k} B" for k, v in floor.items()) +
           " (the least any raw-socket client can spend upstream here)")
+    print("and cat, draining what the pppd side writes, spends " +
+          ", ".join(f"{v[1]:.2f} s/M at {k[0]} B from a {k[1]}"
+                    for k, v in ceil.items()) +
+          " (the least any client spends reading it)")
     if a.compare:
         print()
         print(f"ratios A/B, median of {rounds} rounds (A B A B ...): "
               "CPU per frame (lower is better for A), frames/s (higher)")
-        for case in CASES:
+        for case in cases:
             ra, rb = results[a.client][name(case)], \
                 results[a.compare][name(case)]
             cpu, fps = [], []
