@@ -320,7 +320,7 @@ def main():
     print("the pppd side reads up to " + ", ".join(
         f"{v:.0f} frames/s of {k[0]} B from a {k[1]}"
         for k, v in rceil.items()) +
-        " downstream from a writer that never drops (its own rate)")
+        " downstream from a writer that blocks when it is full")
     print("floor: a sender of pre-built GRE, 32 a sendmmsg() on a raw "
           "socket, spends " + ", ".join(
               f"{v:.2f} s/M at {k} B" for k, v in floor.items()) +
