@@ -524,6 +524,7 @@ run_script(struct conn *c)
 				    len);
 				script_gre(c, a);
 			}
+			logf_("greburst sent");
 		} else if (strcmp(line, "greack") == 0) {
 			struct gre_hdr h = { .has_ack = true,
 			    .call_id = c->client_call,
