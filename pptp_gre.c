@@ -752,7 +752,7 @@ static int
 gw_open_socket(struct gw *g)
 {
 	const struct pptp_opts *o = g->o;
-	int one = 1, buf = 16 << 20;
+	int one = 1, buf = 16 << 20, sbuf = 4 << 20;
 
 	g->gre = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    IPPROTO_GRE);
@@ -772,10 +772,10 @@ gw_open_socket(struct gw *g)
 	    sizeof(buf)) < 0)
 		(void)setsockopt(g->gre, SOL_SOCKET, SO_RCVBUF, &buf,
 		    sizeof(buf));
-	if (setsockopt(g->gre, SOL_SOCKET, SO_SNDBUFFORCE, &buf,
-	    sizeof(buf)) < 0)
-		(void)setsockopt(g->gre, SOL_SOCKET, SO_SNDBUF, &buf,
-		    sizeof(buf));
+	if (setsockopt(g->gre, SOL_SOCKET, SO_SNDBUFFORCE, &sbuf,
+	    sizeof(sbuf)) < 0)
+		(void)setsockopt(g->gre, SOL_SOCKET, SO_SNDBUF, &sbuf,
+		    sizeof(sbuf));
 	(void)setsockopt(g->gre, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 	(void)setsockopt(g->gre, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	if (o->rtmark_set && setsockopt(g->gre, SOL_SOCKET, SO_MARK,
