@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * PPP in HDLC-like framing, RFC 1662 section 4, for the pty side of the
- * gateway.  The FCS is the reflected CRC-16 (polynomial 0x8408), computed
- * eight bytes at a time from tables built here on first use.  Encoder and
- * decoder look at eight bytes at once, and copy them whole when none of
- * them needs work; otherwise they go byte by byte through a table, with
- * no branch on an escape.  The decoder checks the FCS once over the
- * whole frame.
+ * gateway.  The FCS is the reflected CRC-16 (polynomial 0x8408),
+ * computed sixteen bytes at a time from tables built here on first use.
+ * Encoder and decoder look at eight bytes at once, and copy them whole
+ * when none of them needs work; otherwise they go byte by byte, with no
+ * branch on an escape.  The decoder checks the FCS once over the whole
+ * frame.
  */
 #include "hdlc.h"
 
