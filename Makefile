@@ -37,6 +37,7 @@ endif
 LIB_SRCS := pptp_msg.c
 LIB_SRCS += gre_hdr.c
 LIB_SRCS += hdlc.c
+LIB_SRCS += accm.c
 LIB_SRCS += util.c
 LIB_SRCS += cm_msg.c
 LIB_SRCS += pqueue.c
@@ -57,6 +58,7 @@ TEST_SRCS += tests/check_util.c
 TEST_SRCS += tests/check_ctrl.c
 TEST_SRCS += tests/check_cm.c
 TEST_SRCS += tests/check_pqueue.c
+TEST_SRCS += tests/check_accm.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 PROG_OBJS := $(PROG_SRCS:%.c=$(B)/%.o)

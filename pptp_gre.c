@@ -8,9 +8,11 @@
  * sendmmsg() per chunk.  Receive: recvmmsg() drains up to a batch of
  * datagrams per turn; each is checked (source, header, call ID), its ack
  * taken, and its payload put through the reorder queue, whose in-order
- * output is HDLC-encoded into a bounded buffer for pppd.  When pppd is
- * slow that buffer fills and further packets are dropped and counted:
- * the network side never waits for pppd.
+ * output is HDLC-encoded into a bounded buffer for pppd, escaping the
+ * control characters pppd's receive ACCM names (all of them until LCP
+ * shows better: accm.h).  When pppd is slow that buffer fills and
+ * further packets are dropped and counted: the network side never waits
+ * for pppd.
  *
  * One ppoll() loop; signals are blocked except inside ppoll, so their
  * handlers' flags are seen at once.  Timers (ack delay, reorder wait,
@@ -31,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "accm.h"
 #include "cm_msg.h"
 #include "gre_hdr.h"
 #include "hdlc.h"
@@ -72,7 +75,9 @@ struct gw {
 
 	/* receive */
 	struct pq		 pq;
-	struct hdlc_enc		 enc;
+	struct hdlc_enc		 enc;		/* toward pppd, by its ACCM */
+	struct hdlc_enc		 enc_lcp;	/* every control char escaped */
+	struct accm_snoop	 accm;
 	uint8_t			(*rx)[RX_LEN];
 	uint8_t			*obuf;		/* to pppd */
 	size_t			 olen, ooff;
@@ -318,11 +323,27 @@ tx_flush(struct gw *g, uint64_t now)
 }
 
 /* The decoder closed a frame in the current slot: take the next one. */
+/* pppd's receive ACCM changed: encode by the new one from now on. */
+static void
+accm_changed(struct gw *g)
+{
+	hdlc_enc_init(&g->enc, g->accm.now);
+	if (g->accm.now != HDLC_ACCM_ALL)
+		log_info("gre %s: LCP is open and pppd receives with ACCM "
+		    "0x%08x: other control characters now go to it "
+		    "unescaped", g->addr, g->accm.now);
+	else
+		log_info("gre %s: LCP negotiates again: every control "
+		    "character goes to pppd escaped", g->addr);
+}
+
 static void
 on_ppp_frame(void *arg, const uint8_t *frame, size_t len)
 {
 	struct gw *g = arg;
 
+	if (!g->o->sync && accm_from_pppd(&g->accm, frame, len))
+		accm_changed(g);
 	if (g->o->sync && frame[0] == HDLC_FLAG && !g->warned_sync) {
 		g->warned_sync = true;
 		log_warnx("gre %s: pppd sends async HDLC frames but pptp runs "
@@ -446,8 +467,10 @@ on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t len)
 		g->olen += len;
 		return;
 	}
-	n = room >= hdlc_enc_bound(len) ? hdlc_encode(&g->enc, p, len,
-	    g->obuf + g->olen, room) : 0;
+	if (accm_from_server(&g->accm, p, len))
+		accm_changed(g);
+	n = room >= hdlc_enc_bound(len) ? hdlc_encode(accm_is_lcp(p, len) ?
+	    &g->enc_lcp : &g->enc, p, len, g->obuf + g->olen, room) : 0;
 	if (n == 0) {
 		g->st.pppd_slow++;
 		return;
@@ -836,6 +859,8 @@ gw_init(struct gw *g, const struct pptp_opts *o, const struct gre_call *call,
 	 * need to follow LCP for it).
 	 */
 	hdlc_enc_init(&g->enc, HDLC_ACCM_ALL);
+	hdlc_enc_init(&g->enc_lcp, HDLC_ACCM_ALL);
+	accm_init(&g->accm);
 	if (set_nonblock(ppp_in) < 0 || set_nonblock(ppp_out) < 0) {
 		log_warn("gre %s: pppd's file descriptors", g->addr);
 		return -1;

@@ -12,5 +12,6 @@ Suite *util_suite(void);
 Suite *ctrl_suite(void);
 Suite *cm_suite(void);
 Suite *pqueue_suite(void);
+Suite *accm_suite(void);
 
 #endif

@@ -27,9 +27,11 @@
  *   sleep MS | echorq | cdn | stopccrq | wen | sli | icrq | garbage |
  *   badcookie | badlen | truncated | close | reset |
  *   gre SEQ [ack=N] [callid=N] [spoof] [noseq] [badver] [trunc] [len=N]
+ *       [hex=PAYLOAD]
  *   greack N | waitgre (until a data packet from the client, 5 s at most)
  *   greburst SEQ COUNT LEN: COUNT packets of LEN bytes from SEQ on, at once
- * A gre payload is "\xff\x03\x00\x21" then "seq=SEQ" padded to len.
+ * A gre payload is "\xff\x03\x00\x21" then "seq=SEQ" padded to len, or
+ * the bytes given in hex.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -396,6 +398,7 @@ script_gre(struct conn *c, char *args)
 	uint8_t p[4096];
 	size_t len = 0, n;
 	bool spoof = false, badver = false, trunc = false;
+	const char *hex = NULL;
 	char *tok = strtok(args, " ");
 
 	h.seq = (uint32_t)strtoul(tok, NULL, 0);
@@ -415,9 +418,16 @@ script_gre(struct conn *c, char *args)
 			badver = true;
 		} else if (strcmp(tok, "trunc") == 0) {
 			trunc = true;
+		} else if (strncmp(tok, "hex=", 4) == 0) {
+			hex = tok + 4;
 		}
 	}
-	n = payload(p, h.seq, len);
+	n = 0;
+	if (hex != NULL)
+		while (n < sizeof(p) && sscanf(hex + 2 * n, "%2hhx", &p[n]) == 1)
+			n++;
+	else
+		n = payload(p, h.seq, len);
 	h.payload_len = (uint16_t)(trunc ? n + 100 : n);
 	if (!h.has_seq)
 		h.payload_len = (uint16_t)n;	/* payload without S */

@@ -63,6 +63,7 @@ class HdlcReader:
     def __init__(self):
         self.buf = bytearray()
         self.bad = 0
+        self.raw = []       # each good frame as it came, escapes and all
 
     def feed(self, data):
         self.buf += data
@@ -85,6 +86,7 @@ class HdlcReader:
                     out.append(c)
             if len(out) >= 4 and fcs16(out) == 0xF0B8:
                 frames.append(bytes(out[:-2]))
+                self.raw.append(bytes(raw))
             else:
                 self.bad += 1
         return frames
@@ -996,6 +998,45 @@ def pppd_debug_on_pty_warning(env):
     cli.wait_log("pppd writes bytes that are not async HDLC frames")
     assert cli.stderr().count("not async HDLC") == 1
     cli.hangup()
+
+
+@test
+def accm_follows_lcp(env):
+    # pppd asks for ACCM 0; once the server acked it and pppd speaks
+    # beyond LCP, control characters go to it unescaped; LCP itself, and
+    # everything after a new negotiation, goes escaped
+    opts = bytes.fromhex("020600000000" "050612345678")
+    confreq = b"\xff\x03\xc0\x21\x01\x01\x00\x10" + opts
+    confack = b"\xff\x03\xc0\x21\x02\x01\x00\x10" + opts
+    echo = bytes.fromhex("ff03c02109020008" "00000001")
+    data = bytes.fromhex("ff030021" "0102111f" "7e7d41")
+    ipcp = bytes.fromhex("80210101" "0004")
+    srv = env.server("--gre", "script", script=[
+        "waitgre", f"gre 1 hex={confack.hex()}", f"gre 2 hex={data.hex()}",
+        "waitgre", f"gre 3 hex={data.hex()}", f"gre 4 hex={echo.hex()}",
+        "waitgre", f"gre 5 hex={data.hex()}"])
+    cli = env.client()
+    cli.wait_up()
+
+    def plain(raw):
+        return not any(c < 0x20 for c in raw)
+
+    cli.send(confreq)
+    assert cli.recv_frames(2) == [confack, data]
+    assert all(map(plain, cli.reader.raw)), cli.reader.raw
+    cli.send(ipcp)
+    assert cli.recv_frames(2) == [data, echo]
+    raw = cli.reader.raw
+    assert b"\x00\x21\x01\x02\x11\x1f\x7d\x5e\x7d\x5d" in raw[2], raw[2]
+    assert plain(raw[3]), raw[3]
+    cli.wait_log("LCP is open and pppd receives with ACCM 0x00000000")
+    cli.send(confreq)
+    assert cli.recv_frames(1) == [data]
+    assert plain(cli.reader.raw[4]), cli.reader.raw[4]
+    cli.wait_log("LCP negotiates again")
+    cli.hangup()
+    assert cli.exit_status() == 0
+    del srv
 
 
 @test
