@@ -16,7 +16,8 @@ lcp(uint8_t *f, uint8_t code, const uint8_t *opts, size_t len)
 	f[5] = 1;			/* id */
 	f[6] = (uint8_t)((4 + len) >> 8);
 	f[7] = (uint8_t)(4 + len);
-	memcpy(f + 8, opts, len);
+	if (len > 0)
+		memcpy(f + 8, opts, len);
 	return 8 + len;
 }
 
