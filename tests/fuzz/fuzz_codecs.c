@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "accm.h"
 #include "cm_msg.h"
 #include "gre_hdr.h"
 #include "hdlc.h"
@@ -18,6 +19,61 @@
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A frame to see come back from the decoder, and how often it did. */
+struct want {
+	const uint8_t	*f;
+	size_t		 n, got;
+};
+
+static void
+on_roundtrip(void *arg, const uint8_t *f, size_t len)
+{
+	struct want *w = arg;
+
+	if (len != w->n || memcmp(f, w->f, len) != 0)
+		__builtin_trap();	/* not the frame encoded */
+	w->got++;
+}
+
+/*
+ * LCP snooping over frames from either side; each frame is then encoded
+ * with the ACCM in force and must decode to itself.
+ */
+static void
+fuzz_accm(const uint8_t *data, size_t size)
+{
+	static uint8_t enc[2 * 256 + 8], dbuf[300];
+	struct accm_snoop s;
+
+	accm_init(&s);
+	for (size_t i = 0; i < size;) {
+		size_t n = data[i] & 0x7f;
+		bool from_pppd = data[i] & 0x80;
+		struct hdlc_enc e;
+		struct hdlc_dec d;
+		struct want want;
+
+		i++;
+		if (n > size - i)
+			n = size - i;
+		if (from_pppd)
+			accm_from_pppd(&s, data + i, n);
+		else
+			accm_from_server(&s, data + i, n);
+		hdlc_enc_init(&e, accm_is_lcp(data + i, n) ? HDLC_ACCM_ALL :
+		    s.now);
+		want.f = data + i;
+		want.n = n;
+		want.got = 0;
+		hdlc_dec_init(&d, dbuf, sizeof(dbuf), false);
+		hdlc_dec_feed(&d, enc, hdlc_encode(&e, data + i, n, enc,
+		    sizeof(enc)), on_roundtrip, &want);
+		if (n >= 2 && want.got != 1)
+			__builtin_trap();	/* the frame did not come back */
+		i += n;
+	}
+}
 
 static void
 on_frame(void *arg, const uint8_t *f, size_t len)
@@ -121,7 +177,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0:
 		msg_decode(data + 1, size - 1, &m);
 		break;
@@ -145,6 +201,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pq_input(&q, seq, data + i, 4, i, on_pkt, NULL);
 			pq_timer(&q, i + (data[i] & 7) * 100, on_pkt, NULL);
 		}
+		break;
+	case 5:
+		fuzz_accm(data + 1, size - 1);
 		break;
 	default:
 		fuzz_ctrl(data + 1, size - 1);
