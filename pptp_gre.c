@@ -322,7 +322,6 @@ tx_flush(struct gw *g, uint64_t now)
 	g->nslot = 0;
 }
 
-/* The decoder closed a frame in the current slot: take the next one. */
 /* pppd's receive ACCM changed: encode by the new one from now on. */
 static void
 accm_changed(struct gw *g)
@@ -337,6 +336,7 @@ accm_changed(struct gw *g)
 		    "character goes to pppd escaped", g->addr);
 }
 
+/* The decoder closed a frame in the current slot: take the next one. */
 static void
 on_ppp_frame(void *arg, const uint8_t *frame, size_t len)
 {
@@ -469,8 +469,8 @@ on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t len)
 	}
 	if (accm_from_server(&g->accm, p, len))
 		accm_changed(g);
-	n = room >= hdlc_enc_bound(len) ? hdlc_encode(accm_is_lcp(p, len) ?
-	    &g->enc_lcp : &g->enc, p, len, g->obuf + g->olen, room) : 0;
+	n = hdlc_encode(accm_is_lcp(p, len) ? &g->enc_lcp : &g->enc, p, len,
+	    g->obuf + g->olen, room);
 	if (n == 0) {
 		g->st.pppd_slow++;
 		return;

@@ -164,6 +164,39 @@ tally(struct tally *t, const uint8_t *f, size_t len, size_t size)
 	t->bytes += len;
 }
 
+/*
+ * COUNT HDLC frames of SIZE bytes (every control character escaped, as
+ * pppd before LCP settles) to fd, written whole a chunk at a time.
+ */
+static int
+send_frames(int fd, size_t size, uint64_t count, size_t chunk)
+{
+	static uint8_t frame[FRAME_MAX_BENCH],
+	    out[(1 << 20) + 2 * FRAME_MAX_BENCH + 8];
+	struct hdlc_enc e;
+	size_t o = 0;
+
+	if (chunk > 1 << 20)
+		return -1;
+	hdlc_enc_init(&e, HDLC_ACCM_ALL);
+	for (uint64_t i = 0; i < count; i++) {
+		make_frame(frame, (uint32_t)i, size);
+		o += hdlc_encode(&e, frame, size, out + o, sizeof(out) - o);
+		if (o < chunk && i + 1 < count)
+			continue;
+		for (size_t w = 0; w < o;) {
+			ssize_t n = write(fd, out + w, o - w);
+
+			if (n < 0 && errno != EINTR)
+				return -1;
+			if (n > 0)
+				w += (size_t)n;
+		}
+		o = 0;
+	}
+	return 0;
+}
+
 /* --- serve: the PAC ------------------------------------------------------ */
 
 static int
@@ -502,31 +535,7 @@ feed(int argc, char **argv)
 	client_usage(exe, &cpu0, &rss);
 	t0 = now_s();
 	if (strcmp(mode, "up") == 0) {
-		static uint8_t frame[2048], out[1 << 20];
-		struct hdlc_enc e;
-		size_t o = 0;
-
-		hdlc_enc_init(&e, HDLC_ACCM_ALL);
-		for (uint64_t i = 0; i < count; i++) {
-			make_frame(frame, (uint32_t)i, size);
-			o += hdlc_encode(&e, frame, size, out + o,
-			    sizeof(out) - o);
-			if (o > sizeof(out) - 8192 || i + 1 == count) {
-				size_t w = 0;
-
-				while (w < o) {
-					ssize_t n = write(ours, out + w,
-					    o - w);
-
-					if (n < 0 && errno != EINTR)
-						break;
-					if (n > 0)
-						w += (size_t)n;
-				}
-				o = 0;
-			}
-			/* drain what comes back (acks do not; LCP might) */
-		}
+		send_frames(ours, size, count, 1 << 20);
 		/* the sink reports when all arrived or arrivals stop */
 		wait_file(dir, "sunk", 60);
 		t1 = now_s();
@@ -688,29 +697,9 @@ floor_send(const char *server, size_t size, uint64_t count)
 static int
 write_frames(const char *dir, size_t size, uint64_t count)
 {
-	static uint8_t frame[FRAME_MAX_BENCH], out[1 << 16];
-	struct hdlc_enc e;
-	size_t o = 0;
-
-	if (wait_file(dir, "go", 30) < 0)
+	if (wait_file(dir, "go", 30) < 0 ||
+	    send_frames(1, size, count, 1 << 16) < 0)
 		return 1;
-	hdlc_enc_init(&e, HDLC_ACCM_ALL);
-	for (uint64_t i = 0; i < count; i++) {
-		make_frame(frame, (uint32_t)i, size);
-		o += hdlc_encode(&e, frame, size, out + o, sizeof(out) - o);
-		if (o > sizeof(out) - 2 * FRAME_MAX_BENCH - 8 ||
-		    i + 1 == count) {
-			for (size_t w = 0; w < o;) {
-				ssize_t n = write(1, out + w, o - w);
-
-				if (n < 0 && errno != EINTR)
-					return 1;
-				if (n > 0)
-					w += (size_t)n;
-			}
-			o = 0;
-		}
-	}
 	pause();	/* until feed is done with us */
 	return 0;
 }
