@@ -51,6 +51,8 @@ enum {
 	OPT_TEST_RATE,
 	OPT_CONNECT_TIMEOUT,
 	OPT_REPLY_TIMEOUT,
+	OPT_CLIENT_HOSTNAME,
+	OPT_SHARE_CONNECTION,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -77,6 +79,8 @@ static const struct option long_opts[] = {
 	{ "test-rate",		required_argument, NULL, OPT_TEST_RATE },
 	{ "connect-timeout",	required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "reply-timeout",	required_argument, NULL, OPT_REPLY_TIMEOUT },
+	{ "client-hostname",	required_argument, NULL, OPT_CLIENT_HOSTNAME },
+	{ "share-connection",	required_argument, NULL, OPT_SHARE_CONNECTION },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
@@ -111,6 +115,11 @@ usage(FILE *f)
 "  --localbind ADDR        local address for TCP and GRE\n"
 "  --nohostroute           add no host route to the server\n"
 "  --rtmark N              SO_MARK on TCP and GRE (policy routing)\n"
+"  --client-hostname NAME  host name sent to the server (default: ours)\n"
+"  --share-connection auto|never|always\n"
+"                          calls to one server over one control connection:\n"
+"                          auto, when the server says it can carry them\n"
+"                          (default); never, a connection per call\n"
 "  --logstring NAME        log as pptp[NAME]\n"
 "  --loglevel 0|1|2        0 errors, 1 information (default), 2 debug\n"
 "  --debug                 stay in the foreground, log to stderr too\n"
@@ -234,6 +243,28 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 		case OPT_LOGSTRING:
 			set_str(&o->logstring, optarg);
 			break;
+		case OPT_CLIENT_HOSTNAME:
+			if (optarg[0] == '\0' ||
+			    strlen(optarg) > MSG_HOSTNAME_LEN) {
+				log_warnx("--client-hostname: '%s' is not 1 to "
+				    "%d characters", optarg, MSG_HOSTNAME_LEN);
+				bad = -1;
+			}
+			set_str(&o->client_hostname, optarg);
+			break;
+		case OPT_SHARE_CONNECTION:
+			if (strcmp(optarg, "auto") == 0) {
+				o->share = SHARE_AUTO;
+			} else if (strcmp(optarg, "never") == 0) {
+				o->share = SHARE_NEVER;
+			} else if (strcmp(optarg, "always") == 0) {
+				o->share = SHARE_ALWAYS;
+			} else {
+				log_warnx("--share-connection: '%s' is not "
+				    "auto, never or always", optarg);
+				bad = -1;
+			}
+			break;
 		case OPT_LOCALBIND:
 			if (inet_pton(AF_INET, optarg, &a) != 1) {
 				log_warnx("--localbind: '%s' is not an IPv4 "
@@ -308,7 +339,7 @@ static void
 opts_free(struct pptp_opts *o)
 {
 	const char **strs[] = { &o->server, &o->phone, &o->quirks,
-	    &o->logstring, &o->localbind, &o->rundir };
+	    &o->logstring, &o->localbind, &o->rundir, &o->client_hostname };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free((char *)(uintptr_t)*strs[i]);

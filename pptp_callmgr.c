@@ -39,30 +39,51 @@
 #include "util.h"
 
 #define CM_MAX_CLIENTS	CTRL_MAX_CALLS
+#define CM_MAX_CONNS	16	/* control connections to the server */
 #define CM_FIRST_CLIENT_MS	10000	/* the starter must show up by then */
+
+struct cm;
+
+/* One TCP control connection to the server, and its calls. */
+struct cm_conn {
+	struct cm		*cm;
+	int			 tcp;		/* -1: not started */
+	bool			 connecting;
+	uint64_t		 connect_due_ms;
+	char			 name[INET_ADDRSTRLEN + 8]; /* for logs */
+	struct ctrl_conn	 ctrl;
+};
 
 struct cm_client {
 	int			 fd;	/* -1: slot free */
-	struct ctrl_call	*call;
-	bool			 gone;	/* reap after dispatch */
+	struct cm_conn		*conn;
+	struct ctrl_call	*call;	/* pending, up or clearing */
+	struct cm_msg		 req;	/* what it asked for */
+	bool			 shared; /* placed beside another call */
+	bool			 again;	/* place req again, on its own */
+	bool			 hangup; /* it went, or must go */
+	bool			 gone;	/* no more input; reap once call-less */
 };
 
 struct cm {
 	const struct pptp_opts	*o;
 	char			 addr[INET_ADDRSTRLEN];
 	char			 sockpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char			 routelock[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct in_addr		 server;
 	int			 lfd;		/* listening socket, -1 closed */
-	int			 tcp;
-	bool			 connecting;
-	uint64_t		 connect_due_ms;
 	dev_t			 sock_dev;	/* our socket file */
 	ino_t			 sock_ino;
 	bool			 had_client;
 	bool			 settled;	/* a first call came up or not */
+	bool			 one_call;	/* server: one call a connection */
+	bool			 route_held;
 	uint64_t		 started_ms;
+	int			 status;	/* of the last connection */
+	char			 why[256];
 	struct hostroute	 route;
-	struct ctrl_conn	 ctrl;
+	struct ctrl_cfg		 cfg;		/* for each new connection */
+	struct cm_conn		*conns[CM_MAX_CONNS];
 	struct cm_client	 clients[CM_MAX_CLIENTS];
 };
 
@@ -86,8 +107,20 @@ client_send(struct cm_client *cl, const struct cm_msg *m)
 	/* SEQPACKET: a message arrives whole or not at all */
 	if (send(cl->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n) {
 		log_debug("callmgr: instance not reading, dropping it");
-		cl->gone = true;
+		cl->hangup = true;
 	}
+}
+
+static void
+client_down(struct cm_client *cl, int status, const char *why)
+{
+	struct cm_msg m = { .type = CM_CALL_DOWN };
+
+	m.down.status = (uint16_t)status;
+	snprintf(m.down.why, sizeof(m.down.why), "%s", why);
+	client_send(cl, &m);
+	cl->call = NULL;
+	cl->gone = true;
 }
 
 /*
@@ -115,10 +148,11 @@ cm_settled(struct cm *cm)
 static void
 cb_call_up(void *arg, struct ctrl_call *call)
 {
+	struct cm_conn *cn = arg;
 	struct cm_client *cl = call->owner;
 	struct cm_msg m = { .type = CM_CALL_UP };
 
-	cm_settled(arg);
+	cm_settled(cn->cm);
 	m.up.call_id = call->call_id;
 	m.up.peer_call_id = call->peer_call_id;
 	m.up.peer_window = call->peer_window;
@@ -127,19 +161,44 @@ cb_call_up(void *arg, struct ctrl_call *call)
 	client_send(cl, &m);
 }
 
+/*
+ * A second call on one connection failed before it was up: the server
+ * refused it, stopped answering, or closed the connection (poptop closes
+ * it, and the first call with it).  Remember for the manager's life that
+ * this server carries one call per connection, and say so once.
+ */
+static bool
+second_call_failed(struct cm *cm, const struct cm_client *cl,
+    const struct ctrl_call *call, int status)
+{
+	if (!cl->shared || call->state != CALL_WAIT_REPLY ||
+	    status == PPTP_EXIT_OK)
+		return false;
+	if (!cm->one_call)
+		log_notice("callmgr %s: the server failed a second call over "
+		    "one control connection: from now on each call to it "
+		    "gets a connection of its own", cm->addr);
+	cm->one_call = true;
+	return cm->o->share != SHARE_ALWAYS;
+}
+
 static void
 cb_call_down(void *arg, struct ctrl_call *call, int status, const char *why)
 {
+	struct cm_conn *cn = arg;
 	struct cm_client *cl = call->owner;
-	struct cm_msg m = { .type = CM_CALL_DOWN };
 
-	cm_settled(arg);
-	log_debug("callmgr: call %u down: %s", call->call_id, why);
-	m.down.status = (uint16_t)status;
-	snprintf(m.down.why, sizeof(m.down.why), "%s", why);
-	client_send(cl, &m);
-	cl->call = NULL;
-	cl->gone = true;
+	log_debug("callmgr %s: call %u down: %s", cn->name, call->call_id,
+	    why);
+	if (second_call_failed(cn->cm, cl, call, status)) {
+		/* the instance need not know: placed again by the loop */
+		cl->call = NULL;
+		cl->conn = NULL;
+		cl->again = true;
+		return;
+	}
+	cm_settled(cn->cm);
+	client_down(cl, status, why);
 }
 
 static void
@@ -154,9 +213,80 @@ cb_sli(void *arg, struct ctrl_call *call, uint32_t send_accm,
 	client_send(call->owner, &m);
 }
 
-static const struct ctrl_ops cm_ops = { cb_call_up, cb_call_down, cb_sli };
+/* A call its instance hung up is cleared: the instance may go now. */
+static void
+cb_cleared(void *arg, void *owner)
+{
+	struct cm_client *cl = owner;
 
-/* The socket's name: the server address, and the local one if bound. */
+	(void)arg;
+	cl->call = NULL;
+}
+
+/* GRE is told apart by our call ID: unique over all our connections. */
+static bool
+cb_id_taken(void *arg, uint16_t id)
+{
+	struct cm_conn *self = arg;
+	struct cm *cm = self->cm;
+
+	for (int i = 0; i < CM_MAX_CONNS; i++) {
+		const struct cm_conn *cn = cm->conns[i];
+
+		if (cn == NULL || cn == self)
+			continue;
+		for (int j = 0; j < CTRL_MAX_CALLS; j++)
+			if (cn->ctrl.calls[j].state != CALL_FREE &&
+			    cn->ctrl.calls[j].call_id == id)
+				return true;
+	}
+	return false;
+}
+
+static const struct ctrl_ops cm_ops = { cb_call_up, cb_call_down, cb_sli,
+    cb_cleared, cb_id_taken };
+
+/* Our network namespace's identity: a manager serves its own alone. */
+static unsigned long
+netns_id(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return 0;	/* no /proc: all share one name, as before */
+	return (unsigned long)st.st_ino;
+}
+
+/*
+ * What the control connection is made of, as one number: instances
+ * whose options differ in any of these get managers (and connections)
+ * of their own, so that each runs with the options it was given.
+ * FNV-1a over the options written out.
+ */
+static uint32_t
+ctrl_opts_digest(const struct pptp_opts *o)
+{
+	char text[512];
+	uint32_t h = 2166136261u;
+	int n;
+
+	n = snprintf(text, sizeof(text), "quirks=%s localbind=%s rtmark=%d:%u "
+	    "nohostroute=%d idle=%u echo=%u reply=%u connect=%u host=%s "
+	    "share=%d", o->quirks ? o->quirks : "",
+	    o->localbind ? o->localbind : "", o->rtmark_set, o->rtmark,
+	    o->nohostroute, o->idle_wait_s, o->max_echo_wait_s,
+	    o->reply_timeout_s, o->connect_timeout_s,
+	    o->client_hostname ? o->client_hostname : "", (int)o->share);
+	for (int i = 0; i < n && i < (int)sizeof(text); i++)
+		h = (h ^ (uint8_t)text[i]) * 16777619u;
+	return h;
+}
+
+/*
+ * The socket's name: the server address, the network namespace (the run
+ * directory is shared by every namespace; a manager in another one
+ * would place calls whose GRE never reaches us) and the options.
+ */
 static int
 sock_path(const struct pptp_opts *o, struct in_addr server, char *out,
     size_t outsz)
@@ -165,16 +295,27 @@ sock_path(const struct pptp_opts *o, struct in_addr server, char *out,
 	int n;
 
 	inet_ntop(AF_INET, &server, addr, sizeof(addr));
-	if (o->localbind != NULL)
-		n = snprintf(out, outsz, "%s/%s-%s", o->rundir, addr,
-		    o->localbind);
-	else
-		n = snprintf(out, outsz, "%s/%s", o->rundir, addr);
+	n = snprintf(out, outsz, "%s/%s-ns%lu-%08x", o->rundir, addr,
+	    netns_id(), ctrl_opts_digest(o));
 	if (n < 0 || (size_t)n >= outsz) {
 		log_warnx("callmgr: socket path in %s is too long", o->rundir);
 		return -1;
 	}
 	return 0;
+}
+
+/* The host route's lock: one per server, namespace and --rtmark. */
+static void
+route_lock_path(const struct cm *cm, char *out, size_t outsz)
+{
+	const struct pptp_opts *o = cm->o;
+
+	if (o->rtmark_set)
+		snprintf(out, outsz, "%s/route-%s-ns%lu-mark%u", o->rundir,
+		    cm->addr, netns_id(), o->rtmark);
+	else
+		snprintf(out, outsz, "%s/route-%s-ns%lu", o->rundir, cm->addr,
+		    netns_id());
 }
 
 static const char *
@@ -194,42 +335,50 @@ connect_words(int err)
 	}
 }
 
+/* "cannot connect to vpn.example.com (192.0.2.1)", or the address once. */
 static void
-cm_connect_failed(struct cm *cm, int err)
+cm_connect_failed(struct cm_conn *cn, int err)
 {
-	char why[200];
+	const struct pptp_opts *o = cn->cm->o;
+	char who[300], why[400];
 
-	if (err == ETIMEDOUT)
-		snprintf(why, sizeof(why), "cannot connect to %s (%s) port %d: "
-		    "timed out after %u s", cm->o->server, cm->addr, PPTP_PORT,
-		    cm->o->connect_timeout_s);
+	if (strcmp(o->server, cn->cm->addr) == 0)
+		snprintf(who, sizeof(who), "%s", cn->cm->addr);
 	else
-		snprintf(why, sizeof(why), "cannot connect to %s (%s) port "
-		    "%d: %s", cm->o->server, cm->addr, PPTP_PORT,
-		    connect_words(err));
-	cm->connecting = false;
-	ctrl_tcp_closed(&cm->ctrl, PPTP_EXIT_CONNECT, why);
+		snprintf(who, sizeof(who), "%s (%s)", o->server, cn->cm->addr);
+	if (err == ETIMEDOUT)
+		snprintf(why, sizeof(why), "cannot connect to %s port %d: "
+		    "timed out after %u s", who, PPTP_PORT,
+		    o->connect_timeout_s);
+	else
+		snprintf(why, sizeof(why), "cannot connect to %s port %d: %s",
+		    who, PPTP_PORT, connect_words(err));
+	cn->connecting = false;
+	ctrl_tcp_closed(&cn->ctrl, PPTP_EXIT_CONNECT, why);
 }
 
 /* Start the non-blocking TCP connect; the loop finishes it. */
 static int
-cm_tcp_start(struct cm *cm, uint64_t now)
+cm_tcp_start(struct cm_conn *cn, uint64_t now)
 {
+	struct cm *cm = cn->cm;
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 	    .sin_port = htons(PPTP_PORT), .sin_addr = cm->server };
 	const struct pptp_opts *o = cm->o;
 
 	/* Pin the way to the server before anything is sent there. */
-	if (!o->nohostroute)
+	if (!o->nohostroute && !cm->route_held) {
+		cm->route_held = true;
 		(void)route_add_host(cm->server, o->rtmark_set, o->rtmark,
-		    &cm->route);
-	cm->tcp = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    cm->routelock, &cm->route);
+	}
+	cn->tcp = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
-	if (cm->tcp < 0) {
+	if (cn->tcp < 0) {
 		log_warn("callmgr: socket");
 		return -1;
 	}
-	if (o->rtmark_set && setsockopt(cm->tcp, SOL_SOCKET, SO_MARK,
+	if (o->rtmark_set && setsockopt(cn->tcp, SOL_SOCKET, SO_MARK,
 	    &o->rtmark, sizeof(o->rtmark)) < 0) {
 		log_warn("callmgr: --rtmark %u: SO_MARK", o->rtmark);
 		return -1;
@@ -238,18 +387,18 @@ cm_tcp_start(struct cm *cm, uint64_t now)
 		struct sockaddr_in lb = { .sin_family = AF_INET };
 
 		if (inet_pton(AF_INET, o->localbind, &lb.sin_addr) != 1 ||
-		    bind(cm->tcp, (struct sockaddr *)&lb, sizeof(lb)) < 0) {
+		    bind(cn->tcp, (struct sockaddr *)&lb, sizeof(lb)) < 0) {
 			log_warn("callmgr: --localbind %s", o->localbind);
 			return -1;
 		}
 	}
-	cm->connecting = true;
-	cm->connect_due_ms = now + (uint64_t)o->connect_timeout_s * 1000;
-	if (connect(cm->tcp, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
-		cm->connecting = false;
-		ctrl_open(&cm->ctrl, now);
+	cn->connecting = true;
+	cn->connect_due_ms = now + (uint64_t)o->connect_timeout_s * 1000;
+	if (connect(cn->tcp, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
+		cn->connecting = false;
+		ctrl_open(&cn->ctrl, now);
 	} else if (errno != EINPROGRESS) {
-		cm_connect_failed(cm, errno);
+		cm_connect_failed(cn, errno);
 	}
 	return 0;
 }
@@ -261,72 +410,195 @@ cm_tcp_start(struct cm *cm, uint64_t now)
  * control and protocol fields with MPPE's header and inner protocol (8).
  */
 static void
-cm_mtu_hint(struct cm *cm)
+cm_mtu_hint(struct cm_conn *cn)
 {
 	int mtu = 0;
 	socklen_t len = sizeof(mtu);
 
-	if (getsockopt(cm->tcp, IPPROTO_IP, IP_MTU, &mtu, &len) < 0 ||
+	if (getsockopt(cn->tcp, IPPROTO_IP, IP_MTU, &mtu, &len) < 0 ||
 	    mtu < 576)
 		return;
 	log_info("callmgr %s: path MTU %d: pppd mtu and mru of at most %d "
-	    "keep GRE unfragmented", cm->addr, mtu, mtu - 20 - 16 - 8);
+	    "keep GRE unfragmented", cn->name, mtu, mtu - 20 - 16 - 8);
 }
 
 static void
-cm_tcp_connected(struct cm *cm, uint64_t now)
+cm_tcp_connected(struct cm_conn *cn, uint64_t now)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
 
-	if (getsockopt(cm->tcp, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+	if (getsockopt(cn->tcp, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err != 0) {
-		cm_connect_failed(cm, err);
+		cm_connect_failed(cn, err);
 		return;
 	}
-	cm->connecting = false;
-	log_info("callmgr: connected to %s (%s) port %d", cm->o->server,
-	    cm->addr, PPTP_PORT);
-	cm_mtu_hint(cm);
-	ctrl_open(&cm->ctrl, now);
+	cn->connecting = false;
+	log_info("callmgr %s: connected to %s port %d", cn->name,
+	    cn->cm->o->server, PPTP_PORT);
+	cm_mtu_hint(cn);
+	ctrl_open(&cn->ctrl, now);
 }
 
 static void
-cm_tcp_read(struct cm *cm, uint64_t now)
+cm_tcp_read(struct cm_conn *cn, uint64_t now)
 {
 	uint8_t buf[4096];
-	ssize_t n = recv(cm->tcp, buf, sizeof(buf), 0);
+	ssize_t n = recv(cn->tcp, buf, sizeof(buf), 0);
 	char why[200];
 
 	if (n > 0) {
-		ctrl_input(&cm->ctrl, buf, (size_t)n, now);
+		ctrl_input(&cn->ctrl, buf, (size_t)n, now);
 		return;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n == 0)
 		snprintf(why, sizeof(why), "server %s closed the control "
-		    "connection", cm->addr);
+		    "connection", cn->name);
 	else
 		snprintf(why, sizeof(why), "control connection to %s failed: "
-		    "%s", cm->addr, errno == ECONNRESET ?
+		    "%s", cn->name, errno == ECONNRESET ?
 		    "reset by the server" : strerror(errno));
-	ctrl_tcp_closed(&cm->ctrl, PPTP_EXIT_HANGUP, why);
+	ctrl_tcp_closed(&cn->ctrl, PPTP_EXIT_HANGUP, why);
 }
 
 static void
-cm_tcp_write(struct cm *cm)
+cm_tcp_write(struct cm_conn *cn)
 {
 	const uint8_t *p;
-	size_t len = ctrl_output(&cm->ctrl, &p);
+	size_t len = ctrl_output(&cn->ctrl, &p);
 	ssize_t n;
 
-	if (len == 0 || cm->tcp < 0 || cm->connecting)
+	if (len == 0 || cn->tcp < 0 || cn->connecting)
 		return;
-	n = send(cm->tcp, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	n = send(cn->tcp, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n > 0)
-		ctrl_output_done(&cm->ctrl, (size_t)n);
+		ctrl_output_done(&cn->ctrl, (size_t)n);
+}
+
+/* A new control connection, not yet connected; NULL if none is free. */
+static struct cm_conn *
+cm_conn_new(struct cm *cm)
+{
+	uint16_t rnd[2] = { 0, 0 };
+	struct cm_conn *cn;
+	int slot = -1;
+
+	for (int i = 0; i < CM_MAX_CONNS && slot < 0; i++)
+		if (cm->conns[i] == NULL)
+			slot = i;
+	if (slot < 0 || (cn = calloc(1, sizeof(*cn))) == NULL)
+		return NULL;
+	cn->cm = cm;
+	cn->tcp = -1;
+	if (slot == 0)
+		snprintf(cn->name, sizeof(cn->name), "%s", cm->addr);
+	else
+		snprintf(cn->name, sizeof(cn->name), "%s#%d", cm->addr,
+		    slot + 1);
+	if (getrandom(rnd, sizeof(rnd), 0) < 0)
+		rnd[0] = (uint16_t)(getpid() + slot);
+	/* RFC 2637 2.7: a random start keeps IDs apart across restarts */
+	cm->cfg.first_call_id = rnd[0] != 0 ? rnd[0] : 1;
+	cm->cfg.first_serial = rnd[1];
+	cm->cfg.server = cn->name;
+	ctrl_init(&cn->ctrl, &cm->cfg, &cm_ops, cn);
+	cm->conns[slot] = cn;
+	return cn;
+}
+
+/* Its last words (StopCCRP, StopCCRQ), then it goes. */
+static void
+cm_conn_free(struct cm *cm, int slot)
+{
+	struct cm_conn *cn = cm->conns[slot];
+	const uint8_t *p;
+	size_t len = ctrl_output(&cn->ctrl, &p);
+
+	if (len > 0 && cn->tcp >= 0 && !cn->connecting)
+		(void)send(cn->tcp, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (cn->tcp >= 0)
+		close(cn->tcp);
+	log_debug("callmgr %s: control connection ended: %s", cn->name,
+	    cn->ctrl.why);
+	cm->status = cn->ctrl.status;
+	snprintf(cm->why, sizeof(cm->why), "%s", cn->ctrl.why);
+	free(cn);
+	cm->conns[slot] = NULL;
+}
+
+/*
+ * May one more call go over this connection?  RFC 2637 3.1.3 would have
+ * one control connection per client and server, but the servers in the
+ * field differ: poptop (Debian's pptpd) serves one call per connection
+ * and, asked for a second, closes the connection with the first call on
+ * it; it says so in its SCCRP, "maximum channels 1" (seen: host "local",
+ * vendor "linux", firmware 1, maximum channels 1), as accel-ppp does.
+ * RFC 2637 2.2 calls the field "the total number of individual PPP
+ * sessions this PAC can support".  So a call shares a connection only
+ * when the server has said it has room for one more there; a server
+ * that says 0 (nothing) or that has failed a second call before gets a
+ * connection per call.  --share-connection forces either way.
+ */
+static bool
+cm_can_share(const struct cm *cm, const struct cm_conn *cn)
+{
+	unsigned calls = ctrl_ncalls(&cn->ctrl);
+	enum ctrl_state st = cn->ctrl.state;
+
+	if (st != CTRL_IDLE && st != CTRL_WAIT_REPLY && st != CTRL_UP)
+		return false;		/* closing */
+	if (calls == 0)
+		return true;		/* up, and no one on it */
+	switch (cm->o->share) {
+	case SHARE_NEVER:
+		return false;
+	case SHARE_ALWAYS:
+		return true;
+	case SHARE_AUTO:
+		break;
+	}
+	return !cm->one_call && st == CTRL_UP &&
+	    cn->ctrl.peer.max_channels > calls;
+}
+
+/* Give the client's request a call, on a connection that can carry it. */
+static void
+cm_place(struct cm *cm, struct cm_client *cl, uint64_t now)
+{
+	struct cm_conn *cn = NULL;
+
+	for (int i = 0; i < CM_MAX_CONNS && cn == NULL; i++)
+		if (cm->conns[i] != NULL && cm_can_share(cm, cm->conns[i]))
+			cn = cm->conns[i];
+	if (cn == NULL)
+		cn = cm_conn_new(cm);
+	if (cn == NULL) {
+		client_down(cl, PPTP_EXIT_ERROR, "call manager: no room for "
+		    "another control connection");
+		return;
+	}
+	cl->conn = cn;
+	cl->shared = ctrl_ncalls(&cn->ctrl) > 0;
+	if (cl->shared)
+		log_info("callmgr %s: another call over this connection "
+		    "(server's maximum channels %u)", cn->name,
+		    cn->ctrl.peer.max_channels);
+	cl->call = ctrl_call_open(&cn->ctrl, cl, cl->req.req.window,
+	    cl->req.req.ppd, cl->req.req.sync, cl->req.req.phone, now);
+	/* Connect on the first request: then someone hears how it went. */
+	if (cl->call != NULL && cn->tcp < 0 && cm_tcp_start(cn, now) < 0)
+		ctrl_tcp_closed(&cn->ctrl, PPTP_EXIT_ERROR,
+		    "call manager cannot open its TCP socket");
+	if (cl->call == NULL && !cl->gone && !cl->again) {
+		char why[100];
+
+		snprintf(why, sizeof(why), "call manager for %s is closing",
+		    cm->addr);
+		client_down(cl, PPTP_EXIT_RETRY, why);
+	}
 }
 
 static void
@@ -353,51 +625,51 @@ cm_client_read(struct cm *cm, struct cm_client *cl, uint64_t now)
 {
 	uint8_t buf[CM_MAX_LEN + 1];
 	ssize_t n = recv(cl->fd, buf, sizeof(buf), 0);
-	struct cm_msg m;
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		cl->gone = true;
+		cl->hangup = true;	/* the instance is done */
 		return;
 	}
-	if (cm_decode(buf, (size_t)n, &m) < 0 || m.type != CM_CALL_REQ ||
-	    cl->call != NULL) {
+	if (cm_decode(buf, (size_t)n, &cl->req) < 0 ||
+	    cl->req.type != CM_CALL_REQ || cl->conn != NULL) {
 		log_warnx("callmgr %s: bad message from an instance (%zd "
 		    "bytes), dropping it", cm->addr, n);
-		cl->gone = true;
+		cl->hangup = true;
 		return;
 	}
-	cl->call = ctrl_call_open(&cm->ctrl, cl, m.req.window, m.req.ppd,
-	    m.req.sync, m.req.phone, now);
-	/* Connect on the first request: then someone hears how it went. */
-	if (cl->call != NULL && cm->tcp < 0 && cm_tcp_start(cm, now) < 0)
-		ctrl_tcp_closed(&cm->ctrl, PPTP_EXIT_ERROR,
-		    "call manager cannot open its TCP socket");
-	if (cl->call == NULL && !cl->gone) {
-		struct cm_msg down = { .type = CM_CALL_DOWN };
-
-		down.down.status = PPTP_EXIT_RETRY;
-		snprintf(down.down.why, sizeof(down.down.why),
-		    "call manager for %s is closing", cm->addr);
-		client_send(cl, &down);
-		cl->gone = true;
-	}
+	cm_place(cm, cl, now);
 }
 
-/* Close what instances left; clear their calls. */
+/*
+ * Instances that hung up: their calls are cleared (CCRQ, CDN), and only
+ * then is their socket closed, so that a gateway that keeps its GRE
+ * socket until it sees that close never leaves the server talking to a
+ * closed socket.  Clients whose calls are gone are closed here.
+ */
 static void
 cm_reap(struct cm *cm, uint64_t now)
 {
 	for (int i = 0; i < CM_MAX_CLIENTS; i++) {
 		struct cm_client *cl = &cm->clients[i];
 
-		if (cl->fd < 0 || !cl->gone)
+		if (cl->fd < 0)
 			continue;
-		if (cl->call != NULL)
-			ctrl_call_close(&cm->ctrl, cl->call, now);
-		close(cl->fd);
-		*cl = (struct cm_client){ .fd = -1 };
+		if (cl->again && !cl->hangup) {
+			cl->again = false;
+			cm_place(cm, cl, now);
+		}
+		if (cl->hangup && !cl->gone) {
+			cl->gone = true;
+			cl->again = false;
+			if (cl->call != NULL)
+				ctrl_call_close(&cl->conn->ctrl, cl->call, now);
+		}
+		if (cl->gone && cl->call == NULL) {
+			close(cl->fd);
+			*cl = (struct cm_client){ .fd = -1 };
+		}
 	}
 }
 
@@ -408,6 +680,16 @@ cm_nclients(const struct cm *cm)
 
 	for (int i = 0; i < CM_MAX_CLIENTS; i++)
 		n += cm->clients[i].fd >= 0;
+	return n;
+}
+
+static int
+cm_nconns(const struct cm *cm)
+{
+	int n = 0;
+
+	for (int i = 0; i < CM_MAX_CONNS; i++)
+		n += cm->conns[i] != NULL;
 	return n;
 }
 
@@ -436,13 +718,46 @@ cm_stop_listening(struct cm *cm)
 		close(lockfd);
 }
 
+/* Connections with no call left say goodbye; dead ones go. */
+static void
+cm_tend_conns(struct cm *cm, uint64_t now)
+{
+	for (int i = 0; i < CM_MAX_CONNS; i++) {
+		struct cm_conn *cn = cm->conns[i];
+
+		if (cn == NULL)
+			continue;
+		if (ctrl_ncalls(&cn->ctrl) == 0) {
+			if (cn->connecting || cn->ctrl.state == CTRL_IDLE)
+				ctrl_tcp_closed(&cn->ctrl, PPTP_EXIT_OK,
+				    "no calls left");
+			else if (cn->ctrl.state == CTRL_UP ||
+			    cn->ctrl.state == CTRL_WAIT_REPLY)
+				ctrl_close(&cn->ctrl, now);
+		}
+		cm_tcp_write(cn);
+		if (cn->ctrl.state == CTRL_DEAD)
+			cm_conn_free(cm, i);
+	}
+}
+
 static int
 cm_poll_timeout(const struct cm *cm, uint64_t now)
 {
-	uint64_t due = ctrl_next_deadline(&cm->ctrl);
+	uint64_t due = 0;
 
-	if (cm->connecting && (due == 0 || cm->connect_due_ms < due))
-		due = cm->connect_due_ms;
+	for (int i = 0; i < CM_MAX_CONNS; i++) {
+		const struct cm_conn *cn = cm->conns[i];
+		uint64_t d;
+
+		if (cn == NULL)
+			continue;
+		d = ctrl_next_deadline(&cn->ctrl);
+		if (cn->connecting && (d == 0 || cn->connect_due_ms < d))
+			d = cn->connect_due_ms;
+		if (d != 0 && (due == 0 || d < due))
+			due = d;
+	}
 	if (!cm->had_client) {
 		uint64_t first = cm->started_ms + CM_FIRST_CLIENT_MS;
 
@@ -454,65 +769,79 @@ cm_poll_timeout(const struct cm *cm, uint64_t now)
 	return due <= now ? 0 : (int)(due - now);
 }
 
+/* One pass of work that needs no input: signals, timers, reaping. */
 static void
-cm_loop(struct cm *cm)
+cm_tick(struct cm *cm, uint64_t now)
 {
-	struct pollfd pfd[2 + CM_MAX_CLIENTS];
-	int idx[CM_MAX_CLIENTS];
+	if (cm_stop) {
+		cm_stop = 0;
+		log_info("callmgr %s: stopping on a signal", cm->addr);
+		for (int i = 0; i < CM_MAX_CLIENTS; i++)
+			if (cm->clients[i].fd >= 0)
+				cm->clients[i].hangup = true;
+		cm->had_client = true;
+	}
+	for (int i = 0; i < CM_MAX_CONNS; i++) {
+		struct cm_conn *cn = cm->conns[i];
+
+		if (cn == NULL)
+			continue;
+		if (cn->connecting && now >= cn->connect_due_ms)
+			cm_connect_failed(cn, ETIMEDOUT);
+		ctrl_timer(&cn->ctrl, now);
+	}
+	cm_reap(cm, now);
+	if (!cm->had_client && now >= cm->started_ms + CM_FIRST_CLIENT_MS) {
+		log_warnx("callmgr %s: no instance came", cm->addr);
+		cm->had_client = true;
+	}
+	if (cm->had_client && cm_nclients(cm) == 0)
+		cm_stop_listening(cm);
+	cm_tend_conns(cm, now);
+}
+
+static void
+cm_loop(struct cm *cm, const sigset_t *waitmask)
+{
+	struct pollfd pfd[1 + CM_MAX_CONNS + CM_MAX_CLIENTS];
+	struct cm_conn *pconn[CM_MAX_CONNS];
+	struct cm_client *pcl[CM_MAX_CLIENTS];
 
 	for (;;) {
 		uint64_t now = now_ms();
-		int n = 0, nc = 0;
+		int n = 0, nconn = 0, ncl = 0, t;
+		struct timespec ts;
 		const uint8_t *p;
 
-		if (cm_stop) {
-			cm_stop = 0;
-			log_info("callmgr %s: stopping on a signal", cm->addr);
-			for (int i = 0; i < CM_MAX_CLIENTS; i++)
-				if (cm->clients[i].fd >= 0)
-					cm->clients[i].gone = true;
-			cm->had_client = true;
-		}
-		if (cm->connecting && now >= cm->connect_due_ms)
-			cm_connect_failed(cm, ETIMEDOUT);
-		ctrl_timer(&cm->ctrl, now);
-		cm_reap(cm, now);
-		if (!cm->had_client && now >= cm->started_ms +
-		    CM_FIRST_CLIENT_MS) {
-			log_warnx("callmgr %s: no instance came", cm->addr);
-			ctrl_tcp_closed(&cm->ctrl, PPTP_EXIT_ERROR,
-			    "no instance");
-		}
-		if (cm->had_client && cm_nclients(cm) == 0) {
-			cm_stop_listening(cm);
-			if (ctrl_ncalls(&cm->ctrl) == 0) {
-				if (cm->connecting || cm->ctrl.state ==
-				    CTRL_IDLE)
-					ctrl_tcp_closed(&cm->ctrl,
-					    PPTP_EXIT_OK, "no calls left");
-				else if (cm->ctrl.state == CTRL_UP ||
-				    cm->ctrl.state == CTRL_WAIT_REPLY)
-					ctrl_close(&cm->ctrl, now);
-			}
-		}
-		cm_tcp_write(cm);
-		if (cm->ctrl.state == CTRL_DEAD)
+		cm_tick(cm, now);
+		if (cm->had_client && cm_nclients(cm) == 0 &&
+		    cm_nconns(cm) == 0)
 			break;
 
 		if (cm->lfd >= 0)
 			pfd[n++] = (struct pollfd){ cm->lfd, POLLIN, 0 };
-		/* a negative fd (not connected yet) is ignored by poll */
-		pfd[n++] = (struct pollfd){ cm->tcp, (short)(cm->connecting ||
-		    ctrl_output(&cm->ctrl, &p) > 0 ? POLLOUT : 0) |
-		    (cm->connecting ? 0 : POLLIN), 0 };
-		for (int i = 0; i < CM_MAX_CLIENTS; i++) {
-			if (cm->clients[i].fd < 0)
+		for (int i = 0; i < CM_MAX_CONNS; i++) {
+			struct cm_conn *cn = cm->conns[i];
+
+			if (cn == NULL || cn->tcp < 0)
 				continue;
-			idx[nc++] = i;
+			pconn[nconn++] = cn;
+			pfd[n++] = (struct pollfd){ cn->tcp,
+			    (short)((cn->connecting || ctrl_output(&cn->ctrl,
+			    &p) > 0 ? POLLOUT : 0) |
+			    (cn->connecting ? 0 : POLLIN)), 0 };
+		}
+		for (int i = 0; i < CM_MAX_CLIENTS; i++) {
+			if (cm->clients[i].fd < 0 || cm->clients[i].gone)
+				continue;
+			pcl[ncl++] = &cm->clients[i];
 			pfd[n++] = (struct pollfd){ cm->clients[i].fd, POLLIN,
 			    0 };
 		}
-		if (poll(pfd, (nfds_t)n, cm_poll_timeout(cm, now)) < 0) {
+		t = cm_poll_timeout(cm, now);
+		ts = (struct timespec){ t / 1000, (long)(t % 1000) * 1000000 };
+		/* signals are blocked but while waiting: none is missed */
+		if (ppoll(pfd, (nfds_t)n, t < 0 ? NULL : &ts, waitmask) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("callmgr: poll");
@@ -521,16 +850,19 @@ cm_loop(struct cm *cm)
 		n = 0;
 		if (cm->lfd >= 0 && pfd[n++].revents & POLLIN)
 			cm_accept(cm);
-		if (pfd[n].revents != 0) {
-			if (cm->connecting)
-				cm_tcp_connected(cm, now);
+		for (int i = 0; i < nconn; i++, n++) {
+			struct cm_conn *cn = pconn[i];
+
+			if (pfd[n].revents == 0 || cn->ctrl.state == CTRL_DEAD)
+				continue;
+			if (cn->connecting)
+				cm_tcp_connected(cn, now);
 			else if (pfd[n].revents & (POLLIN | POLLHUP | POLLERR))
-				cm_tcp_read(cm, now);
+				cm_tcp_read(cn, now);
 		}
-		n++;
-		for (int i = 0; i < nc; i++, n++)
-			if (pfd[n].revents != 0)
-				cm_client_read(cm, &cm->clients[idx[i]], now);
+		for (int i = 0; i < ncl; i++, n++)
+			if (pfd[n].revents != 0 && !pcl[i]->gone)
+				cm_client_read(cm, pcl[i], now);
 	}
 }
 
@@ -540,12 +872,10 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd,
     const char *sockpath)
 {
 	struct cm *cm = calloc(1, sizeof(*cm));
-	struct ctrl_cfg cfg = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, waitmask;
 	int null = open("/dev/null", O_RDWR);
-	uint16_t rnd[2] = { 0, 0 };
-	const uint8_t *p;
-	size_t len;
+	struct stat st;
 
 	if (cm == NULL)
 		fatal("callmgr: calloc");
@@ -563,59 +893,53 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd,
 	cm->o = o;
 	cm->server = server;
 	cm->lfd = lfd;
-	cm->tcp = -1;
 	cm->started_ms = now_ms();
 	snprintf(cm->sockpath, sizeof(cm->sockpath), "%s", sockpath);
-	{
-		struct stat st;
-
-		if (lstat(sockpath, &st) == 0) {
-			cm->sock_dev = st.st_dev;
-			cm->sock_ino = st.st_ino;
-		}
+	if (lstat(sockpath, &st) == 0) {
+		cm->sock_dev = st.st_dev;
+		cm->sock_ino = st.st_ino;
 	}
 	inet_ntop(AF_INET, &server, cm->addr, sizeof(cm->addr));
+	route_lock_path(cm, cm->routelock, sizeof(cm->routelock));
+	cm->route.lockfd = -1;
 	for (int i = 0; i < CM_MAX_CLIENTS; i++)
 		cm->clients[i].fd = -1;
 	proc_title("pptp: call manager %s", cm->addr);
 
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGHUP);
 
-	cfg.server = cm->addr;
-	if (gethostname(cfg.hostname, sizeof(cfg.hostname) - 1) < 0)
-		snprintf(cfg.hostname, sizeof(cfg.hostname), "local");
-	cfg.quirk = o->quirks != NULL ? quirk_find(o->quirks) : NULL;
-	if (getrandom(rnd, sizeof(rnd), 0) < 0)
-		rnd[0] = (uint16_t)getpid();
-	/* RFC 2637 2.7: a random start keeps IDs apart across restarts */
-	cfg.first_call_id = rnd[0] != 0 ? rnd[0] : 1;
-	cfg.first_serial = rnd[1];
-	cfg.idle_wait_ms = o->idle_wait_s * 1000;
-	cfg.echo_wait_ms = o->max_echo_wait_s * 1000;
-	cfg.reply_wait_ms = o->reply_timeout_s * 1000;
-	cfg.cdn_wait_ms = 1000;
-	cfg.stop_wait_ms = 1000;
-	ctrl_init(&cm->ctrl, &cfg, &cm_ops, cm);
-	cm_loop(cm);
+	if (o->client_hostname != NULL)
+		snprintf(cm->cfg.hostname, sizeof(cm->cfg.hostname), "%s",
+		    o->client_hostname);
+	else if (gethostname(cm->cfg.hostname, sizeof(cm->cfg.hostname) -
+	    1) < 0)
+		snprintf(cm->cfg.hostname, sizeof(cm->cfg.hostname), "local");
+	cm->cfg.quirk = o->quirks != NULL ? quirk_find(o->quirks) : NULL;
+	cm->cfg.idle_wait_ms = o->idle_wait_s * 1000;
+	cm->cfg.echo_wait_ms = o->max_echo_wait_s * 1000;
+	cm->cfg.reply_wait_ms = o->reply_timeout_s * 1000;
+	cm->cfg.cdn_wait_ms = 1000;
+	cm->cfg.stop_wait_ms = 1000;
+	snprintf(cm->why, sizeof(cm->why), "no calls");
+	cm_loop(cm, &waitmask);
 
-	/* The last words (StopCCRP, StopCCRQ) before closing. */
-	len = ctrl_output(&cm->ctrl, &p);
-	if (len > 0 && cm->tcp >= 0 && !cm->connecting)
-		(void)send(cm->tcp, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	cm_reap(cm, now_ms());
-	for (int i = 0; i < CM_MAX_CLIENTS; i++)
-		if (cm->clients[i].fd >= 0)
-			close(cm->clients[i].fd);
 	cm_stop_listening(cm);
-	if (cm->tcp >= 0)
-		close(cm->tcp);
-	route_del_host(&cm->route);
-	log_info("callmgr %s: exiting: %s", cm->addr, cm->ctrl.why);
-	exit(cm->ctrl.status);
+	if (cm->route_held)
+		route_del_host(&cm->route);
+	log_info("callmgr %s: exiting: %s", cm->addr, cm->why);
+	exit(cm->status);
 }
 
 static int

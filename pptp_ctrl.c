@@ -97,14 +97,25 @@ call_free(struct ctrl_call *call)
 	memset(call, 0, sizeof(*call));
 }
 
+/* The call is gone: an owner that closed it hears so; free the slot. */
+static void
+call_release(struct ctrl_conn *c, struct ctrl_call *call)
+{
+	void *owner = call->leaving ? call->owner : NULL;
+
+	call_free(call);
+	if (owner != NULL && c->ops->cleared != NULL)
+		c->ops->cleared(c->arg, owner);
+}
+
 /* Tell the owner (if any) why its call ended, and free the slot. */
 static void
 call_end(struct ctrl_conn *c, struct ctrl_call *call, int status,
     const char *why)
 {
-	if (call->owner != NULL)
+	if (call->owner != NULL && !call->leaving)
 		c->ops->call_down(c->arg, call, status, why);
-	call_free(call);
+	call_release(c, call);
 }
 
 static void
@@ -417,7 +428,7 @@ on_cdn(struct ctrl_conn *c, const struct msg_cdn *m)
 		log_debug("ctrl %s: call %u cleared: %s, statistics \"%s\"",
 		    c->cfg.server, call->call_id,
 		    msg_result_str(MSG_CDN, m->result), stats);
-		call_free(call);
+		call_release(c, call);
 		return;
 	}
 	snprintf(why, sizeof(why), "server disconnected the call: %s "
@@ -618,7 +629,7 @@ ctrl_timer(struct ctrl_conn *c, uint64_t now)
 		} else if (call->state == CALL_CLEARING) {
 			log_debug("ctrl %s: no CDN for call %u, released",
 			    c->cfg.server, call->call_id);
-			call_free(call);
+			call_release(c, call);
 		}
 	}
 	ctrl_settle(c);
@@ -657,7 +668,8 @@ ctrl_call_open(struct ctrl_conn *c, void *owner, uint16_t window,
 	/* The next nonzero ID not in use; with 64 calls, one is free. */
 	do {
 		id = c->next_call_id++;
-	} while (id == 0 || call_by_id(c, id) != NULL);
+	} while (id == 0 || call_by_id(c, id) != NULL ||
+	    (c->ops->id_taken != NULL && c->ops->id_taken(c->arg, id)));
 
 	call->state = CALL_PENDING;
 	call->call_id = id;
@@ -677,15 +689,15 @@ ctrl_call_open(struct ctrl_conn *c, void *owner, uint16_t window,
 void
 ctrl_call_close(struct ctrl_conn *c, struct ctrl_call *call, uint64_t now)
 {
-	call->owner = NULL;
+	call->leaving = true;
 	switch (call->state) {
 	case CALL_PENDING:
-		call_free(call);
+		call_release(c, call);
 		break;
 	case CALL_WAIT_REPLY:
 	case CALL_UP:
 		if (c->state == CTRL_DEAD)
-			call_free(call);
+			call_release(c, call);
 		else
 			send_ccrq(c, call, now);
 		break;

@@ -53,6 +53,7 @@
 #define ACK_DELAY_MS	50
 #define GRE_SILENT_MS	10000		/* then say GRE is not arriving */
 #define RTT_SLOTS	64
+#define LINGER_MS	3000		/* for the call to be cleared */
 
 struct gw {
 	const struct pptp_opts	*o;
@@ -63,6 +64,7 @@ struct gw {
 	volatile sig_atomic_t	*stop;
 	int			 status;
 	bool			 done;
+	bool			 cm_ended;	/* the manager ended the call */
 	uint64_t		 stop_due_ms;	/* pppd had its moment */
 
 	/* transmit */
@@ -717,6 +719,7 @@ cm_read(struct gw *g)
 		    g->addr);
 		g->status = PPTP_EXIT_HANGUP;
 		g->done = true;
+		g->cm_ended = true;
 		return;
 	}
 	if (cm_decode(buf, (size_t)n, &m) < 0) {
@@ -730,6 +733,7 @@ cm_read(struct gw *g)
 		log_warnx("%s", m.down.why);
 		g->status = m.down.status;
 		g->done = true;
+		g->cm_ended = true;
 	} else if (m.type == CM_SLI) {
 		log_info("gre %s: server's ACCMs: send 0x%08x, receive 0x%08x",
 		    g->addr, m.sli.send_accm, m.sli.recv_accm);
@@ -909,6 +913,47 @@ pppd_reap(struct gw *g)
 	g->done = true;
 }
 
+/*
+ * We end the call: the call manager clears it (Call-Clear-Request, then
+ * the server's Call-Disconnect-Notify) and closes our socket when that is
+ * done.  Until then GRE keeps arriving (the server's pppd says goodbye
+ * too): read and drop it, since with no GRE socket our kernel would
+ * answer it with ICMP protocol-unreachable, and poptop drops the control
+ * connection on that before it reads the clear.  Bounded by LINGER_MS.
+ */
+static void
+gw_linger(struct gw *g)
+{
+	uint64_t end = now_ms() + LINGER_MS, now;
+
+	if (g->cm < 0 || g->cm_ended)
+		return;
+	if (shutdown(g->cm, SHUT_WR) < 0)
+		return;
+	while ((now = now_ms()) < end) {
+		struct pollfd pfd[2] = {
+			{ g->cm, POLLIN, 0 },
+			{ g->gre, POLLIN, 0 },
+		};
+		uint8_t buf[CM_MAX_LEN + 1];
+		ssize_t n;
+
+		if (poll(pfd, 2, (int)(end - now)) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents != 0)
+			while (recv(g->gre, g->rx[0], RX_LEN, MSG_DONTWAIT) > 0)
+				;
+		if (pfd[0].revents == 0)
+			continue;
+		/* the manager's close: the call is cleared */
+		n = recv(g->cm, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return;
+	}
+	log_debug("gre %s: no word of the call being cleared in %d ms",
+	    g->addr, LINGER_MS);
+}
+
 /* The call is over: a pppd we launched goes too, TERM then KILL. */
 static void
 pppd_stop(struct gw *g)
@@ -1018,6 +1063,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	}
 	status = g->status;
 	pppd_stop(g);
+	gw_linger(g);
 	if (g->call.pty_slave >= 0)
 		close(g->call.pty_slave);
 	gw_free(g);

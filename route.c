@@ -3,7 +3,17 @@
  * Host route to the server over rtnetlink: one RTM_GETROUTE to learn the
  * gateway, device and table the kernel uses for the server now, one
  * RTM_NEWROUTE (create, exclusive: an existing /32 stays as it is) to
- * pin it, one RTM_DELROUTE at exit for exactly what was added.
+ * pin it, one RTM_DELROUTE when the last user lets go.
+ *
+ * Several processes may rely on one route: call managers for the same
+ * server with other options or --localbind, and one that is still
+ * saying goodbye to the server while a new one starts.  Each holds a
+ * shared flock on a lock file for as long as it needs the route; the
+ * one that can turn that into an exclusive lock at its end is the last,
+ * and removes the route (only one of ROUTE_PROTO: never another's) and
+ * the file.  A newcomer waits while that happens, then adds the route
+ * again.  The kernel drops the locks of a process that dies, so a crash
+ * only leaves a route and a file that the next user cleans up.
  */
 #include "route.h"
 
@@ -11,9 +21,13 @@
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <fcntl.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -143,7 +157,7 @@ route_req(struct nlreq *q, unsigned short type, unsigned short flags,
 	q->r.rtm_dst_len = 32;
 	q->r.rtm_table = hr->table < 256 ? (unsigned char)hr->table :
 	    RT_TABLE_UNSPEC;
-	q->r.rtm_protocol = RTPROT_STATIC;
+	q->r.rtm_protocol = ROUTE_PROTO;
 	q->r.rtm_scope = hr->gw.s_addr != 0 ? RT_SCOPE_UNIVERSE :
 	    RT_SCOPE_LINK;
 	q->r.rtm_type = RTN_UNICAST;
@@ -155,9 +169,40 @@ route_req(struct nlreq *q, unsigned short type, unsigned short flags,
 	add_attr(q, RTA_OIF, &hr->oif, 4);
 }
 
+/* Same file at fd and at path?  (A last user may have unlinked it.) */
+static bool
+same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && lstat(path, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* A shared lock on the route's lock file, in *hr; -1 after a warning. */
+static int
+route_hold(const char *lockpath, struct hostroute *hr)
+{
+	snprintf(hr->lockpath, sizeof(hr->lockpath), "%s", lockpath);
+	for (int tries = 0; tries < 10; tries++) {
+		int fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC |
+		    O_NOFOLLOW, 0600);
+
+		if (fd < 0)
+			break;
+		if (flock(fd, LOCK_SH) == 0 && same_file(fd, lockpath)) {
+			hr->lockfd = fd;
+			return 0;
+		}
+		close(fd);	/* removed by a last user meanwhile: again */
+	}
+	log_warn("route: cannot lock %s", lockpath);
+	return -1;
+}
+
 int
 route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
-    struct hostroute *hr)
+    const char *lockpath, struct hostroute *hr)
 {
 	char addr[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
 	char ifname[IF_NAMESIZE] = "?";
@@ -166,8 +211,11 @@ route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
 	struct nlreq q;
 
 	memset(hr, 0, sizeof(*hr));
+	hr->lockfd = -1;
 	hr->dst = server;
 	inet_ntop(AF_INET, &server, addr, sizeof(addr));
+	/* Without the lock, the route is ours alone: removed if added. */
+	(void)route_hold(lockpath, hr);
 	if (lookup(server, mark_set, mark, hr, &type) < 0) {
 		log_warn("route %s: no route to the server", addr);
 		return -1;
@@ -194,25 +242,64 @@ route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
 		return -1;
 	}
 	hr->added = true;
-	log_info("route %s: added host route via %s dev %s", addr,
-	    hr->gw.s_addr ? gw : "(on link)", ifname);
+	if (hr->gw.s_addr != 0)
+		log_info("route %s: added host route via %s dev %s", addr, gw,
+		    ifname);
+	else
+		log_info("route %s: added host route on link dev %s", addr,
+		    ifname);
 	return 0;
+}
+
+/* Remove the /32 route to hr->dst in its table, if pptp added it. */
+static void
+route_remove(struct hostroute *hr)
+{
+	char addr[INET_ADDRSTRLEN];
+	uint8_t buf[1024];
+	struct nlreq q;
+
+	inet_ntop(AF_INET, &hr->dst, addr, sizeof(addr));
+	req_init(&q, RTM_DELROUTE, 0);
+	q.r.rtm_dst_len = 32;
+	q.r.rtm_table = hr->table < 256 ? (unsigned char)hr->table :
+	    RT_TABLE_UNSPEC;
+	q.r.rtm_protocol = ROUTE_PROTO;	/* the kernel matches it: ours only */
+	q.r.rtm_scope = RT_SCOPE_NOWHERE;	/* any scope */
+	add_attr(&q, RTA_DST, &hr->dst, 4);
+	if (hr->table >= 256)
+		add_attr(&q, RTA_TABLE, &hr->table, 4);
+	if (nl_talk(&q, buf, sizeof(buf)) == 0)
+		log_info("route %s: removed our host route", addr);
+	else if (errno != ESRCH)
+		log_warn("route %s: cannot remove our host route", addr);
 }
 
 void
 route_del_host(struct hostroute *hr)
 {
 	char addr[INET_ADDRSTRLEN];
-	uint8_t buf[1024];
-	struct nlreq q;
+	int fd;
 
-	if (!hr->added)
+	if (hr->lockfd < 0) {
+		if (hr->added)
+			route_remove(hr);
+		hr->added = false;
 		return;
+	}
+	close(hr->lockfd);
+	hr->lockfd = -1;
 	hr->added = false;
-	inet_ntop(AF_INET, &hr->dst, addr, sizeof(addr));
-	route_req(&q, RTM_DELROUTE, 0, hr);
-	if (nl_talk(&q, buf, sizeof(buf)) < 0 && errno != ESRCH)
-		log_warn("route %s: cannot remove our host route", addr);
-	else
-		log_info("route %s: removed our host route", addr);
+	fd = open(hr->lockpath, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;		/* a last user came and went meanwhile */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && same_file(fd, hr->lockpath)) {
+		route_remove(hr);
+		unlink(hr->lockpath);
+	} else if (hr->dst.s_addr != 0) {
+		inet_ntop(AF_INET, &hr->dst, addr, sizeof(addr));
+		log_info("route %s: host route still used by another tunnel: "
+		    "left in place", addr);
+	}
+	close(fd);
 }

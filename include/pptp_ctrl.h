@@ -50,6 +50,7 @@ struct ctrl_call {
 	char		 phone[MSG_PHONE_LEN + 1];
 	uint64_t	 due_ms;	/* reply or CDN deadline, 0 = none */
 	void		*owner;		/* the call manager's client */
+	bool		 leaving;	/* the owner asked to clear it */
 };
 
 struct ctrl_ops {
@@ -65,6 +66,16 @@ struct ctrl_ops {
 	/* The server sent Set-Link-Info for the call. */
 	void	(*sli)(void *arg, struct ctrl_call *call, uint32_t send_accm,
 		    uint32_t recv_accm);
+	/*
+	 * A call its owner closed is gone for good (the CDN came, or its
+	 * wait ran out, or the connection ended): the owner may go.
+	 */
+	void	(*cleared)(void *arg, void *owner);
+	/*
+	 * Optional: is this call ID taken elsewhere (another connection to
+	 * the same server)?  GRE is told apart by our call ID alone.
+	 */
+	bool	(*id_taken)(void *arg, uint16_t call_id);
 };
 
 struct ctrl_cfg {
@@ -134,8 +145,9 @@ struct ctrl_call *ctrl_call_open(struct ctrl_conn *c, void *owner,
     uint64_t now);
 
 /*
- * The owner is gone: clear the call (CCRQ, then wait for CDN, bounded).
- * The owner is forgotten at once; no callback names it again.
+ * The owner is done with the call: clear it (CCRQ, then wait for CDN,
+ * bounded).  No call_up, call_down or sli names the call again; cleared
+ * tells the owner, once, when the call is gone (perhaps at once).
  */
 void ctrl_call_close(struct ctrl_conn *c, struct ctrl_call *call,
     uint64_t now);

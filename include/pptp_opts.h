@@ -11,6 +11,13 @@
 
 #define PPTP_RUNDIR_DEFAULT	"/var/run/pptp"
 
+/* --share-connection: may a call go over a connection that has one? */
+enum pptp_share {
+	SHARE_AUTO,		/* when the server says it can carry it */
+	SHARE_NEVER,		/* one call per control connection */
+	SHARE_ALWAYS,		/* every call over one connection */
+};
+
 struct pptp_opts {
 	const char	*server;	/* HOST as given */
 	const char	*phone;		/* --phone */
@@ -18,6 +25,8 @@ struct pptp_opts {
 	const char	*logstring;	/* --logstring */
 	const char	*localbind;	/* --localbind, dotted quad */
 	const char	*rundir;	/* --rundir */
+	const char	*client_hostname; /* --client-hostname, NULL: ours */
+	enum pptp_share	 share;		/* --share-connection */
 	bool		 nolaunchpppd;
 	bool		 debug;
 	bool		 sync;

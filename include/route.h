@@ -3,7 +3,7 @@
  * The host route to the server (pptp(8) ROUTING), via rtnetlink: look up
  * how the server is reached now, pin that with a /32 route so that a
  * default route over the tunnel cannot swallow the tunnel's own packets,
- * and remove exactly that route again at exit.
+ * and remove it again when the last tunnel that needs it is gone.
  */
 #ifndef PPTP_ROUTE_H
 #define PPTP_ROUTE_H
@@ -12,8 +12,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/*
+ * Host routes pptp adds carry this routing protocol number ("proto 47",
+ * after GRE's IP protocol number), so that pptp only ever removes its
+ * own: a route an administrator added is never touched.
+ */
+#define ROUTE_PROTO	47
+
 struct hostroute {
-	bool		added;		/* ours to remove */
+	bool		added;		/* we created it */
+	int		lockfd;		/* shared lock on lockpath, -1 none */
+	char		lockpath[108];
 	struct in_addr	dst;
 	struct in_addr	gw;		/* 0: on-link */
 	int		oif;
@@ -22,14 +31,20 @@ struct hostroute {
 
 /*
  * Add the host route for server (with the --rtmark mark if mark_set).
- * Leaves an existing /32 route alone, warns when the route found goes
- * through a ppp interface.  Returns 0 (added or not needed) or -1 after
- * logging why; *hr says what to remove.
+ * Every process that relies on the route holds a shared lock on
+ * lockpath (one file per server, network namespace and mark) while it
+ * does; the route, once there, belongs to all of them.  Leaves an
+ * existing /32 route alone, warns when the route found goes through a
+ * ppp interface.  Returns 0 (added, there already, or not needed) or -1
+ * after logging why; *hr says what to release.
  */
 int route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
-    struct hostroute *hr);
+    const char *lockpath, struct hostroute *hr);
 
-/* Remove what route_add_host() added, if anything. */
+/*
+ * Let go of the route: the last process holding it removes the /32
+ * route pptp added (ROUTE_PROTO; never another's) and the lock file.
+ */
 void route_del_host(struct hostroute *hr);
 
 #endif

@@ -22,6 +22,8 @@ struct rig {
 	uint16_t		up_peer_id;
 	uint32_t		sli_send, sli_recv;
 	int			owner;		/* &owner is the call owner */
+	int			cleared;	/* cleared callbacks for &owner */
+	uint16_t		taken;		/* an ID another connection has */
 };
 
 static void
@@ -55,7 +57,25 @@ cb_sli(void *arg, struct ctrl_call *call, uint32_t s, uint32_t rv)
 	r->sli_recv = rv;
 }
 
-static const struct ctrl_ops ops = { cb_up, cb_down, cb_sli };
+static void
+cb_cleared(void *arg, void *owner)
+{
+	struct rig *r = arg;
+
+	ck_assert_ptr_eq(owner, &r->owner);
+	r->cleared++;
+}
+
+static bool
+cb_id_taken(void *arg, uint16_t id)
+{
+	struct rig *r = arg;
+
+	return r->taken != 0 && id == r->taken;
+}
+
+static const struct ctrl_ops ops = { cb_up, cb_down, cb_sli, cb_cleared,
+    cb_id_taken };
 
 static void
 rig_init(struct rig *r, const struct quirk *q)
@@ -412,6 +432,77 @@ START_TEST(test_clear_call)
 	server_says(&r, &m);
 	ck_assert_uint_eq(ctrl_ncalls(&r.c), 0);
 	ck_assert_int_eq(r.downs, 0);
+	ck_assert_int_eq(r.cleared, 1);
+}
+END_TEST
+
+/* The owner hears "cleared" only once the CDN came, not at the CCRQ. */
+START_TEST(test_cleared_waits_for_cdn)
+{
+	struct rig r;
+	struct ctrl_call *call;
+	struct msg m;
+
+	rig_init(&r, NULL);
+	call = call_up(&r);
+	ctrl_call_close(&r.c, call, r.now);
+	expect(&r, MSG_CCRQ, &m);
+	ck_assert_int_eq(r.cleared, 0);
+	/* an SLI or a second CCRQ's worth of time changes nothing */
+	ctrl_timer(&r.c, r.now + 999);
+	ck_assert_int_eq(r.cleared, 0);
+	msg_init(&m, MSG_CDN);
+	m.cdn.call_id = 0x1234;
+	m.cdn.result = 4;
+	server_says(&r, &m);
+	ck_assert_int_eq(r.cleared, 1);
+	ck_assert_int_eq(r.downs, 0);
+}
+END_TEST
+
+/* A call still waiting for the connection goes at once. */
+START_TEST(test_cleared_pending_at_once)
+{
+	struct rig r;
+	struct ctrl_call *call;
+
+	rig_init(&r, NULL);
+	call = ctrl_call_open(&r.c, &r.owner, 64, 0, false, "", r.now);
+	ck_assert_ptr_nonnull(call);
+	ctrl_call_close(&r.c, call, r.now);
+	ck_assert_int_eq(r.cleared, 1);
+	ck_assert_uint_eq(ctrl_ncalls(&r.c), 0);
+}
+END_TEST
+
+/* The connection dies while the call clears: cleared, not call_down. */
+START_TEST(test_cleared_when_connection_dies)
+{
+	struct rig r;
+	struct ctrl_call *call;
+	struct msg m;
+
+	rig_init(&r, NULL);
+	call = call_up(&r);
+	ctrl_call_close(&r.c, call, r.now);
+	expect(&r, MSG_CCRQ, &m);
+	ctrl_tcp_closed(&r.c, PPTP_EXIT_HANGUP, "reset by the server");
+	ck_assert_int_eq(r.cleared, 1);
+	ck_assert_int_eq(r.downs, 0);
+}
+END_TEST
+
+/* An ID another connection of the manager uses is skipped. */
+START_TEST(test_call_id_taken_elsewhere_skipped)
+{
+	struct rig r;
+	struct ctrl_call *call;
+
+	rig_init(&r, NULL);
+	r.taken = 0xfffe;	/* the first ID this rig would give */
+	call = ctrl_call_open(&r.c, &r.owner, 64, 0, false, "", r.now);
+	ck_assert_ptr_nonnull(call);
+	ck_assert_uint_eq(call->call_id, 0xffff);
 }
 END_TEST
 
@@ -429,6 +520,7 @@ START_TEST(test_clear_call_no_cdn)
 	ctrl_timer(&r.c, r.now + 1000);
 	ck_assert_uint_eq(ctrl_ncalls(&r.c), 0);
 	ck_assert_int_eq(r.downs, 0);
+	ck_assert_int_eq(r.cleared, 1);
 }
 END_TEST
 
@@ -708,6 +800,10 @@ ctrl_suite(void)
 	tcase_add_test(calls, test_cdn_wrong_id_ignored);
 	tcase_add_test(calls, test_clear_call);
 	tcase_add_test(calls, test_clear_call_no_cdn);
+	tcase_add_test(calls, test_cleared_waits_for_cdn);
+	tcase_add_test(calls, test_cleared_pending_at_once);
+	tcase_add_test(calls, test_cleared_when_connection_dies);
+	tcase_add_test(calls, test_call_id_taken_elsewhere_skipped);
 	suite_add_tcase(s, calls);
 	return s;
 }

@@ -22,6 +22,12 @@
  *                   none: no GRE socket at all (the kernel answers GRE
  *                   with ICMP protocol unreachable)
  *   --spoof ADDR    a second local address for `send ... src=spoof'
+ *   --max-channels N  maximum channels in SCCRP (default 0)
+ *   --one-call      as poptop: a second OCRQ on a connection that has a
+ *                   call closes the connection
+ *   --stopccrp-delay MS  answer StopCCRQ that much later
+ *   --goodbye-gre N  on CCRQ, send N GRE packets for the call first (as
+ *                   the server's pppd still talks), then the CDN
  *
  * The script runs once the first call is up, a command a line:
  *   sleep MS | echorq | cdn | stopccrq | wen | sli | icrq | garbage |
@@ -56,8 +62,9 @@
 
 static struct {
 	int		sccrp, ocrp;
-	bool		no_cdn, no_echo, no_stopccrp, bytewise;
-	uint16_t	reserved0, window;
+	bool		no_cdn, no_echo, no_stopccrp, bytewise, one_call;
+	uint16_t	reserved0, window, max_channels;
+	unsigned	stop_delay_ms, goodbye_gre;
 	const char	*gre_mode;
 	const char	*script;
 	const char	*spoof;
@@ -80,6 +87,7 @@ struct conn {
 	struct call		calls[MAXCALLS];
 	uint16_t		client_call;	/* the first call, for scripts */
 	uint16_t		our_call;
+	struct timespec		stop_due;	/* StopCCRP then, if set */
 };
 
 static struct conn conns[MAXCONN];
@@ -196,6 +204,51 @@ close_conn(struct conn *c, const char *why)
 	c->fd = -1;
 }
 
+static size_t payload(uint8_t *p, uint32_t seq, size_t len);
+static void gre_out(int sock, struct in_addr to, struct gre_hdr *h,
+    const uint8_t *p, size_t plen, bool badver);
+
+/* --goodbye-gre: what a server's pppd sends while the call is cleared. */
+static void
+goodbye_gre(struct conn *c, struct call *k)
+{
+	uint8_t p[200];
+
+	for (unsigned i = 0; i < cfg.goodbye_gre && gre >= 0; i++) {
+		struct gre_hdr h = { .has_seq = true, .call_id = k->client,
+		    .seq = ++k->seq };
+		size_t n = payload(p, h.seq, 64);
+
+		h.payload_len = (uint16_t)n;
+		gre_out(gre, c->peer, &h, p, n, false);
+	}
+	if (cfg.goodbye_gre > 0)
+		logf_("sent %u goodbye GRE packets", cfg.goodbye_gre);
+}
+
+/* StopCCRPs held back by --stopccrp-delay, now due. */
+static void
+stop_replies_due(void)
+{
+	struct timespec now;
+	struct msg r;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (int i = 0; i < MAXCONN; i++) {
+		struct conn *c = &conns[i];
+
+		if (c->fd < 0 || c->stop_due.tv_sec == 0 ||
+		    now.tv_sec * 1000000000L + now.tv_nsec <
+		    c->stop_due.tv_sec * 1000000000L + c->stop_due.tv_nsec)
+			continue;
+		c->stop_due.tv_sec = 0;
+		msg_init(&r, MSG_STOPCCRP);
+		r.stopccrp.result = 1;
+		send_msg(c, &r);
+		close_conn(c, "after StopCCRP");
+	}
+}
+
 static void
 on_msg(struct conn *c, const struct msg *m)
 {
@@ -213,11 +266,20 @@ on_msg(struct conn *c, const struct msg *m)
 		r.sccrp.framing_caps = 1;
 		r.sccrp.bearer_caps = 1;
 		r.sccrp.firmware_rev = 0x0102;
+		r.sccrp.max_channels = cfg.max_channels;
 		strcpy(r.sccrp.hostname, "fakepptpd");
 		strcpy(r.sccrp.vendor, "pptp test server");
 		send_msg(c, &r);
 		break;
 	case MSG_OCRQ:
+		if (cfg.one_call) {
+			for (int i = 0; i < MAXCALLS; i++) {
+				if (!c->calls[i].up)
+					continue;
+				close_conn(c, "second call on one connection");
+				return;
+			}
+		}
 		if (cfg.ocrp == NEVER)
 			return;
 		msg_init(&r, MSG_OCRP);
@@ -249,6 +311,7 @@ on_msg(struct conn *c, const struct msg *m)
 			if (!k->up || k->client != m->ccrq.call_id)
 				continue;
 			k->up = false;
+			goodbye_gre(c, k);
 			if (cfg.no_cdn)
 				return;
 			msg_init(&r, MSG_CDN);
@@ -269,6 +332,13 @@ on_msg(struct conn *c, const struct msg *m)
 	case MSG_STOPCCRQ:
 		if (cfg.no_stopccrp)
 			return;
+		if (cfg.stop_delay_ms != 0) {
+			clock_gettime(CLOCK_MONOTONIC, &c->stop_due);
+			c->stop_due.tv_sec += cfg.stop_delay_ms / 1000;
+			c->stop_due.tv_nsec += (long)(cfg.stop_delay_ms %
+			    1000) * 1000000;
+			return;
+		}
 		msg_init(&r, MSG_STOPCCRP);
 		r.stopccrp.result = 1;
 		send_msg(c, &r);
@@ -570,6 +640,10 @@ main(int argc, char **argv)
 		{ "gre", required_argument, NULL, 'g' },
 		{ "script", required_argument, NULL, 'S' },
 		{ "spoof", required_argument, NULL, 'P' },
+		{ "max-channels", required_argument, NULL, 'm' },
+		{ "one-call", no_argument, NULL, '1' },
+		{ "stopccrp-delay", required_argument, NULL, 'D' },
+		{ "goodbye-gre", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sockaddr_in sin = { .sin_family = AF_INET,
@@ -594,6 +668,10 @@ main(int argc, char **argv)
 		case 'g': cfg.gre_mode = optarg; break;
 		case 'S': cfg.script = optarg; break;
 		case 'P': cfg.spoof = optarg; break;
+		case 'm': cfg.max_channels = (uint16_t)atoi(optarg); break;
+		case '1': cfg.one_call = true; break;
+		case 'D': cfg.stop_delay_ms = (unsigned)atoi(optarg); break;
+		case 'G': cfg.goodbye_gre = (unsigned)atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -614,6 +692,14 @@ main(int argc, char **argv)
 	if (gre == -1) {
 		logf_("gre socket failed: %s", strerror(errno));
 		return 1;
+	}
+	/* GRE from the address the client called, and only to it */
+	if (gre >= 0 && sin.sin_addr.s_addr != INADDR_ANY) {
+		struct sockaddr_in ga = { .sin_family = AF_INET,
+		    .sin_addr = sin.sin_addr };
+
+		if (bind(gre, (struct sockaddr *)&ga, sizeof(ga)) < 0)
+			logf_("gre bind failed: %s", strerror(errno));
 	}
 	if (cfg.spoof != NULL) {
 		struct sockaddr_in sp = { .sin_family = AF_INET };
@@ -654,6 +740,7 @@ main(int argc, char **argv)
 		}
 		if (pfd[1].revents & POLLIN)
 			gre_read();
+		stop_replies_due();
 		for (int i = 0; i < MAXCONN; i++)
 			if (conns[i].fd >= 0 && pfd[2 + i].revents)
 				conn_read(&conns[i]);

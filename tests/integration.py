@@ -94,14 +94,19 @@ class HdlcReader:
 
 # --- processes, namespaces ----------------------------------------------------
 
+REAPED = {}     # pid -> exit status of children reap() collected
+
+
 def reap():
+    """Collect orphans (call managers); keep what our own children said."""
     while True:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
+        REAPED[pid] = os.waitstatus_to_exitcode(status)
 
 
 def pptp_pids():
@@ -138,6 +143,7 @@ class Env:
         self.dir = tempfile.mkdtemp(prefix=f"pptp-{name}-")
         self.rundir = os.path.join(self.dir, "run")
         self.procs = []
+        self.extra_ns = []
         self.vars = dict(os.environ)
         for ns in (self.sns, self.cns):
             sh(f"ip netns add {ns}")
@@ -156,8 +162,9 @@ class Env:
     def server(self, *args, script=None, listen="192.0.2.1"):
         return Server(self, list(args), script, listen)
 
-    def client(self, *args, sync=False, host="192.0.2.1", launch=False):
-        return Client(self, list(args), sync, host, launch)
+    def client(self, *args, sync=False, host="192.0.2.1", launch=False,
+               netns=None):
+        return Client(self, list(args), sync, host, launch, netns)
 
     def close(self):
         for p in self.procs:
@@ -169,7 +176,7 @@ class Env:
             except ProcessLookupError:
                 pass
         wait_until(lambda: not pptp_pids(), 3)
-        for ns in (self.sns, self.cns):
+        for ns in [self.sns, self.cns] + self.extra_ns:
             subprocess.run(["ip", "netns", "del", ns],
                            stderr=subprocess.DEVNULL)
         subprocess.run(["rm", "-rf", self.dir])
@@ -219,14 +226,14 @@ class Server:
 class Client:
     """pptp HOST --nolaunchpppd, with the test as pppd on a socketpair."""
 
-    def __init__(self, env, args, sync, host, launch):
+    def __init__(self, env, args, sync, host, launch, netns=None):
         kind = socket.SOCK_SEQPACKET if sync else socket.SOCK_STREAM
         self.ours, theirs = socket.socketpair(socket.AF_UNIX, kind)
         self.errpath = env.path(f"client{len(env.procs)}.err")
         self.err = open(self.errpath, "w")
         mode = [] if launch else ["--nolaunchpppd"]
-        cmd = ["ip", "netns", "exec", env.cns, PPTP, host, "--rundir",
-               env.rundir] + mode + args
+        cmd = ["ip", "netns", "exec", netns or env.cns, PPTP, host,
+               "--rundir", env.rundir] + mode + args
         self.proc = subprocess.Popen(cmd, stdin=theirs, stdout=theirs,
                                      stderr=self.err, env=env.vars)
         theirs.close()
@@ -269,6 +276,8 @@ class Client:
         self.ours.close()
 
     def exit_status(self, timeout=5):
+        if self.proc.pid in REAPED:     # reap() was first
+            return REAPED[self.proc.pid]
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -428,7 +437,7 @@ def ocrp_never_comes(env):
 def connection_refused(env):
     cli = env.client()
     assert cli.exit_status() == 3
-    assert ("cannot connect to 192.0.2.1 (192.0.2.1) port 1723: "
+    assert ("cannot connect to 192.0.2.1 port 1723: "
             "connection refused") in cli.stderr(), cli.stderr()
     no_leftovers(env)
 
@@ -592,7 +601,7 @@ def server_resets(env):
 
 @test
 def two_calls_share_one_connection(env):
-    srv = env.server()
+    srv = env.server("--max-channels", "8")
     a = env.client()
     a.wait_up()
     b = env.client()
@@ -623,7 +632,9 @@ def stale_socket_replaced(env):
             os.kill(pid, signal.SIGKILL)
     assert a.exit_status() == 6
     assert "the call manager went away" in a.stderr()
-    assert os.listdir(env.rundir) == ["192.0.2.1"]
+    socks = [f for f in os.listdir(env.rundir)
+             if re.fullmatch(r"192\.0\.2\.1-ns\d+-[0-9a-f]{8}", f)]
+    assert len(socks) == 1, os.listdir(env.rundir)
     b = env.client("--loglevel", "2")
     b.wait_up()
     assert "removed stale call manager socket" in b.stderr()
@@ -1086,6 +1097,288 @@ def kernel_drops_are_counted_and_explained(env):
     assert cli.exit_status() == 0
 
 
+# --- several tunnels: sharing, namespaces, route ownership, the clear -------
+
+def passes_data(cli, text):
+    frame = b"\xff\x03\x00\x21" + text
+    cli.send(frame)
+    got = cli.recv_frames(1)
+    assert got == [frame], (text, got)
+
+
+def connections(srv):
+    return len(srv.lines("accept connection"))
+
+
+def tunnels(env, n, *args, each=None):
+    """n tunnels, one after the other, each up before the next starts."""
+    clis = []
+    for i in range(n):
+        extra = list(each[i]) if each else []
+        cli = env.client(*(list(args) + extra))
+        cli.wait_up()
+        clis.append(cli)
+    for i, cli in enumerate(clis):
+        passes_data(cli, f"tunnel {i}".encode())
+    return clis
+
+
+def end_all(env, clis):
+    for cli in clis:
+        cli.hangup()
+    for cli in clis:
+        assert cli.exit_status() == 0, cli.stderr()
+    no_leftovers(env)
+
+
+@test
+def max_channels_0_one_call_per_connection(env):
+    """A server that says nothing of its room gets a connection a call."""
+    srv = env.server("--max-channels", "0")
+    clis = tunnels(env, 2)
+    assert connections(srv) == 2, srv.lines("accept")
+    end_all(env, clis)
+
+
+@test
+def max_channels_1_one_call_per_connection(env):
+    """poptop and accel-ppp say 1: each call gets its own connection."""
+    srv = env.server("--max-channels", "1", "--one-call")
+    clis = tunnels(env, 3)
+    assert connections(srv) == 3, srv.lines("accept")
+    assert "second call on one connection" not in srv.text()
+    mgrs = [t for t in titles() if "call manager" in t]
+    assert len(mgrs) == 1, mgrs     # one manager, three connections
+    # the first goes; the others carry on
+    clis[0].hangup()
+    assert clis[0].exit_status() == 0
+    srv.wait("close after StopCCRP")
+    passes_data(clis[1], b"still 1")
+    passes_data(clis[2], b"still 2")
+    end_all(env, clis[1:])
+
+
+@test
+def max_channels_n_shared_until_full(env):
+    srv = env.server("--max-channels", "2")
+    clis = tunnels(env, 3)
+    assert connections(srv) == 2, srv.lines("accept")
+    end_all(env, clis)
+
+
+@test
+def share_connection_never(env):
+    srv = env.server("--max-channels", "8")
+    clis = tunnels(env, 2, "--share-connection", "never")
+    assert connections(srv) == 2
+    end_all(env, clis)
+
+
+@test
+def share_connection_always(env):
+    srv = env.server("--max-channels", "1")
+    clis = [env.client("--share-connection", "always") for _ in range(2)]
+    for i, cli in enumerate(clis):
+        cli.wait_up()
+        passes_data(cli, b"forced %d" % i)
+    assert connections(srv) == 1, srv.lines("accept")
+    end_all(env, clis)
+
+
+@test
+def server_failing_second_call_is_remembered(env):
+    """It said 4 but closes on a second call: the one that was placed
+    again on a connection of its own, and so is every call after it."""
+    srv = env.server("--max-channels", "4", "--one-call")
+    a = env.client("--debug")       # the manager logs to a's stderr
+    a.wait_up()
+    b = env.client()
+    b.wait_up()
+    srv.wait("close second call on one connection")
+    st = a.exit_status()
+    assert st == 6, st              # the server took the first one down
+    passes_data(b, b"b placed again")
+    c = env.client()
+    c.wait_up()
+    passes_data(c, b"c on its own")
+    passes_data(b, b"b still")
+    assert connections(srv) == 3, srv.lines("accept")
+    note = "the server failed a second call over one control connection"
+    assert a.stderr().count(note) == 1, a.stderr()
+    assert srv.text().count("close second call") == 1
+    end_all(env, [b, c])
+
+
+@test
+def differing_options_get_their_own_connection(env):
+    srv = env.server("--max-channels", "8")
+    clis = tunnels(env, 2, each=[["--client-hostname", "alpha"],
+                                 ["--client-hostname", "beta",
+                                  "--idle-wait", "30"]])
+    assert connections(srv) == 2
+    hosts = re.findall(r"hostname=(\S+)", "\n".join(srv.lines("recv SCCRQ")))
+    assert sorted(hosts) == ["alpha", "beta"], hosts
+    socks = [f for f in os.listdir(env.rundir) if f.startswith("192.0.2.1-")]
+    assert len(socks) == 2, socks
+    end_all(env, clis)
+
+
+@test
+def client_hostname_option(env):
+    srv = env.server()
+    cli = env.client("--client-hostname", "vpn-box 1")
+    cli.wait_up()
+    assert "hostname=vpn-box 1 vendor=" in srv.text()
+    cli.hangup()
+    assert cli.exit_status() == 0
+    bad = run_pptp(["192.0.2.1", "--client-hostname", "x" * 65])
+    assert bad.returncode == 2 and "--client-hostname" in bad.stderr
+
+
+@test
+def namespaces_kept_apart(env):
+    """One server address from two namespaces: a manager for each."""
+    tag = env.sns[3:11]
+    sh(f"ip -n {env.sns} link add br{tag} type bridge")
+    sh(f"ip -n {env.sns} link set vs{tag} master br{tag}")
+    sh(f"ip -n {env.sns} addr flush dev vs{tag}")
+    sh(f"ip -n {env.sns} addr add 192.0.2.1/24 dev br{tag}")
+    sh(f"ip -n {env.sns} link set br{tag} up")
+    other = f"ppo{tag}"
+    sh(f"ip netns add {other}")
+    env.extra_ns.append(other)
+    sh(f"ip link add vt{tag} netns {env.sns} type veth peer name vo{tag} "
+       f"netns {other}")
+    sh(f"ip -n {env.sns} link set vt{tag} master br{tag}")
+    sh(f"ip -n {env.sns} link set vt{tag} up")
+    sh(f"ip -n {other} addr add 192.0.2.4/24 dev vo{tag}")
+    sh(f"ip -n {other} link set vo{tag} up")
+    sh(f"ip -n {other} link set lo up")
+    srv = env.server("--max-channels", "8")
+    a = env.client()
+    a.wait_up()
+    b = env.client(netns=other)
+    b.wait_up()
+    passes_data(a, b"from the first namespace")
+    passes_data(b, b"from the second namespace")
+    assert connections(srv) == 2, srv.lines("accept")
+    socks = [f for f in os.listdir(env.rundir) if f.startswith("192.0.2.1-")]
+    assert len(socks) == 2, socks
+    end_all(env, [a, b])
+
+
+@test
+def route_kept_while_old_manager_says_goodbye(env):
+    """A new tunnel starts while the old manager waits for StopCCRP."""
+    routed(env)
+    for p in env.procs:
+        p.kill()
+        p.wait()
+    srv = env.server("--stopccrp-delay", "1500", listen="203.0.113.1")
+    a = env.client(host="203.0.113.1")
+    a.wait_up()
+    a.hangup()
+    assert a.exit_status() == 0
+    b = env.client(host="203.0.113.1")
+    b.wait_up()
+    srv.wait("recv StopCCRQ")
+    assert len([t for t in titles() if "call manager" in t]) == 2
+    # the old one gives up waiting for StopCCRP after a second, and goes
+    assert wait_until(lambda: len([t for t in titles()
+                                   if "call manager" in t]) == 1, 3)
+    assert "proto 47" in host_route(env), host_route(env)
+    passes_data(b, b"route still there")
+    b.hangup()
+    assert b.exit_status() == 0
+    no_leftovers(env)
+    assert host_route(env) == "", host_route(env)
+
+
+@test
+def route_shared_by_two_localbinds(env):
+    routed(env)
+    sh(f"ip -n {env.cns} addr add 192.0.2.4/24 dev vc{env.sns[3:11]}")
+    a = env.client("--localbind", "192.0.2.2", host="203.0.113.1")
+    a.wait_up()
+    b = env.client("--localbind", "192.0.2.4", host="203.0.113.1")
+    b.wait_up()
+    passes_data(b, b"routed")
+    assert len([t for t in titles() if "call manager" in t]) == 2
+    a.hangup()
+    assert a.exit_status() == 0
+    assert wait_until(lambda: len([t for t in titles()
+                                   if "call manager" in t]) == 1, 5)
+    assert "proto 47" in host_route(env), host_route(env)
+    passes_data(b, b"still routed")
+    b.hangup()
+    assert b.exit_status() == 0
+    no_leftovers(env)
+    assert host_route(env) == "", host_route(env)
+
+
+@test
+def first_call_loses_nothing_while_second_placed(env):
+    for share in ("8", "1"):
+        srv = env.server("--max-channels", share,
+                         listen="192.0.2.1" if share == "8" else "192.0.2.3")
+        host = "192.0.2.1" if share == "8" else "192.0.2.3"
+        a = env.client(host=host)
+        a.wait_up()
+        sent, got = [], []
+        b = None
+        for i in range(300):
+            frame = b"\xff\x03\x00\x21" + b"frame %05d " % i + b"x" * 200
+            a.send(frame)
+            sent.append(frame)
+            if i == 20:
+                b = env.client(host=host)
+            got += a.recv_frames(1, timeout=0.01)
+        got += a.recv_frames(len(sent) - len(got), timeout=5)
+        b.wait_up()
+        assert got == sent, (share, len(got), len(sent))
+        end_all(env, [a, b])
+
+
+def icmp_unreachables(ns):
+    """ICMP destination-unreachable messages the namespace has sent."""
+    out = subprocess.run(["ip", "netns", "exec", ns, "cat",
+                          "/proc/net/snmp"], capture_output=True,
+                         text=True).stdout.splitlines()
+    icmp = [l.split()[1:] for l in out if l.startswith("Icmp:")]
+    return int(dict(zip(icmp[0], icmp[1]))["OutDestUnreachs"])
+
+
+@test
+def call_cleared_before_gre_socket_closes(env):
+    """pppd goes; the server's pppd still sends while the call is
+    cleared: that GRE is taken in, not answered with ICMP protocol-
+    unreachable (on which poptop drops the connection unread)."""
+    srv = env.server("--goodbye-gre", "20")
+    cli = env.client()
+    cli.wait_up()
+    passes_data(cli, b"hello")
+    before = icmp_unreachables(env.cns)
+    cli.hangup()
+    assert cli.exit_status() == 0
+    srv.wait("sent 20 goodbye GRE packets")
+    srv.wait("send CDN")
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+    assert icmp_unreachables(env.cns) == before, "ICMP sent"
+
+
+def titles():
+    """The process titles of every live pptp process."""
+    out = []
+    for pid in pptp_pids():
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                out.append(f.read().split(b"\0")[0].decode())
+        except OSError:
+            pass
+    return out
+
+
 # --- the command: launch mode, routes, test types, options, signals ----------
 
 def fake_pppd(env, wait=False):
@@ -1176,7 +1469,7 @@ def host_route_added_and_removed(env):
     cli.wait_up()
     r = host_route(env)
     assert r.startswith("203.0.113.1 via 192.0.2.1 dev vc"), r
-    assert "proto static" in r, r
+    assert "proto 47" in r, r
     cli.hangup()
     assert cli.exit_status() == 0
     no_leftovers(env)
