@@ -147,6 +147,7 @@ def world_down():
             pass
     wait_until(lambda: not pptp_procs(), 3)
     sh("ip netns del srv", check=False)
+    sh("ip netns del srv2", check=False)
     sh("ip netns del cli", check=False)
     sh("rm -rf /run/pptp /run/ppp*.pid /tmp/*.log /etc/ppp/peers",
        check=False)
@@ -173,8 +174,9 @@ def tunnel_up(dev="ppp0", timeout=20):
     return ppp_addr("cli", dev)
 
 
-def ping(peer, count=20, ns="cli"):
-    r = sh(f"ip netns exec {ns} ping -q -c {count} -i 0.2 -W 2 {peer}",
+def ping(peer, count=20, ns="cli", dev=None):
+    via = f"-I {dev} " if dev else ""
+    r = sh(f"ip netns exec {ns} ping -q -c {count} -i 0.2 -W 2 {via}{peer}",
            check=False)
     m = re.search(r"(\d+) received", r.stdout)
     rtt = re.search(r"= [\d.]+/([\d.]+)/", r.stdout)
@@ -362,66 +364,121 @@ def netem():
 
 
 # Scenarios the real server cannot pass, and why; run only when named.
-SERVER_CANNOT = {
-    "shared": "poptop serves one call per control connection: it answers "
-              "a second call on a shared connection with 'Request to open "
-              "call when call is already open, closing', and the first "
-              "tunnel stops passing traffic (shared calls are proven "
-              "against the project's test server instead)",
-}
+SERVER_CANNOT = {}
+
+
+def control_connections(ns="srv"):
+    return sh(f"ip netns exec {ns} ss -tn state established "
+              "'( sport = :1723 )'").stdout.count("192.0.2.2")
+
+
+def all_ping(devs, count=5):
+    for dev in devs:
+        addr = ppp_addr("cli", dev)
+        need(addr, f"{dev} has no address")
+        got, _ = ping(addr[1], count, dev=dev)
+        said = [l for l in log_lines("pptpd") if "already open" in l]
+        need(got == count, f"{dev}: {got} of {count} pings"
+             + (f"; pptpd: {said[0]}" if said else ""))
+
+
+def stop(p, dev):
+    os.killpg(p.pid, signal.SIGTERM)
+    need(wait_until(lambda: not ppp_addr("cli", dev), 8), f"{dev} stayed")
 
 
 @scenario
 def shared():
+    """Two, then three tunnels to one pptpd, each from its own pppd; one
+    call manager, a control connection per call (poptop carries one)."""
     a = pppd(unit=0, log="/tmp/pppd-a.log")
     tunnel_up("ppp0")
     b = pppd(unit=1, log="/tmp/pppd-b.log")
     tunnel_up("ppp1")
     mgrs = [t for t in pptp_procs().values() if "call manager" in t]
     need(len(mgrs) == 1, f"call managers: {mgrs}")
-    conns = sh("ip netns exec srv ss -tn state established "
-               "'( sport = :1723 )'").stdout.count("192.0.2.2")
-    need(conns == 1, f"server sees {conns} control connections")
-    for dev in ("ppp0", "ppp1"):
-        got, _ = ping(ppp_addr("cli", dev)[1], 5)
-        said = [l for l in log_lines("pptpd") if "already open" in l]
-        need(got == 5, f"{dev}: {got} of 5 pings"
-             + (f"; pptpd: {said[0]}" if said else ""))
-    os.killpg(a.pid, signal.SIGTERM)
-    need(wait_until(lambda: not ppp_addr("cli", "ppp0"), 8), "ppp0 stayed")
-    got, _ = ping(ppp_addr("cli", "ppp1")[1], 5)
-    need(got == 5, f"after stopping the first: {got} of 5 pings on ppp1")
-    os.killpg(b.pid, signal.SIGTERM)
+    need(control_connections() == 2,
+         f"server sees {control_connections()} control connections")
+    all_ping(["ppp0", "ppp1"])
+    stop(a, "ppp0")
+    all_ping(["ppp1"])
+    a = pppd(unit=0, log="/tmp/pppd-a.log")
+    tunnel_up("ppp0")
+    all_ping(["ppp0", "ppp1"])
+    c = pppd(unit=2, log="/tmp/pppd-c.log")
+    tunnel_up("ppp2")
+    all_ping(["ppp0", "ppp1", "ppp2"])
+    need(control_connections() == 3,
+         f"server sees {control_connections()} control connections")
+    stop(b, "ppp1")
+    all_ping(["ppp0", "ppp2"])
+    for p, dev in ((a, "ppp0"), (c, "ppp2")):
+        stop(p, dev)
     need(wait_until(lambda: not pptp_procs(), 8),
          f"pptp processes left: {pptp_procs()}")
-    return "two tunnels, one call manager, one TCP connection; the " \
-           "second outlives the first"
+    need(host_route() == "", f"host route left: {host_route()!r}")
+    left = os.listdir("/run/pptp") if os.path.isdir("/run/pptp") else []
+    need(not left, f"files left in /run/pptp: {left}")
+    said = [l for l in log_lines("pptpd") if "already open" in l]
+    need(not said, f"pptpd: {said}")
+    return "2, then 3 tunnels to one pptpd: one call manager, a control " \
+        "connection each, all pinging; any one stopped, the others go on"
+
+
+TEARDOWN_ROUNDS = 20
 
 
 @scenario
 def teardown():
-    p = pppd()
-    tunnel_up()
-    route = host_route()
-    need(route.startswith(SERVER), f"no host route while up: {route!r}")
-    t = time.monotonic()
-    os.killpg(p.pid, signal.SIGTERM)
-    need(wait_until(lambda: not pptp_procs(), 5),
-         f"pptp processes left after 5 s: {pptp_procs()}")
-    gone = time.monotonic() - t
-    srv = [l for l in log_lines("pptpd") + log_lines("pptpctrl")]
-    clr = [l for l in srv if re.search(r"CALL.?CLR|call clear", l, re.I)]
-    stop = [l for l in srv if re.search(r"STOP.?CTRL|control connection "
-                                          r"finished", l, re.I)]
-    need(clr, "pptpd logged no call clear")
-    need(stop, "pptpd logged no control connection stop")
-    need(host_route() == "", f"host route left: {host_route()!r}")
-    left = os.listdir("/run/pptp") if os.path.isdir("/run/pptp") else []
-    need(not left, f"files left in /run/pptp: {left}")
+    """SIGTERM to pppd (and pptp, every other round), 20 times: each
+    time the call is cleared on the wire (pptpd logs the Call-Clear-
+    Request, and no failed GRE read), and nothing is left."""
+    gone_s = []
+    for i in range(TEARDOWN_ROUNDS):
+        n = len(SYSLOG)
+        p = pppd(extra="linkname cli")
+        tunnel_up()
+        route = host_route()
+        need(route.startswith(SERVER), f"round {i + 1}: no host route "
+             f"while up: {route!r}")
+        t = time.monotonic()
+        if i % 2:
+            # as poff does: pppd alone, by its pid file
+            os.kill(int(read("/run/ppp-cli.pid").split()[0]),
+                    signal.SIGTERM)
+        else:
+            os.killpg(p.pid, signal.SIGTERM)    # as a terminal's ^C does
+        need(wait_until(lambda: not pptp_procs(), 8),
+             f"round {i + 1}: pptp processes left after 8 s: "
+             f"{pptp_procs()}")
+        gone_s.append(time.monotonic() - t)
+        p.wait(10)
+        srv = lambda: [l for _, l in SYSLOG[n:]
+                       if l.startswith(("pptpd", "pptpctrl"))]
+        # pptpd may log the connection's end a moment after ours
+        wait_until(lambda: any(re.search(r"control connection finished",
+                                         l) for l in srv()), 3)
+        srv = srv()
+        clr = [l for l in srv if re.search(r"CALL.?CLR|call clear", l,
+                                            re.I)]
+        gre_err = [l for l in srv if "Protocol not available" in l]
+        need(clr, f"round {i + 1}: pptpd logged no call clear"
+             + (f", but {gre_err[0]}" if gre_err else ""))
+        need(not gre_err, f"round {i + 1}: pptpd logged {gre_err[:1]}")
+        stop = [l for l in srv if re.search(r"STOP.?CTRL|control "
+                                            r"connection finished", l, re.I)]
+        need(stop, f"round {i + 1}: pptpd logged no control connection "
+             "stop")
+        need(host_route() == "", f"round {i + 1}: host route left: "
+             f"{host_route()!r}")
+        left = os.listdir("/run/pptp") if os.path.isdir("/run/pptp") else []
+        need(not left, f"round {i + 1}: files left in /run/pptp: {left}")
+        wait_until(lambda: not sh("ip netns exec srv pgrep -x pppd",
+                                  check=False).stdout, 5)
     said = lambda l: l.split(": ", 1)[-1]
-    return f"all pptp processes gone in {gone:.1f} s; pptpd logged " \
-           f"'{said(clr[0])}' and '{said(stop[0])}'; host route and " \
-           "socket removed"
+    return f"{TEARDOWN_ROUNDS} rounds, each cleared on the wire (pptpd: " \
+        f"'{said(clr[0])}'), gone in {min(gone_s):.1f} to " \
+        f"{max(gone_s):.1f} s; host route and socket removed"
 
 
 @scenario
@@ -454,6 +511,55 @@ def gre_blocked():
     took = time.monotonic() - t
     p.terminate()
     return f"warned after {took:.1f} s: GRE from the server not arriving"
+
+
+@scenario
+def two_servers():
+    """A second pptpd in a third namespace: a tunnel to each at once."""
+    sh("ip netns add srv2")
+    sh("ip -n srv2 link set lo up")
+    sh("ip link add vs2 netns srv2 type veth peer name vc2 netns cli")
+    sh("ip -n srv2 addr add 198.51.100.1/24 dev vs2")
+    sh("ip -n srv2 link set vs2 up")
+    sh("ip -n cli addr add 198.51.100.2/24 dev vc2")
+    sh("ip -n cli link set vc2 up")
+    with open("/tmp/pptpd2.conf", "w") as f:
+        f.write("debug\noption /etc/ppp/pptpd-options\nlocalip 10.1.0.1\n"
+                "remoteip 10.1.0.100-109\n")
+    subprocess.Popen("ip netns exec srv2 pptpd -f -c /tmp/pptpd2.conf "
+                     "-p /run/pptpd2.pid", shell=True,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    need(wait_until(lambda: "1723" in sh("ip netns exec srv2 ss -ltn",
+                                         check=False).stdout, 5),
+         "the second pptpd did not start")
+    a = pppd(unit=0, log="/tmp/pppd-a.log")
+    tunnel_up("ppp0")
+    cmd = (f"ip netns exec cli pppd pty '{CLIENT} 198.51.100.1 "
+           f"--nolaunchpppd' {PPPD_OPTS} unit 1 nodetach logfd 2")
+    b = subprocess.Popen(cmd, shell=True, stdout=subprocess.DEVNULL,
+                         stderr=open("/tmp/pppd-b.log", "w"),
+                         start_new_session=True)
+    tunnel_up("ppp1")
+    need(ppp_addr("cli", "ppp1")[1] == "10.1.0.1",
+         f"ppp1 is not to the second server: {ppp_addr('cli', 'ppp1')}")
+    mgrs = [t for t in pptp_procs().values() if "call manager" in t]
+    need(len(mgrs) == 2, f"call managers: {mgrs}")
+    all_ping(["ppp0", "ppp1"])
+    routes = sh("ip -n cli route show").stdout
+    for srv in (SERVER, "198.51.100.1"):
+        need(re.search(rf"^{re.escape(srv)} .*proto 47", routes, re.M),
+             f"no host route to {srv}: {routes}")
+    stop(a, "ppp0")
+    all_ping(["ppp1"])
+    need(host_route() == "", f"host route to the first left: "
+         f"{host_route()!r}")
+    stop(b, "ppp1")
+    need(wait_until(lambda: not pptp_procs(), 8),
+         f"pptp processes left: {pptp_procs()}")
+    need("proto 47" not in sh("ip -n cli route show").stdout,
+         "a host route left")
+    return "tunnels to two pptpd at once, both pinging, a host route " \
+        "each; stopping one leaves the other going"
 
 
 # --- the demo: one tunnel, narrated -----------------------------------------
@@ -546,7 +652,8 @@ def main():
                 with open(f"{OUT}/{name}.log", "a") as f:
                     f.write(f"=== {label or name}\n")
                     for path in ("/tmp/pppd.log", "/tmp/pppd-a.log",
-                                 "/tmp/pppd-b.log", "/tmp/launch.log",
+                                 "/tmp/pppd-b.log", "/tmp/pppd-c.log",
+                                 "/tmp/launch.log",
                                  "/tmp/peers.log", "/tmp/server-ppp.log"):
                         text = read(path)
                         if text:
