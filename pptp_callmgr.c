@@ -304,18 +304,12 @@ sock_path(const struct pptp_opts *o, struct in_addr server, char *out,
 	return 0;
 }
 
-/* The host route's lock: one per server, namespace and --rtmark. */
+/* The host route's lock: one per server and namespace (and table). */
 static void
 route_lock_path(const struct cm *cm, char *out, size_t outsz)
 {
-	const struct pptp_opts *o = cm->o;
-
-	if (o->rtmark_set)
-		snprintf(out, outsz, "%s/route-%s-ns%lu-mark%u", o->rundir,
-		    cm->addr, netns_id(), o->rtmark);
-	else
-		snprintf(out, outsz, "%s/route-%s-ns%lu", o->rundir, cm->addr,
-		    netns_id());
+	snprintf(out, outsz, "%s/route-%s-ns%lu", cm->o->rundir, cm->addr,
+	    netns_id());
 }
 
 static const char *

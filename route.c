@@ -179,30 +179,40 @@ same_file(int fd, const char *path)
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* A shared lock on the route's lock file, in *hr; -1 after a warning. */
+/*
+ * A shared lock on the lock file of the route in hr->table (one file per
+ * table: users with other marks may share a route), in *hr; -1 after a
+ * warning.
+ */
 static int
-route_hold(const char *lockpath, struct hostroute *hr)
+route_hold(const char *lockprefix, struct hostroute *hr)
 {
-	snprintf(hr->lockpath, sizeof(hr->lockpath), "%s", lockpath);
+	int n = snprintf(hr->lockpath, sizeof(hr->lockpath), "%s-table%u",
+	    lockprefix, hr->table);
+
+	if (n < 0 || (size_t)n >= sizeof(hr->lockpath)) {
+		log_warnx("route: lock path %s is too long", lockprefix);
+		return -1;
+	}
 	for (int tries = 0; tries < 10; tries++) {
-		int fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC |
+		int fd = open(hr->lockpath, O_RDWR | O_CREAT | O_CLOEXEC |
 		    O_NOFOLLOW, 0600);
 
 		if (fd < 0)
 			break;
-		if (flock(fd, LOCK_SH) == 0 && same_file(fd, lockpath)) {
+		if (flock(fd, LOCK_SH) == 0 && same_file(fd, hr->lockpath)) {
 			hr->lockfd = fd;
 			return 0;
 		}
 		close(fd);	/* removed by a last user meanwhile: again */
 	}
-	log_warn("route: cannot lock %s", lockpath);
+	log_warn("route: cannot lock %s", hr->lockpath);
 	return -1;
 }
 
 int
 route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
-    const char *lockpath, struct hostroute *hr)
+    const char *lockprefix, struct hostroute *hr)
 {
 	char addr[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
 	char ifname[IF_NAMESIZE] = "?";
@@ -214,12 +224,12 @@ route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
 	hr->lockfd = -1;
 	hr->dst = server;
 	inet_ntop(AF_INET, &server, addr, sizeof(addr));
-	/* Without the lock, the route is ours alone: removed if added. */
-	(void)route_hold(lockpath, hr);
 	if (lookup(server, mark_set, mark, hr, &type) < 0) {
 		log_warn("route %s: no route to the server", addr);
 		return -1;
 	}
+	/* Without the lock, the route is ours alone: removed if added. */
+	(void)route_hold(lockprefix, hr);
 	if (type != RTN_UNICAST) {
 		log_debug("route %s: local or special: no host route", addr);
 		return 0;

@@ -31,15 +31,16 @@ struct hostroute {
 
 /*
  * Add the host route for server (with the --rtmark mark if mark_set).
- * Every process that relies on the route holds a shared lock on
- * lockpath (one file per server, network namespace and mark) while it
- * does; the route, once there, belongs to all of them.  Leaves an
+ * Every process that relies on the route holds a shared lock on the file
+ * lockprefix-tableN (lockprefix names the server and network namespace;
+ * N is the routing table the route goes in) while it does; the route,
+ * once there, belongs to all of them.  Leaves an
  * existing /32 route alone, warns when the route found goes through a
  * ppp interface.  Returns 0 (added, there already, or not needed) or -1
  * after logging why; *hr says what to release.
  */
 int route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
-    const char *lockpath, struct hostroute *hr);
+    const char *lockprefix, struct hostroute *hr);
 
 /*
  * Let go of the route: the last process holding it removes the /32

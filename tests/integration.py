@@ -1317,6 +1317,27 @@ def route_shared_by_two_localbinds(env):
 
 
 @test
+def route_shared_by_two_marks(env):
+    """Other --rtmark values, same routing table: one route for both."""
+    routed(env)
+    a = env.client("--rtmark", "1", host="203.0.113.1")
+    a.wait_up()
+    b = env.client("--rtmark", "2", host="203.0.113.1")
+    b.wait_up()
+    assert len([t for t in titles() if "call manager" in t]) == 2
+    b.hangup()
+    assert b.exit_status() == 0
+    assert wait_until(lambda: len([t for t in titles()
+                                   if "call manager" in t]) == 1, 5)
+    assert "proto 47" in host_route(env), host_route(env)
+    passes_data(a, b"still routed")
+    a.hangup()
+    assert a.exit_status() == 0
+    no_leftovers(env)
+    assert host_route(env) == "", host_route(env)
+
+
+@test
 def first_call_loses_nothing_while_second_placed(env):
     for share in ("8", "1"):
         srv = env.server("--max-channels", share,
