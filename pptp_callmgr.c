@@ -39,7 +39,7 @@
 #include "util.h"
 
 #define CM_MAX_CLIENTS	CTRL_MAX_CALLS
-#define CM_MAX_CONNS	16	/* control connections to the server */
+#define CM_MAX_CONNS	CM_MAX_CLIENTS	/* a connection per call at most */
 #define CM_FIRST_CLIENT_MS	10000	/* the starter must show up by then */
 
 struct cm;
