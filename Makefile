@@ -138,8 +138,9 @@ integration: $(B)/pptp $(B)/fakepptpd
 # Real pppd and pptpd, in User-Mode Linux (see tests/e2e/run.py).
 # CLIENT=/usr/sbin/pptp runs the same scenarios against another client.
 CLIENT ?= $(CURDIR)/$(B)/pptp
-e2e: $(B)/pptp
+e2e: $(B)/pptp $(B)/pptpsetup
 	python3 tests/e2e/run.py --client $(CLIENT) \
+	    --pptpsetup $(CURDIR)/$(B)/pptpsetup \
 	    $(if $(COMPARE),--compare $(COMPARE)) $(SCENARIOS)
 
 # Throughput, CPU per packet and memory, client vs a minimal server in
