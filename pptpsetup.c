@@ -46,6 +46,7 @@ struct setup {
 	const char	*create, *delete, *server, *domain, *user, *password;
 	const char	*dir, *pptp;
 	char		*login;		/* USER, or DOMAIN\\USER */
+	char		*asked;		/* the password typed at the prompt */
 	bool		 encrypt, start;
 };
 
@@ -88,6 +89,17 @@ buf_add(struct buf *b, const char *s, size_t n)
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
+}
+
+/* Frees b, wiped first: it may hold a secret. */
+static void
+buf_free(struct buf *b)
+{
+	if (b->p != NULL)
+		explicit_bzero(b->p, b->cap);
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
 }
 
 static void
@@ -574,7 +586,7 @@ secret_line(const struct setup *s, struct buf *b)
 	buf_str(b, " *\n");
 }
 
-static int
+static void
 do_create(struct setup *s)
 {
 	char *peers = path_join(s->dir, "peers");
@@ -588,7 +600,7 @@ do_create(struct setup *s)
 	if (stat(s->dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		die(EXIT_FAIL, "%s is not a directory", s->dir);
 	if (s->password == NULL)
-		s->password = ask_password(s->user);
+		s->password = s->asked = ask_password(s->user);
 	check_password(s->password);
 	peers_text(s, &text);
 	secret_line(s, &line);
@@ -605,8 +617,6 @@ do_create(struct setup *s)
 	replace_file(peer, &text, had_peer ? st_peer.st_mode & 07777 : 0644,
 		     had_peer ? &st_peer : NULL);
 	close(lock);
-	explicit_bzero(line.p, line.len);
-	explicit_bzero(out.p, out.len);
 	printf("pptpsetup: %s %s and its secret in %s%s\n",
 	       had_peer ? "replaced" : "wrote", peer, secrets,
 	       replaced ? " (old entry replaced)" : "");
@@ -614,16 +624,17 @@ do_create(struct setup *s)
 		fprintf(stderr, "pptpsetup: warning: %s does not exist: pppd "
 			"will refuse the tunnel until it does (make install "
 			"writes an example)\n", options);
-	if (s->start) {
-		fflush(stdout);
-		execlp("pppd", "pppd", "call", s->create, (char *)NULL);
-		die(EXIT_FAIL, "cannot run pppd: %s (Debian package ppp)",
-		    strerror(errno));
-	}
-	return 0;
+	buf_free(&text);
+	buf_free(&line);
+	buf_free(&old);
+	buf_free(&out);
+	free(peers);
+	free(peer);
+	free(secrets);
+	free(options);
 }
 
-static int
+static void
 do_delete(struct setup *s)
 {
 	char *peer, *secrets = path_join(s->dir, "chap-secrets");
@@ -650,15 +661,16 @@ do_delete(struct setup *s)
 	if (!had_peer && errno != ENOENT)
 		die(EXIT_FAIL, "cannot remove %s: %s", peer, strerror(errno));
 	close(lock);
-	explicit_bzero(old.p, old.len);
-	explicit_bzero(out.p, out.len);
+	buf_free(&old);
+	buf_free(&out);
 	if (!had_peer && removed == 0)
 		die(EXIT_FAIL, "no tunnel %s: neither %s nor a line for it in "
 		    "%s", s->delete, peer, secrets);
 	printf("pptpsetup: removed %s%s%s\n", had_peer ? peer : "",
 	       had_peer && removed ? " and " : "",
 	       removed ? "its secret" : "");
-	return 0;
+	free(peer);
+	free(secrets);
 }
 
 /* --- the command line ------------------------------------------------------ */
@@ -762,7 +774,8 @@ main(int argc, char **argv)
 			die(EXIT_USAGE, "--delete takes only a tunnel name "
 			    "(and --dir)");
 		check_tunnel(s.delete);
-		return do_delete(&s);
+		do_delete(&s);
+		return 0;
 	}
 	check_create(&s);
 	if (asprintf(&s.login, "%s%s%s", s.domain ? s.domain : "",
@@ -770,5 +783,17 @@ main(int argc, char **argv)
 		die(EXIT_FAIL, "out of memory");
 	if (s.password != NULL)
 		check_password(s.password);
-	return do_create(&s);
+	do_create(&s);
+	free(s.login);
+	if (s.asked != NULL) {
+		explicit_bzero(s.asked, strlen(s.asked));
+		free(s.asked);
+	}
+	if (s.start) {
+		fflush(stdout);
+		execlp("pppd", "pppd", "call", s.create, (char *)NULL);
+		die(EXIT_FAIL, "cannot run pppd: %s (Debian package ppp)",
+		    strerror(errno));
+	}
+	return 0;
 }
