@@ -496,7 +496,8 @@ secret_is_tunnel(const char *line, size_t len, const char *tunnel,
 
 /*
  * chap-secrets without the lines of tunnel, and with line (if not NULL)
- * added at the end.  Returns how many lines it took out.
+ * added at the end.  Returns how many lines it took out.  The comment
+ * the classic pptpsetup puts above each line it adds goes with it.
  */
 static unsigned
 edit_secrets(const struct buf *old, const char *tunnel, const char *line,
@@ -504,18 +505,28 @@ edit_secrets(const struct buf *old, const char *tunnel, const char *line,
 {
 	unsigned removed = 0;
 	bool cont = false;
-	size_t at = 0;
+	size_t at = 0, last = 0;	/* where the last line kept starts */
+	char *classic;
 
+	if (asprintf(&classic, "# added by pptpsetup for %s\n", tunnel) < 0)
+		die(EXIT_FAIL, "out of memory");
 	while (at < old->len) {
 		const char *nl = memchr(old->p + at, '\n', old->len - at);
 		size_t len = nl ? (size_t)(nl - (old->p + at)) : old->len - at;
 
-		if (secret_is_tunnel(old->p + at, len, tunnel, &cont))
+		if (secret_is_tunnel(old->p + at, len, tunnel, &cont)) {
 			removed++;
-		else
+			if (out->len - last == strlen(classic)
+			    && memcmp(out->p + last, classic, out->len - last)
+			       == 0)
+				out->len = last;
+		} else {
+			last = out->len;
 			buf_add(out, old->p + at, len + (nl != NULL));
+		}
 		at += len + (nl != NULL);
 	}
+	free(classic);
 	if (line != NULL) {
 		if (out->len > 0 && out->p[out->len - 1] != '\n')
 			buf_add(out, "\n", 1);

@@ -523,6 +523,36 @@ def delete_removes_exactly_the_tunnels_lines():
         d.close()
 
 
+# What pptp-linux's pptpsetup writes: a blank line, a comment, the line;
+# one more each time the same tunnel is created again.
+CLASSIC = ('alice server1 pw *\n'
+           '\n# added by pptpsetup for work\njoe work "pw" *\n'
+           '\n# added by pptpsetup for work2\njoe work2 "pw" *\n'
+           '\n# added by pptpsetup for work\nann work "pw2" *\n')
+
+
+@test
+def takes_over_the_classic_tools_entries():
+    d = Dir(secrets=CLASSIC)
+    try:
+        create(d, "work", "vpn", "joe", "new")
+        need(d.read("chap-secrets").decode() ==
+             'alice server1 pw *\n\n'
+             '\n# added by pptpsetup for work2\njoe work2 "pw" *\n'
+             '\n"joe" work "new" *\n',
+             f"--create over the classic's entries:\n"
+             f"{d.read('chap-secrets').decode()}")
+        d.close()
+        d = Dir(secrets=CLASSIC)
+        need(setup(d, "--delete", "work").returncode == 0, "delete")
+        need(d.read("chap-secrets").decode() ==
+             'alice server1 pw *\n\n'
+             '\n# added by pptpsetup for work2\njoe work2 "pw" *\n\n',
+             f"--delete: {d.read('chap-secrets').decode()}")
+    finally:
+        d.close()
+
+
 @test
 def create_then_delete_leaves_every_byte():
     for secrets in (Dir.OTHERS, "", "alice server1 pw *\n"):
