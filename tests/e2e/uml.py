@@ -377,10 +377,10 @@ def pptpsetup():
         local, peer = tunnel_up()
         pid = sh("pgrep -f '^/usr/sbin/pppd call vpn'", check=False)
         need(pid.stdout.split(), "no 'pppd call vpn' process")
-        said = log_lines(f"pppd[{pid.stdout.split()[0]}]")
-        need(any("MPPE 128-bit stateless compression enabled" in l
-                 for l in said), f"the client's pppd reported no MPPE "
-             f"128-bit: {said[-5:]}")
+        said = lambda: log_lines(f"pppd[{pid.stdout.split()[0]}]")
+        need(wait_until(lambda: any("MPPE 128-bit stateless compression "
+                                    "enabled" in l for l in said()), 5),
+             f"the client's pppd reported no MPPE 128-bit: {said()[-5:]}")
         got, _ = ping(peer, 10)
         need(got == 10, f"{got} of 10 pings answered")
         r = sh("poff vpn", check=False)
