@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # pptp: a PPTP client.  GNU make.
 #
-#   make                  build ./pptp
+#   make                  build ./pptp and ./pptpsetup
 #   make check            build and run every test (SANITIZE=1: ASan+UBSan)
 #   make install          PREFIX=/usr/local, DESTDIR honoured
 #   make uninstall        removes what make install put there
