@@ -15,6 +15,7 @@ non-zero if anything failed.  Run some: pptpsetup.py ... NAME...
 import argparse
 import os
 import pty
+import random
 import shutil
 import stat
 import subprocess
@@ -519,6 +520,58 @@ def delete_removes_exactly_the_tunnels_lines():
         need(os.path.exists(d.p("peers", "other")), "other peers file gone")
         r = setup(d, "--delete", "work")
         need(r.returncode == 1 and "no tunnel work" in r.stderr, r)
+    finally:
+        d.close()
+
+
+def spell(word, rnd):
+    """word in one of the many ways pppd's parser reads as word."""
+    how = rnd.randrange(7)
+    if how == 0:
+        return word
+    if how == 1:
+        return f'"{word}"'
+    if how == 2:
+        return f"'{word}'"
+    if how == 3:                # quotes in mid-word
+        i = rnd.randrange(len(word) + 1)
+        return f'{word[:i]}"{word[i:]}"'
+    out = ""
+    for c in word:              # some characters escaped
+        if rnd.random() < 0.4:
+            out += rnd.choice([f"\\{c}" if c not in "abfnrstx0123456789"
+                               else c, f"\\{ord(c):03o}",
+                               f"\\x{ord(c):02x}"])
+        else:
+            out += c
+    return f'"{out}"' if how == 5 else out
+
+
+@test
+def delete_agrees_with_pppd_on_random_spellings():
+    """chap-secrets lines whose server is spelled every way pppd allows:
+    after --delete work, pppd finds no secret of work's and every
+    other one still."""
+    rnd = random.Random(11)
+    lines, want = [], []
+    for i in range(30):
+        server = rnd.choice(["work", "work", "worx", "work2", "wor"])
+        client = f"c{i}"
+        gap = rnd.choice([" ", "\t", "  "])
+        lines.append(f"{spell(client, rnd)}{gap}{spell(server, rnd)} "
+                     f"{spell('pw', rnd)} *\n")
+        want.append((client, server))
+    d = Dir(secrets="".join(lines))
+    try:
+        for client, server in want:
+            need(pppd_has_secret(d, client, server), f"the test's line for "
+                 f"{client} {server} is not read by pppd as meant:\n"
+                 f"{d.read('chap-secrets').decode()}")
+        need(setup(d, "--delete", "work").returncode == 0, "delete")
+        for (client, server), line in zip(want, lines):
+            need(pppd_has_secret(d, client, server) == (server != "work"),
+                 f"after --delete work, line {line!r} "
+                 f"{'is left' if server == 'work' else 'is gone'}")
     finally:
         d.close()
 
