@@ -325,6 +325,7 @@ read_file(const char *path, struct buf *b)
 			    MAX_SECRETS_FILE >> 20);
 		buf_add(b, chunk, (size_t)n);
 	}
+	explicit_bzero(chunk, sizeof(chunk));	/* it held secrets */
 	close(fd);
 	return true;
 }
