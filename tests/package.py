@@ -387,6 +387,15 @@ def deb_takes_the_place_of_pptp_linux():
         need(read(root.p("/etc/ppp/options.pptp")) ==
              b"lock\n# changed by the admin\n",
              "going back lost the admin's options.pptp")
+        # pptp-linux's options.pptp unchanged: ours replaces it, no
+        # question asked (stdin is not a terminal here: a prompt fails)
+        root.close()
+        root = Root()
+        root.dpkg("-i", classic)
+        root.dpkg("-i", p)
+        need(read(root.p("/etc/ppp/options.pptp")) == read(
+            os.path.join(TOP, "etc/options.pptp")),
+             "an unchanged pptp-linux options.pptp was not replaced")
     finally:
         root.close()
         shutil.rmtree(d)
