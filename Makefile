@@ -1,15 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # pptp: a PPTP client.  GNU make.
 #
-#   make                  build ./pptp
+#   make                  build ./pptp and ./pptpsetup
 #   make check            build and run every test (SANITIZE=1: ASan+UBSan)
 #   make install          PREFIX=/usr/local, DESTDIR honoured
+#   make uninstall        removes what make install put there
+#   make deb              build/pptp_VERSION_ARCH.deb (dpkg-dev, offline)
 #   make clean
 
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
+PPPDIR     ?= /etc/ppp
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
@@ -67,9 +70,10 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-.PHONY: all check unit integration e2e demo bench fuzz install clean
+.PHONY: all check unit integration e2e demo bench fuzz install clean \
+    uninstall deb pptpsetup-test package-test FORCE
 
-all: pptp
+all: pptp pptpsetup
 
 pptp: $(B)/pptp
 ifneq ($(SANITIZE),1)
@@ -78,6 +82,22 @@ endif
 
 $(B)/pptp: $(PROG_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+pptpsetup: $(B)/pptpsetup
+ifneq ($(SANITIZE),1)
+	cp $< $@
+endif
+
+# pptpsetup names the pptp installed beside it; rebuilt when SBINDIR moves.
+$(B)/pptpsetup: $(B)/pptpsetup.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/pptpsetup.o: CPPFLAGS += -DPPTPSETUP_PPTP='"$(SBINDIR)/pptp"'
+$(B)/pptpsetup.o: $(B)/sbindir.stamp
+
+$(B)/sbindir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(SBINDIR)' | cmp -s - $@ || echo '$(SBINDIR)' > $@
 
 $(B)/fakepptpd: $(B)/tests/fakepptpd.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -99,11 +119,11 @@ $(B)/%.o: %.c
 # Under SANITIZE=1 the end-to-end run is left out, and says so: ASan
 # cannot map its shadow memory inside User-Mode Linux.
 ifeq ($(SANITIZE),1)
-check: unit integration
+check: unit integration pptpsetup-test package-test
 	@echo "e2e: not run with SANITIZE=1 (ASan cannot map its shadow" \
 	    "memory inside User-Mode Linux); make e2e runs it"
 else
-check: unit integration e2e
+check: unit integration pptpsetup-test package-test e2e
 endif
 
 unit: $(B)/check_pptp $(B)/pptp
@@ -118,8 +138,9 @@ integration: $(B)/pptp $(B)/fakepptpd
 # Real pppd and pptpd, in User-Mode Linux (see tests/e2e/run.py).
 # CLIENT=/usr/sbin/pptp runs the same scenarios against another client.
 CLIENT ?= $(CURDIR)/$(B)/pptp
-e2e: $(B)/pptp
+e2e: $(B)/pptp $(B)/pptpsetup
 	python3 tests/e2e/run.py --client $(CLIENT) \
+	    --pptpsetup $(CURDIR)/$(B)/pptpsetup \
 	    $(if $(COMPARE),--compare $(COMPARE)) $(SCENARIOS)
 
 # Throughput, CPU per packet and memory, client vs a minimal server in
@@ -145,13 +166,45 @@ demo: $(B)/pptp
 	@sh tests/e2e/deps
 	@python3 tests/e2e/run.py --demo --client $(CURDIR)/$(B)/pptp
 
-install: pptp
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
-	install -m 0755 pptp $(DESTDIR)$(SBINDIR)/pptp
+# pptpsetup's hostile input, its files read back by the real pppd.
+pptpsetup-test: $(B)/pptpsetup
+	python3 tests/pptpsetup.py --pptpsetup $(CURDIR)/$(B)/pptpsetup \
+	    --options $(CURDIR)/etc/options.pptp $(TESTS)
+
+# make install/uninstall into a DESTDIR, make deb, the package's contents.
+package-test:
+	python3 tests/package.py $(TESTS)
+
+# The example options.pptp is installed only where none exists, and
+# removed only while it is still the one installed.
+install: $(B)/pptp $(B)/pptpsetup
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(PPPDIR)
+	install -m 0755 $(B)/pptp $(DESTDIR)$(SBINDIR)/pptp
+	install -m 0755 $(B)/pptpsetup $(DESTDIR)$(SBINDIR)/pptpsetup
 	install -m 0644 man/pptp.8 $(DESTDIR)$(MANDIR)/man8/pptp.8
+	install -m 0644 man/pptpsetup.8 $(DESTDIR)$(MANDIR)/man8/pptpsetup.8
+	@if [ -e $(DESTDIR)$(PPPDIR)/options.pptp ]; then \
+	    echo "kept the existing $(DESTDIR)$(PPPDIR)/options.pptp"; \
+	else \
+	    echo "install -m 0644 etc/options.pptp" \
+	        "$(DESTDIR)$(PPPDIR)/options.pptp"; \
+	    install -m 0644 etc/options.pptp $(DESTDIR)$(PPPDIR)/options.pptp; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/pptp $(DESTDIR)$(SBINDIR)/pptpsetup \
+	    $(DESTDIR)$(MANDIR)/man8/pptp.8 $(DESTDIR)$(MANDIR)/man8/pptpsetup.8
+	@f=$(DESTDIR)$(PPPDIR)/options.pptp; \
+	if cmp -s etc/options.pptp $$f; then echo "rm -f $$f"; rm -f $$f; \
+	elif [ -e $$f ]; then echo "kept $$f: not the one make install" \
+	    "writes"; fi
+
+deb:
+	@MAKE="$(MAKE)" sh debian/mkdeb $(VERSION)
 
 clean:
-	rm -rf build pptp
+	rm -rf build pptp pptpsetup
 
 -include $(LIB_OBJS:.o=.d) $(PROG_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
-    $(B)/tests/fakepptpd.d $(B)/tests/bench/pptpbench.d
+    $(B)/tests/fakepptpd.d $(B)/tests/bench/pptpbench.d $(B)/pptpsetup.d

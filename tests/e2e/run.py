@@ -3,7 +3,7 @@
 """Boot User-Mode Linux on the host's root file system and run the end-to-
 end scenarios of uml.py in it against the real pppd and pptpd.
 
-    run.py [--client PATH] [--demo] [SCENARIO ...]
+    run.py [--client PATH] [--pptpsetup PATH] [--demo] [SCENARIO ...]
 
 Prints one PASS/FAIL line per scenario, the logs of failed ones, and a
 closing "N passed, N failed" line; exits non-zero on any failure.  The
@@ -70,6 +70,8 @@ def main():
                                                      "pptp"))
     ap.add_argument("--compare", help="a second client: every scenario "
                     "runs for both, A then B, in the same guest")
+    ap.add_argument("--pptpsetup", default=os.path.join(HERE, "..", "..",
+                                                        "pptpsetup"))
     ap.add_argument("--demo", action="store_true")
     ap.add_argument("scenarios", nargs="*")
     a = ap.parse_args()
@@ -90,6 +92,10 @@ def main():
     for f in ("init.sh", "uml.py"):
         shutil.copy(os.path.join(HERE, f), out)
     shutil.copy(client, os.path.join(out, "pptp-under-test"))
+    # the pptpsetup scenario's tool and the options.pptp it installs
+    if os.path.exists(a.pptpsetup):
+        shutil.copy(a.pptpsetup, os.path.join(out, "pptpsetup-under-test"))
+    shutil.copy(os.path.join(HERE, "..", "..", "etc", "options.pptp"), out)
     extra = []
     if a.compare:
         shutil.copy(os.path.realpath(a.compare),
@@ -100,6 +106,7 @@ def main():
            f"init={out}/init.sh", "con0=fd:0,fd:1", "con=null",
            f"E2E_OUT={out}", "E2E_DIR=/mnt",
            "E2E_CLIENT=/mnt/pptp-under-test",
+           "E2E_PPTPSETUP=/mnt/pptpsetup-under-test",
            f"E2E_SCENARIOS={','.join(names)}", GUEST_TUNABLES] + extra
     # from a directory of its own: UML keeps state in the working directory
     p = subprocess.Popen(cmd, cwd=out, stdin=subprocess.DEVNULL,

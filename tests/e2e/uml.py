@@ -336,6 +336,79 @@ def peers():
     return "pppd call e2e: up, 10/10 pings; SIGTERM to pppd: all gone"
 
 
+def tree(top):
+    """Every file and directory under top: type, mode, owner, bytes."""
+    out = {}
+    for d, dirs, files in os.walk(top):
+        for n in dirs + files:
+            p = os.path.join(d, n)
+            st = os.lstat(p)
+            data = None
+            if not os.path.isdir(p):
+                with open(p, "rb") as f:
+                    data = f.read()
+            out[p] = (st.st_mode, st.st_uid, st.st_gid, data)
+    return out
+
+
+@scenario
+def pptpsetup():
+    """pptpsetup --create, pon, poff, pptpsetup --delete: /etc/ppp as it
+    was.  A user name with a space and a password with a space, a quote,
+    '#' and a backslash: pppd must read them back for MS-CHAPv2 to pass."""
+    setup = os.environ.get("E2E_PPTPSETUP", "/mnt/pptpsetup-under-test")
+    need(os.path.exists(setup), f"no {setup}")
+    user, pw = "e2e user", 'pa ss"#\\w'
+    try:
+        # what make install and the ppp package leave in /etc/ppp, and
+        # the server's secret for the same user (written by hand)
+        with open("/mnt/options.pptp") as f, \
+                open("/etc/ppp/options.pptp", "w") as o:
+            o.write(f.read())
+        os.makedirs("/etc/ppp/peers", exist_ok=True)
+        with open("/etc/ppp/chap-secrets", "a") as f:
+            f.write('"e2e user" pptpd "pa ss\\"#\\\\w" *\n')
+        before = tree("/etc/ppp")
+        r = subprocess.run([setup, "--create", "vpn", "--server", SERVER,
+                            "--username", user, "--password", pw,
+                            "--encrypt", "--pptp", CLIENT],
+                           capture_output=True, text=True)
+        need(r.returncode == 0, f"pptpsetup --create: {r.stderr}")
+        r = sh("ip netns exec cli pon vpn", check=False)
+        need(r.returncode == 0, f"pon vpn: {r.stdout}{r.stderr}")
+        local, peer = tunnel_up()
+        pid = sh("pgrep -f '^/usr/sbin/pppd call vpn'", check=False)
+        need(pid.stdout.split(), "no 'pppd call vpn' process")
+        said = lambda: log_lines(f"pppd[{pid.stdout.split()[0]}]")
+        need(wait_until(lambda: any("MPPE 128-bit stateless compression "
+                                    "enabled" in l for l in said()), 5),
+             f"the client's pppd reported no MPPE 128-bit: {said()[-5:]}")
+        got, _ = ping(peer, 10)
+        need(got == 10, f"{got} of 10 pings answered")
+        r = sh("poff vpn", check=False)
+        need(r.returncode == 0, f"poff vpn: {r.stdout}{r.stderr}")
+        need(wait_until(lambda: not ppp_addr("cli"), 8), "ppp0 still up "
+             "after poff")
+        need(wait_until(lambda: not pptp_procs(), 8),
+             f"pptp processes left after poff: {pptp_procs()}")
+        r = subprocess.run([setup, "--delete", "vpn"], capture_output=True,
+                           text=True)
+        need(r.returncode == 0, f"pptpsetup --delete: {r.stderr}")
+        after = tree("/etc/ppp")
+        diff = sorted(k for k in set(before) | set(after)
+                      if before.get(k) != after.get(k))
+        need(not diff, f"/etc/ppp differs after --delete: {diff}")
+    finally:
+        for f in ("/etc/ppp/options.pptp", "/etc/ppp/peers/vpn"):
+            try:
+                os.unlink(f)
+            except FileNotFoundError:
+                pass
+    return f"pptpsetup --create vpn, pon vpn: ppp0 {local} -> {peer}, " \
+           "MPPE-128, 10/10 pings; poff vpn: all gone; pptpsetup " \
+           "--delete vpn: /etc/ppp byte for byte as before"
+
+
 @scenario
 def bulk_transfer():
     p = pppd()
