@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <syslog.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -356,22 +358,106 @@ on_signal(int sig)
 	got_signal = sig;
 }
 
-/* Background: the parent exits 0, the call goes on in the child. */
+/* pppd's wait status as an exit status, the way a shell shows it. */
 static int
-daemonize(const struct pptp_opts *o)
+pppd_exit_status(int st)
 {
-	pid_t pid = fork();
-	int null;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return PPTP_EXIT_ERROR;
+}
 
-	if (pid < 0) {
-		log_warn("fork");
+/*
+ * The command, once the call is up in launch mode, stands for pppd (the
+ * classic client execs pppd): it waits for the report of pppd's first
+ * process ending and exits with its status: at once when pppd goes to
+ * the background, when the link is up with `updetach', when pppd ends
+ * with `nodetach'.  Its signals go to the child, which asks pppd to end
+ * the link.  If the child ends without a report, its status is ours.
+ */
+static void __attribute__((noreturn))
+wait_for_pppd(pid_t child, int rfd)
+{
+	struct pollfd pfd = { rfd, POLLIN, 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, waitmask;
+	int st;
+
+	/* Nothing of the call's: its end must not wait for us. */
+	closelog();
+	if (rfd > 3)
+		close_range(3, (unsigned)rfd - 1, 0);
+	close_range((unsigned)rfd + 1, ~0U, 0);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGHUP);
+	sigdelset(&waitmask, SIGUSR1);
+	for (;;) {
+		ssize_t n;
+
+		if (got_signal) {
+			kill(child, (int)got_signal);
+			got_signal = 0;
+		}
+		if (ppoll(&pfd, 1, NULL, &waitmask) < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		n = read(rfd, &st, sizeof(st));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == sizeof(st))
+			exit(pppd_exit_status(st));
+		while (waitpid(child, &st, 0) < 0)
+			if (errno != EINTR)
+				exit(PPTP_EXIT_ERROR);
+		exit(WIFEXITED(st) ? WEXITSTATUS(st) : PPTP_EXIT_ERROR);
+	}
+}
+
+/*
+ * Launch mode without --debug: the call goes on in a child of its own
+ * session, with stdio on /dev/null; the user's stdin, stdout and stderr
+ * are kept (close-on-exec) in stdio[] for pppd alone.  Returns in the
+ * child: the fd on which to report pppd's status, -1 on failure.
+ */
+static int
+go_background(const struct pptp_opts *o, int stdio[3])
+{
+	int pfd[2], null;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		log_warn("pipe");
 		return -1;
 	}
-	if (pid > 0)
-		_exit(PPTP_EXIT_OK);
+	pid = fork();
+	if (pid < 0) {
+		log_warn("fork");
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid > 0) {
+		close(pfd[1]);
+		wait_for_pppd(pid, pfd[0]);
+	}
+	close(pfd[0]);
 	setsid();
 	if (chdir("/") < 0)
 		log_warn("chdir /");
+	for (int i = 0; i < 3; i++)
+		stdio[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
 	null = open("/dev/null", O_RDWR);
 	if (null >= 0) {
 		dup2(null, 0);
@@ -381,15 +467,17 @@ daemonize(const struct pptp_opts *o)
 			close(null);
 	}
 	log_init(o->logstring, false, o->loglevel);
-	return 0;
+	return pfd[1];
 }
 
 /*
  * A pty for pppd, and pppd on it: "pppd TTY 38400 <user options>", as
  * the classic client runs it; pppd from PATH, else /usr/sbin/pppd.
+ * stdio: pppd's stdin, stdout and stderr (the user's), or NULL for ours.
  */
 static pid_t
-launch_pppd(const struct pptp_opts *o, int *master, int *slave)
+launch_pppd(const struct pptp_opts *o, const int *stdio, int *master,
+    int *slave)
 {
 	char tty[64];
 	char **argv;
@@ -422,6 +510,11 @@ launch_pppd(const struct pptp_opts *o, int *master, int *slave)
 	pid = fork();
 	if (pid == 0) {
 		setsid();
+		for (int i = 0; stdio != NULL && i < 3; i++)
+			if (stdio[i] >= 0)
+				dup2(stdio[i], i);
+		if (stdio != NULL)
+			log_init(o->logstring, true, o->loglevel);
 		execvp("pppd", argv);
 		execv("/usr/sbin/pppd", argv);
 		log_warn("cannot run pppd");
@@ -441,25 +534,50 @@ launch_pppd(const struct pptp_opts *o, int *master, int *slave)
 	return pid;
 }
 
-/* The call is up: pppd's side, then the gateway until the end. */
+/*
+ * The call is up: pppd's side, then the gateway until the end.  In
+ * launch mode the exit status is pppd's if its first process ended
+ * while we ran (with --debug; else the waiting parent exits with it).
+ */
 static int
 carry_call(const struct pptp_opts *o, struct gre_call *call, int cm_fd)
 {
-	int master, status;
+	int master = -1, status, st, rpipe[2] = { -1, -1 };
+	int stdio[3] = { -1, -1, -1 };
 
-	if (o->nolaunchpppd) {
-		if (o->pppd_nargs > 0)
-			log_warnx("pppd options ignored with --nolaunchpppd "
-			    "(first: '%s'): give them to pppd", o->pppd_args[0]);
+	if (o->nolaunchpppd)
 		return gre_run(o, call, 0, 1, cm_fd, &got_signal);
+	if (o->debug) {
+		if (pipe2(rpipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+			log_warn("pipe");
+			return PPTP_EXIT_ERROR;
+		}
+		call->report_fd = rpipe[1];
+	} else {
+		call->report_fd = go_background(o, stdio);
+		if (call->report_fd < 0)
+			return PPTP_EXIT_ERROR;
 	}
-	if (!o->debug && daemonize(o) < 0)
+	call->pppd = launch_pppd(o, o->debug ? NULL : stdio, &master,
+	    &call->pty_slave);
+	for (int i = 0; i < 3; i++)
+		if (stdio[i] >= 0)
+			close(stdio[i]);
+	if (call->pppd < 0) {
+		close(call->report_fd);
+		if (rpipe[0] >= 0)
+			close(rpipe[0]);
 		return PPTP_EXIT_ERROR;
-	call->pppd = launch_pppd(o, &master, &call->pty_slave);
-	if (call->pppd < 0)
-		return PPTP_EXIT_ERROR;
+	}
 	status = gre_run(o, call, master, master, cm_fd, &got_signal);
 	close(master);
+	if (o->debug) {
+		if (read(rpipe[0], &st, sizeof(st)) == sizeof(st) &&
+		    (status == PPTP_EXIT_OK || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 0))
+			status = pppd_exit_status(st);
+		close(rpipe[0]);
+	}
 	return status;
 }
 
@@ -533,6 +651,9 @@ run(struct pptp_opts *po)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (o.nolaunchpppd && o.pppd_nargs > 0)
+		log_warnx("pppd options ignored with --nolaunchpppd (first: "
+		    "'%s'): give them to pppd", o.pppd_args[0]);
 	naddrs = resolve(o.server, addrs, MAX_ADDRS);
 	for (int i = 0; i < naddrs; i++) {
 		struct cm_msg up;
@@ -566,7 +687,8 @@ run(struct pptp_opts *po)
 		call = (struct gre_call){ .server = addrs[i],
 		    .call_id = up.up.call_id,
 		    .peer_call_id = up.up.peer_call_id,
-		    .peer_window = up.up.peer_window, .pty_slave = -1 };
+		    .peer_window = up.up.peer_window, .pty_slave = -1,
+		    .report_fd = -1 };
 		status = carry_call(&o, &call, fd);
 		close(fd);
 		return status;

@@ -1114,12 +1114,12 @@ def launch_mode_runs_pppd_on_a_pty(env):
     out = fake_pppd(env)
     srv = env.server()
     cli = env.client("--debug", "name", "bob", "remotename", "srv",
-                     launch=True)
+                     "nodetach", launch=True)
     res = pppd_result(out)
     assert res["isatty"], res
     assert re.fullmatch(r"/dev/pts/\d+", res["argv"][0]), res
     assert res["argv"][1:] == ["38400", "name", "bob", "remotename",
-                               "srv"], res
+                               "srv", "nodetach"], res
     assert res["frames"] == 20, res
     assert cli.exit_status() == 0, cli.stderr()
     assert "pppd closed its end" in cli.stderr(), cli.stderr()
@@ -1145,11 +1145,11 @@ def launch_mode_goes_to_background(env):
 def launch_mode_sigterm_stops_pppd(env):
     out = fake_pppd(env, wait=True)
     srv = env.server()
-    cli = env.client("--debug", launch=True)
+    cli = env.client("--debug", "nodetach", launch=True)
     pppd_result(out)
     t = time.monotonic()
     cli.proc.send_signal(signal.SIGTERM)
-    assert cli.exit_status() == 0
+    assert cli.exit_status() == 5, "not pppd's status for SIGTERM"
     assert time.monotonic() - t < 2
     assert os.path.exists(out + ".term"), "pppd was not asked to stop"
     srv.wait("recv StopCCRQ")
@@ -1406,6 +1406,253 @@ def process_titles(env):
     assert "pptp: GRE-to-PPP gateway for 192.0.2.1" in titles, titles
     assert "pptp: call manager 192.0.2.1" in titles, titles
     cli.hangup()
+
+
+# --- standalone mode as pppd: foreground life, status, stdio, endings --------
+
+PRIVATE_DEV = r"""
+set -e
+mount --make-rprivate /
+mount --rbind /dev "$1"
+mount -t tmpfs tmpfs /dev
+for n in null zero random urandom tty; do
+    touch /dev/$n
+    mount --bind "$1/$n" /dev/$n
+done
+mkdir /dev/pts
+mount --rbind "$1/pts" /dev/pts
+ln -s pts/ptmx /dev/ptmx
+touch /dev/log
+mount --bind "$2" /dev/log
+shift 2
+exec "$@"
+"""
+
+
+class Syslog:
+    """A /dev/log of the test's own for what it starts: the command runs
+    with a private /dev (tmpfs, the few nodes pptp and pppd use bound in)
+    whose log is a datagram socket the test reads."""
+
+    def __init__(self, env):
+        self.path = env.path("devlog")
+        self.realdev = env.path("realdev")
+        os.mkdir(self.realdev)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.setblocking(False)
+        self.got = []
+
+    def wrap(self, cmd):
+        return ["unshare", "-m", "sh", "-c", PRIVATE_DEV, "sh",
+                self.realdev, self.path] + cmd
+
+    def lines(self):
+        """(tag, pid, text) of every line so far."""
+        while True:
+            try:
+                d = self.sock.recv(4096).decode(errors="replace")
+            except BlockingIOError:
+                break
+            m = re.match(r"<\d+>\w{3} [ \d]\d \d\d:\d\d:\d\d "
+                         r"([^:\[]*(?:\[[^\]]*\])?)\[(\d+)\]: (.*)", d, re.S)
+            assert m, f"not a syslog line: {d!r}"
+            self.got.append((m.group(1), int(m.group(2)),
+                             m.group(3).rstrip("\n")))
+        return self.got
+
+    def wait(self, what, timeout=5):
+        if not wait_until(lambda: any(what in t for _, _, t in
+                                      self.lines()), timeout):
+            raise AssertionError(f"syslog never showed {what!r}: "
+                                 f"{self.lines()}")
+
+
+class Launched:
+    """pptp HOST ARGS in launch mode with the stand-in pppd on PATH, as a
+    user runs it: stdin /dev/null, stdout and stderr to files."""
+
+    def __init__(self, env, args, end="", status=None, wait=False,
+                 syslog=True, pptp=None):
+        self.res = fake_pppd(env, wait)
+        if end:
+            env.vars["FAKE_PPPD_END"] = end
+        if status is not None:
+            env.vars["FAKE_PPPD_STATUS"] = str(status)
+        self.syslog = Syslog(env) if syslog else None
+        self.outpath, self.errpath = env.path("out"), env.path("err")
+        cmd = [pptp or PPTP, "192.0.2.1", "--rundir", env.rundir] + args
+        if self.syslog:
+            cmd = self.syslog.wrap(cmd)
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", env.cns] + cmd,
+            stdin=subprocess.DEVNULL, stdout=open(self.outpath, "w"),
+            stderr=open(self.errpath, "w"), env=env.vars)
+        env.procs.append(self.proc)
+
+    def out(self):
+        with open(self.outpath) as f:
+            return f.read()
+
+    def err(self):
+        with open(self.errpath) as f:
+            return f.read()
+
+    def status(self, timeout=5):
+        """The exit status, and how long the command ran."""
+        try:
+            st = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"pptp still running after {timeout} s")
+        return st, time.monotonic() - self.started
+
+    def pppd_pids(self):
+        try:
+            with open(self.res + ".pids") as f:
+                return {r: int(p) for p, r in
+                        (l.split() for l in f.read().splitlines())}
+        except FileNotFoundError:
+            return {}
+
+    def kill_pppd(self):
+        for pid in self.pppd_pids().values():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+@test
+def nodetach_stays_with_pppd_and_takes_its_status(env):
+    srv = env.server()
+    run = Launched(env, ["nodetach"], status=16)
+    st, took = run.status(10)
+    res = pppd_result(run.res)
+    assert res["frames"] == 20, res
+    assert st == 16, (st, run.err())
+    # pppd's own stdout and stderr are the user's
+    assert run.out() == "fake-pppd: started\n", run.out()
+    assert "fake-pppd: started\n" in run.err(), run.err()
+    assert "MPPE 128-bit stateless compression enabled" in run.err()
+    # pptp's messages are still on stderr until the call is up
+    assert "pptp: ctrl 192.0.2.1: call" in run.err(), run.err()
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def nodetach_foreground_until_pppd_ends(env):
+    srv = env.server()
+    run = Launched(env, ["nodetach"], wait=True)
+    pppd_result(run.res)
+    time.sleep(1)
+    assert run.proc.poll() is None, "pptp left the foreground"
+    assert "recv CCRQ" not in srv.text()
+    # the user's Ctrl-C or kill: pppd ends the link and its status is ours
+    t = time.monotonic()
+    run.proc.send_signal(signal.SIGINT)
+    st, _ = run.status(3)
+    assert st == 5, (st, run.err())
+    assert time.monotonic() - t < 2
+    assert os.path.exists(run.res + ".term"), "pppd was not asked to stop"
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def updetach_returns_once_the_link_is_up(env):
+    srv = env.server()
+    run = Launched(env, ["updetach"], wait=True)
+    st, _ = run.status(10)
+    assert st == 0, (st, run.err())
+    # returned once the "link" was up, not before
+    assert os.path.exists(run.res), "pptp returned before the link was up"
+    assert "MPPE 128-bit" in run.err(), run.err()
+    assert pptp_pids(), "the call did not go on in the background"
+    assert "recv CCRQ" not in srv.text()
+    os.kill(run.pppd_pids()["background"], signal.SIGTERM)
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def default_detaches_at_once_call_goes_on(env):
+    srv = env.server()
+    run = Launched(env, [], wait=True)
+    st, took = run.status(5)
+    assert st == 0, (st, run.err())
+    assert run.out() == "fake-pppd: started\n", run.out()
+    res = pppd_result(run.res)
+    assert res["frames"] == 20, res
+    assert pptp_pids(), "the call did not go on in the background"
+    os.kill(run.pppd_pids()["background"], signal.SIGTERM)
+    run.syslog.wait("pppd closed its end: call ends")
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+def pppd_ends(env, args, end, status, words, bound):
+    """pppd ends some way: pptp exits with status, the call is cleared
+    within bound seconds of the start, with words in syslog, and nothing
+    is left."""
+    srv = env.server()
+    run = Launched(env, args, end=end)
+    st, _ = run.status(bound)
+    assert st == status, (st, run.err())
+    run.syslog.wait(words, bound)
+    srv.wait("recv StopCCRQ", bound)
+    if not wait_until(lambda: not pptp_pids(), bound):
+        raise AssertionError("pptp processes left")
+    assert time.monotonic() - run.started < bound, "too slow"
+    run.kill_pppd()
+    no_leftovers(env)
+    return run
+
+
+@test
+def pppd_fails_its_status_is_ours(env):
+    run = pppd_ends(env, ["nodetach"], "exit:19", 19,
+                    "pppd exited with status 19: call ends", 3)
+    assert "fake-pppd: exiting 19" in run.err(), run.err()
+
+
+@test
+def pppd_fails_before_detaching(env):
+    pppd_ends(env, [], "exit:2", 2, "pppd exited with status 2", 3)
+
+
+@test
+def pppd_killed_status_128_plus_signal(env):
+    pppd_ends(env, ["nodetach"], "signal:9", 137,
+              "pppd killed by signal 9: call ends", 3)
+
+
+@test
+def pppd_exits_0_without_opening_the_pty(env):
+    # `dryrun', or a pppd that says it is done: the pty deadline ends it
+    pppd_ends(env, ["nodetach"], "exit:0", 0,
+              "pppd wrote nothing on its pty in 10 s: call ends", 13)
+
+
+@test
+def pppd_child_dies_before_opening_the_pty(env):
+    pppd_ends(env, [], "child-exit:1", 0,
+              "pppd wrote nothing on its pty in 10 s: call ends", 13)
+
+
+@test
+def pppd_child_dies_after_opening_the_pty(env):
+    pppd_ends(env, [], "child-killed", 0,
+              "pppd closed its end: call ends", 5)
+
+
+@test
+def pppd_never_opens_the_pty(env):
+    # alive but silent: stopped at the deadline, its status ours
+    run = pppd_ends(env, ["nodetach"], "silent", 5,
+                    "pppd wrote nothing on its pty in 10 s: call ends", 13)
+    assert "pppd killed" not in str(run.syslog.lines())
 
 
 # --- runner ------------------------------------------------------------------------
