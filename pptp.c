@@ -173,24 +173,73 @@ uint_opt(const char *name, const char *arg, unsigned long min,
 	return 0;
 }
 
+/*
+ * A number for an option the classic client had: its leading number in
+ * [min, max] (pptp(8), COMPATIBILITY).  -1 if it is none (reported).
+ */
+static int
+classic_num(const char *name, const char *arg, long long min, long long max,
+    long long *out)
+{
+	if (parse_lead_long(name, arg, 10, out) < 0)
+		return -1;
+	if (*out < min || *out > max) {
+		log_warnx("%s: '%s' is not a number from %lld to %lld", name,
+		    arg, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * --rtmark: decimal, or hex with 0x (which the classic client read as 0,
+ * no mark), or negative as the classic read it (-1 is 0xffffffff).
+ */
+static int
+rtmark_opt(const char *arg, uint32_t *out)
+{
+	const char *p = arg + (arg[0] == '-');
+	bool hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+	long long v;
+
+	if (parse_lead_long("--rtmark", arg, hex ? 16 : 10, &v) < 0)
+		return -1;
+	if (v < INT32_MIN || v > UINT32_MAX) {
+		log_warnx("--rtmark: '%s' is not a 32-bit mark", arg);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	if (v < 0)
+		log_warnx("--rtmark: '%s' is mark 0x%x, as the classic pptp "
+		    "read it", arg, *out);
+	else if (hex)
+		log_warnx("--rtmark: '%s' is mark %u; the classic pptp read "
+		    "it as 0 and set no mark", arg, *out);
+	return 0;
+}
+
 /* Returns -1 on a usage error (already reported), 1 to exit 0, else 0. */
 static int
 parse_args(int argc, char **argv, struct pptp_opts *o)
 {
 	struct in_addr a;
 	unsigned long v;
+	long long n;
 	int c, bad = 0;
 
 	opts_defaults(o);
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PHONE:
-			if (strlen(optarg) > MSG_PHONE_LEN) {
-				log_warnx("--phone: '%s' is longer than %d "
-				    "characters", optarg, MSG_PHONE_LEN);
-				bad = -1;
-			}
 			set_str(&o->phone, optarg);
+			if (strlen(optarg) > MSG_PHONE_LEN) {
+				/* the classic pptp sent these too */
+				((char *)(uintptr_t)o->phone)[MSG_PHONE_LEN] =
+				    '\0';
+				log_warnx("--phone: '%s' is longer than %d "
+				    "characters: sending '%s'", optarg,
+				    MSG_PHONE_LEN, o->phone);
+			}
 			break;
 		case OPT_NOLAUNCHPPPD:
 			o->nolaunchpppd = true;
@@ -218,12 +267,29 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 			o->nobuffer = true;
 			break;
 		case OPT_IDLE_WAIT:
-			bad |= uint_opt("--idle-wait", optarg, 1, 86400,
-			    &o->idle_wait_s);
+			if (classic_num("--idle-wait", optarg, 0, 86400,
+			    &n) < 0) {
+				bad = -1;
+				break;
+			}
+			o->idle_wait_s = (unsigned)n;
+			if (n == 0)
+				log_warnx("--idle-wait 0: no Echo-Requests: a "
+				    "server gone silent is noticed only when "
+				    "TCP gives up");
 			break;
 		case OPT_MAX_ECHO_WAIT:
-			bad |= uint_opt("--max-echo-wait", optarg, 1, 86400,
-			    &o->max_echo_wait_s);
+			if (classic_num("--max-echo-wait", optarg, 0, 86400,
+			    &n) < 0) {
+				bad = -1;
+				break;
+			}
+			if (n == 0)
+				log_warnx("--max-echo-wait 0 means nothing: "
+				    "waiting %u s (the classic pptp ignored "
+				    "this option)", o->max_echo_wait_s);
+			else
+				o->max_echo_wait_s = (unsigned)n;
 			break;
 		case OPT_CONNECT_TIMEOUT:
 			bad |= uint_opt("--connect-timeout", optarg, 1, 600,
@@ -245,10 +311,7 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 			set_str(&o->localbind, optarg);
 			break;
 		case OPT_RTMARK:
-			if (parse_uint("--rtmark", optarg, 0, UINT32_MAX,
-			    &v) < 0)
-				bad = -1;
-			o->rtmark = (uint32_t)v;
+			bad |= rtmark_opt(optarg, &o->rtmark);
 			o->rtmark_set = true;
 			break;
 		case OPT_LOGLEVEL:
@@ -271,12 +334,29 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 			o->nohostroute = true;
 			break;
 		case OPT_TEST_TYPE:
-			bad |= uint_opt("--test-type", optarg, 0, 3,
-			    &o->test_type);
+			if (parse_lead_long("--test-type", optarg, 10,
+			    &n) < 0) {
+				bad = -1;
+				break;
+			}
+			if (n < 0 || n > 3) {
+				log_warnx("--test-type: no test %s: packets go "
+				    "in order, as with the classic pptp",
+				    optarg);
+				n = 0;
+			}
+			o->test_type = (unsigned)n;
 			break;
 		case OPT_TEST_RATE:
-			bad |= uint_opt("--test-rate", optarg, 1, 1000000,
-			    &o->test_rate);
+			if (classic_num("--test-rate", optarg, 0, 1000000,
+			    &n) < 0) {
+				bad = -1;
+				break;
+			}
+			if (n == 0)
+				log_warnx("--test-rate 0: no test: packets go "
+				    "in order, as with the classic pptp");
+			o->test_rate = (unsigned)n;
 			break;
 		case OPT_VERSION:
 			printf("pptp version %s\n", PPTP_VERSION);
@@ -291,6 +371,8 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 	}
 	if (bad)
 		return -1;
+	if (o->test_rate == 0)
+		o->test_type = 0;
 	if (optind >= argc) {
 		log_warnx("no server given");
 		return -1;

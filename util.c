@@ -173,37 +173,54 @@ fmt_secs(uint64_t ms, char *out, size_t outsz)
 	return out;
 }
 
+/* What came after the number the classic client would have read. */
+static void
+warn_rest(const char *optname, const char *arg, const char *end)
+{
+	if (*end != '\0')
+		log_warnx("%s: '%s' read as %.*s (the classic pptp ignored "
+		    "'%s' too)", optname, arg, (int)(end - arg), arg, end);
+}
+
+int
+parse_lead_long(const char *optname, const char *arg, int base,
+    long long *out)
+{
+	const char *p = arg + (arg[0] == '-');
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(arg, &end, base);
+	if (*p < '0' || *p > '9' || end == arg || errno != 0) {
+		log_warnx("%s: '%s' is not a number", optname, arg);
+		return -1;
+	}
+	warn_rest(optname, arg, end);
+	*out = v;
+	return 0;
+}
+
 int
 parse_secs_ms(const char *optname, const char *arg, uint64_t min_ms,
     uint64_t max_ms, uint64_t *out_ms)
 {
-	uint64_t ms = 0;
-	const char *p = arg;
-	int ndig = 0, nfrac = 0;
+	char *end, lo[32], hi[32];
+	double s;
 
-	for (; *p >= '0' && *p <= '9'; p++, ndig++)
-		if (ms <= max_ms)
-			ms = ms * 10 + (uint64_t)(*p - '0');
-	ms *= 1000;
-	if (*p == '.') {
-		uint64_t scale = 100;
-
-		for (p++; *p >= '0' && *p <= '9'; p++, nfrac++) {
-			ms += (uint64_t)(*p - '0') * scale;
-			scale /= 10;
-		}
+	errno = 0;
+	s = strtod(arg, &end);
+	/* nan and inf fail the range test */
+	if (end != arg && errno == 0 && s * 1000 >= (double)min_ms - 1e-6 &&
+	    s * 1000 <= (double)max_ms + 1e-6) {
+		warn_rest(optname, arg, end);
+		*out_ms = (uint64_t)(s * 1000 + 0.5);
+		return 0;
 	}
-	if (*p != '\0' || ndig + nfrac == 0 || nfrac > 3 || ms < min_ms ||
-	    ms > max_ms) {
-		char lo[32], hi[32];
-
-		log_warnx("%s: '%s' is not a number of seconds from %s to %s",
-		    optname, arg, fmt_secs(min_ms, lo, sizeof(lo)),
-		    fmt_secs(max_ms, hi, sizeof(hi)));
-		return -1;
-	}
-	*out_ms = ms;
-	return 0;
+	log_warnx("%s: '%s' is not a number of seconds from %s to %s",
+	    optname, arg, fmt_secs(min_ms, lo, sizeof(lo)),
+	    fmt_secs(max_ms, hi, sizeof(hi)));
+	return -1;
 }
 
 static struct {

@@ -56,8 +56,18 @@ int parse_uint(const char *optname, const char *arg, unsigned long min,
     unsigned long max, unsigned long *out);
 
 /*
- * Parse arg as seconds with up to three decimals ("0.3", "10") into
- * milliseconds in [min_ms, max_ms]; logs and returns -1 on error.
+ * Numbers in options the classic client had, read as it read them: the
+ * number arg starts with (strtoll in base: a sign, "0x" in base 0); what
+ * follows is ignored with a warning ("--idle-wait: '10s' read as 10").
+ * No number at all: logged, -1.
+ */
+int parse_lead_long(const char *optname, const char *arg, int base,
+    long long *out);
+
+/*
+ * Parse arg as seconds, as strtod reads them ("0.3", "10", "1e0"; what
+ * follows the number is ignored with a warning), into milliseconds in
+ * [min_ms, max_ms]; logs and returns -1 on error.
  */
 int parse_secs_ms(const char *optname, const char *arg, uint64_t min_ms,
     uint64_t max_ms, uint64_t *out_ms);

@@ -1303,17 +1303,22 @@ def options_rejected_by_name(env):
          "from 0.01 to 10"),
         (["--timeout", "0.001"], "--timeout: '0.001'"),
         (["--loglevel", "7"], "--loglevel: '7' is not a number from 0 to 2"),
-        (["--idle-wait", "0"], "--idle-wait: '0'"),
+        (["--idle-wait", "abc"], "--idle-wait: 'abc' is not a number"),
+        (["--idle-wait", "-5"], "--idle-wait: '-5' is not a number from "
+         "0 to 86400"),
         (["--max-echo-wait", "x"], "--max-echo-wait: 'x'"),
-        (["--rtmark", "-1"], "--rtmark: '-1'"),
+        (["--rtmark", "abc"], "--rtmark: 'abc' is not a number"),
+        (["--rtmark", "4294967296"], "--rtmark: '4294967296' is not a "
+         "32-bit mark"),
         (["--localbind", "1.2.3"], "--localbind: '1.2.3' is not an IPv4"),
         (["--quirks", "FOO"], "--quirks: unknown quirk 'FOO' (known: "
          "BEZEQ_ISRAEL)"),
-        (["--test-type", "4"], "--test-type: '4'"),
-        (["--test-rate", "0"], "--test-rate: '0'"),
+        (["--test-type", "x"], "--test-type: 'x' is not a number"),
+        (["--test-rate", "-1"], "--test-rate: '-1'"),
         (["--missing-window", "0"], "--missing-window: '0'"),
         (["--window", "65536"], "--window: '65536'"),
-        (["--phone", "9" * 65], "--phone: '" + "9" * 65 + "' is longer"),
+        (["--timeout", "1e2"], "--timeout: '1e2' is not a number of "
+         "seconds from 0.01 to 10"),
         (["--connect-timeout", "0"], "--connect-timeout: '0'"),
         (["--reply-timeout", "601"], "--reply-timeout: '601'"),
         (["--no-such-option"], "unrecognized option"),
@@ -1406,6 +1411,67 @@ def process_titles(env):
     assert "pptp: GRE-to-PPP gateway for 192.0.2.1" in titles, titles
     assert "pptp: call manager 192.0.2.1" in titles, titles
     cli.hangup()
+
+
+def in_order(srv, cli):
+    for i in range(30):
+        cli.send(b"\xff\x03\x00\x21%d" % i)
+    assert len(cli.recv_frames(30)) == 30
+    got = [int(re.search(r"seq=(\d+)", l).group(1))
+           for l in srv.lines("gre rx") if "ack-only" not in l]
+    assert len(got) >= 30 and got == sorted(got), got
+
+
+@test
+def classic_option_values_keep_their_meaning(env):
+    """Values from peers files written for the classic client."""
+    srv = env.server()
+    phone = "".join(f"{i:02d}" for i in range(40))      # 80 characters
+    cli = env.client("--idle-wait", "1s", "--rtmark", "0x10", "--phone",
+                     phone, "--timeout", "1e0", "--test-type", "4",
+                     "--test-rate", "10", "--max-echo-wait", "0")
+    cli.wait_up()
+    err = cli.stderr()
+    for words in ("--idle-wait: '1s' read as 1 (the classic pptp ignored "
+                  "'s' too)",
+                  "--rtmark: '0x10' is mark 16; the classic pptp read it "
+                  "as 0 and set no mark",
+                  f"--phone: '{phone}' is longer than 64 characters: "
+                  f"sending '{phone[:64]}'",
+                  "--test-type: no test 4: packets go in order",
+                  "--max-echo-wait 0 means nothing: waiting 60 s"):
+        assert words in err, (words, err)
+    assert srv.field("recv OCRQ", "phone") == phone[:64]
+    ss = subprocess.run(["ip", "netns", "exec", env.cns, "ss", "-tne",
+                         "dst", "192.0.2.1"], capture_output=True,
+                        text=True).stdout
+    assert "fwmark:0x10" in ss, ss
+    srv.wait("recv Echo-Request", 3)    # 1 s of silence, not 60
+    in_order(srv, cli)
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+    srv.proc.kill()
+    srv.proc.wait()
+
+    srv = env.server()
+    cli = env.client("--idle-wait", "0", "--rtmark", "-1", "--test-type",
+                     "1", "--test-rate", "0")
+    cli.wait_up()
+    assert "--idle-wait 0: no Echo-Requests" in cli.stderr()
+    assert "--test-rate 0: no test: packets go in order" in cli.stderr()
+    in_order(srv, cli)
+    assert "--rtmark: '-1' is mark 0xffffffff, as the classic pptp read " \
+        "it" in cli.stderr()
+    ss = subprocess.run(["ip", "netns", "exec", env.cns, "ss", "-tne",
+                         "dst", "192.0.2.1"], capture_output=True,
+                        text=True).stdout
+    assert "fwmark:0xffffffff" in ss, ss
+    time.sleep(2)
+    assert "Echo-Request" not in srv.text(), "--idle-wait 0 still asks"
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
 
 
 # --- standalone mode as pppd: foreground life, status, stdio, endings --------
