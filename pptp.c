@@ -113,7 +113,8 @@ usage(FILE *f)
 "  --localbind ADDR        local address for TCP and GRE\n"
 "  --nohostroute           add no host route to the server\n"
 "  --rtmark N              SO_MARK on TCP and GRE (policy routing)\n"
-"  --logstring NAME        log as pptp[NAME]\n"
+"  --logstring NAME        start each log line with NAME (the syslog tag\n"
+"                          stays pptp)\n"
 "  --loglevel 0|1|2        0 errors, 1 information (default), 2 debug\n"
 "  --debug                 stay in the foreground, log to stderr too\n"
 "  --test-type 0..3        send out of order, to test servers: 1 swaps\n"
@@ -472,6 +473,7 @@ wait_for_pppd(pid_t child, int rfd)
 	if (rfd > 3)
 		close_range(3, (unsigned)rfd - 1, 0);
 	close_range((unsigned)rfd + 1, ~0U, 0);
+	log_reopen();
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
@@ -558,9 +560,10 @@ go_background(const struct pptp_opts *o, int stdio[3])
  * stdio: pppd's stdin, stdout and stderr (the user's), or NULL for ours.
  */
 static pid_t
-launch_pppd(const struct pptp_opts *o, const int *stdio, int *master,
-    int *slave)
+launch_pppd(const struct pptp_opts *o, const struct gre_call *call,
+    const int *stdio, int *master, int *slave)
 {
+	char addr[INET_ADDRSTRLEN];
 	char tty[64];
 	char **argv;
 	struct termios t;
@@ -610,7 +613,8 @@ launch_pppd(const struct pptp_opts *o, const int *stdio, int *master,
 		close(m);
 		return -1;
 	}
-	log_info("launched pppd (pid %d) on %s", (int)pid, tty);
+	inet_ntop(AF_INET, &call->server, addr, sizeof(addr));
+	log_info("gre %s: launched pppd (pid %d) on %s", addr, (int)pid, tty);
 	*master = m;
 	*slave = sl;	/* until pppd has opened the pty itself */
 	return pid;
@@ -640,7 +644,7 @@ carry_call(const struct pptp_opts *o, struct gre_call *call, int cm_fd)
 		if (call->report_fd < 0)
 			return PPTP_EXIT_ERROR;
 	}
-	call->pppd = launch_pppd(o, o->debug ? NULL : stdio, &master,
+	call->pppd = launch_pppd(o, call, o->debug ? NULL : stdio, &master,
 	    &call->pty_slave);
 	for (int i = 0; i < 3; i++)
 		if (stdio[i] >= 0)

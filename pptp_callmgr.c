@@ -677,6 +677,7 @@ cm_spawn(const struct pptp_opts *o, struct in_addr server, int lfd,
 		if (lfd > 3)
 			close_range(3, (unsigned)lfd - 1, 0);
 		close_range((unsigned)lfd + 1, ~0U, 0);
+		log_reopen();	/* else glibc tags lines with argv[0] */
 		cm_main(o, server, lfd, path);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -16,23 +16,36 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+/*
+ * The syslog tag is "pptp" in every process (as the classic client's),
+ * never taken from argv, which process titles overwrite: log filters
+ * match it.  --logstring goes at the start of the text instead.
+ */
+static const char ident[] = "pptp";
+
 static struct {
-	char	ident[64];
+	char	prefix[64];	/* "TAG: " or "" */
 	bool	to_stderr;
 	int	level;
-} lg = { "pptp", true, LOG_LEVEL_DEFAULT };
+} lg = { "", true, LOG_LEVEL_DEFAULT };
 
 void
 log_init(const char *tag, bool to_stderr, int level)
 {
 	if (tag != NULL && tag[0] != '\0')
-		snprintf(lg.ident, sizeof(lg.ident), "pptp[%s]", tag);
+		snprintf(lg.prefix, sizeof(lg.prefix), "%s: ", tag);
 	else
-		snprintf(lg.ident, sizeof(lg.ident), "pptp");
+		lg.prefix[0] = '\0';
 	lg.to_stderr = to_stderr;
 	lg.level = level;
+	log_reopen();
+}
+
+void
+log_reopen(void)
+{
 	closelog();
-	openlog(lg.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
 static void __attribute__((format(printf, 2, 0)))
@@ -46,9 +59,9 @@ vlog(int prio, const char *fmt, va_list ap, const char *err)
 		return;
 	if (err != NULL && (size_t)n < sizeof(line))
 		snprintf(line + n, sizeof(line) - (size_t)n, ": %s", err);
-	syslog(prio, "%s", line);
+	syslog(prio, "%s%s", lg.prefix, line);
 	if (lg.to_stderr)
-		fprintf(stderr, "%s: %s\n", lg.ident, line);
+		fprintf(stderr, "%s: %s%s\n", ident, lg.prefix, line);
 }
 
 #define LOG_FN(name, prio, minlevel, with_errno)			\

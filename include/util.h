@@ -18,11 +18,15 @@ enum log_level {
 };
 
 /*
- * Log as "pptp" or "pptp[TAG]" (TAG: --logstring) to syslog with facility
- * LOG_DAEMON, and to stderr too when to_stderr.  Callable again to change
+ * Log to syslog with the tag "pptp" and facility LOG_DAEMON, and to
+ * stderr too (as "pptp: ...") when to_stderr; every line starts with
+ * "TAG: " when a TAG (--logstring) is given.  Callable again to change
  * the settings (e.g. once options are parsed, or in a child process).
  */
 void log_init(const char *tag, bool to_stderr, int level);
+
+/* Open syslog's socket again, as set (after closing every fd). */
+void log_reopen(void);
 
 /* Debug (level 2), information (1), notice (always). */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

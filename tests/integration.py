@@ -1377,11 +1377,13 @@ def help_and_version(env):
 
 
 @test
-def logstring_tags_log(env):
+def logstring_starts_each_line(env):
     env.server()
     cli = env.client("--logstring", "office")
     cli.wait_up()
-    assert "pptp[office]: " in cli.stderr()
+    lines = cli.stderr().splitlines()
+    assert lines and all(l.startswith("pptp: office: ") for l in lines), \
+        lines
     cli.hangup()
 
 
@@ -1719,6 +1721,58 @@ def pppd_never_opens_the_pty(env):
     run = pppd_ends(env, ["nodetach"], "silent", 5,
                     "pppd wrote nothing on its pty in 10 s: call ends", 13)
     assert "pppd killed" not in str(run.syslog.lines())
+
+
+@test
+def syslog_tag_is_pptp_in_every_process(env):
+    """Every process's lines carry the tag pptp, the logstring and the
+    role and server in the text: run from PATH as `pptp' (as pppd's pty
+    option runs it), by a long path, with --debug and --logstring."""
+    srv = env.server()
+    longdir = env.path("a-rather-long-directory-name-for-the-binary")
+    os.mkdir(longdir)
+    os.symlink(os.path.realpath(PPTP), os.path.join(longdir, "pptp"))
+    env.vars["PATH"] = longdir + ":" + env.vars["PATH"]
+    for how, args in (("pptp", []),
+                      (os.path.join(longdir, "pptp"), ["--logstring",
+                                                       "work"]),
+                      ("pptp", ["--debug", "--logstring", "work"])):
+        run = Launched(env, args + ["nodetach"], pptp=how, wait=True)
+        pppd_result(run.res)
+        run.syslog.wait("passing data")
+        pids = pptp_pids()
+        titles = {}
+        for pid in pids:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                titles[pid] = f.read().split(b"\\0")[0].decode()
+        run.proc.send_signal(signal.SIGTERM)
+        assert run.status(5)[0] == 5, run.err()
+        run.syslog.wait("callmgr 192.0.2.1: exiting")
+        lines = run.syslog.lines()
+        prefix = "work: " if "--logstring" in args else ""
+        for tag, pid, text in lines:
+            assert tag == "pptp", (how, args, tag, text)
+            assert text.startswith(prefix), (how, args, text)
+            assert "192.0.2.1" in text, (how, args, text)
+        # each process has its lines: the call manager, the gateway
+        cm = [p for p, t in titles.items() if "call manager" in t]
+        gw = [p for p, t in titles.items() if "GRE-to-PPP" in t]
+        assert cm and any(p == cm[0] for _, p, _ in lines), (titles, lines)
+        if "--debug" not in args:
+            assert gw and any(p == gw[0] and "call up" in t
+                              for _, p, t in lines), (titles, lines)
+        assert any(p == run.proc.pid or "control connection up" in t
+                   for _, p, t in lines), lines
+        srv.wait("recv StopCCRQ")
+        no_leftovers(env)
+        srv.proc.kill()
+        srv.proc.wait()
+        srv = env.server()
+        for k in ("FAKE_PPPD_END", "FAKE_PPPD_STATUS"):
+            env.vars.pop(k, None)
+        for f in os.listdir(env.dir):
+            if f.startswith(("pppd.json", "devlog", "realdev", "bin")):
+                subprocess.run(["rm", "-rf", env.path(f)])
 
 
 # --- runner ------------------------------------------------------------------------
