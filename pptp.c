@@ -433,12 +433,56 @@ resolve(const char *host, struct in_addr *addrs, int max)
 	return n;
 }
 
-static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_signal, got_usr1;
+static sigset_t stop_signals;	/* TERM, INT, HUP, USR1 */
 
 static void
 on_signal(int sig)
 {
 	got_signal = sig;
+}
+
+/* Statistics: there are none before the gateway runs. */
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	got_usr1 = 1;
+}
+
+/*
+ * From the first instruction: SIGTERM, SIGINT and SIGHUP set the flag
+ * every wait acts on, SIGUSR1 is harmless before a call is up.  Once the
+ * server is resolved they stay blocked but inside ppoll (and in a
+ * forked call manager until its handlers are set).
+ */
+static void
+signals_init(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction su = { .sa_handler = on_usr1 };
+
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGHUP);
+	sigaddset(&stop_signals, SIGUSR1);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &su, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The mask for waiting: the present one, stop signals let through. */
+static void
+wait_mask(sigset_t *m)
+{
+	sigprocmask(SIG_BLOCK, NULL, m);
+	sigdelset(m, SIGTERM);
+	sigdelset(m, SIGINT);
+	sigdelset(m, SIGHUP);
+	sigdelset(m, SIGUSR1);
 }
 
 /* pppd's wait status as an exit status, the way a shell shows it. */
@@ -464,8 +508,7 @@ static void __attribute__((noreturn))
 wait_for_pppd(pid_t child, int rfd)
 {
 	struct pollfd pfd = { rfd, POLLIN, 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block, waitmask;
+	sigset_t waitmask;
 	int st;
 
 	/* Nothing of the call's: its end must not wait for us. */
@@ -474,23 +517,18 @@ wait_for_pppd(pid_t child, int rfd)
 		close_range(3, (unsigned)rfd - 1, 0);
 	close_range((unsigned)rfd + 1, ~0U, 0);
 	log_reopen();
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigaction(SIGUSR1, &sa, NULL);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGHUP);
-	sigdelset(&waitmask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+	wait_mask(&waitmask);
 	for (;;) {
 		ssize_t n;
 
 		if (got_signal) {
 			kill(child, (int)got_signal);
 			got_signal = 0;
+		}
+		if (got_usr1) {
+			kill(child, SIGUSR1);
+			got_usr1 = 0;
 		}
 		if (ppoll(&pfd, 1, NULL, &waitmask) < 0) {
 			if (errno == EINTR)
@@ -594,6 +632,11 @@ launch_pppd(const struct pptp_opts *o, const struct gre_call *call,
 		argv[3 + i] = o->pppd_args[i];
 	pid = fork();
 	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
 		setsid();
 		for (int i = 0; stdio != NULL && i < 3; i++)
 			if (stdio[i] >= 0)
@@ -677,6 +720,7 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 	struct cm_msg m = { .type = CM_CALL_REQ };
 	uint8_t buf[CM_MAX_LEN + 1];
 	struct pollfd pfd = { fd, POLLIN, 0 };
+	sigset_t waitmask;
 	size_t n;
 	ssize_t r;
 
@@ -688,13 +732,14 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 	if (send(fd, buf, n, MSG_NOSIGNAL) != (ssize_t)n)
 		return PPTP_EXIT_RETRY;
 
+	wait_mask(&waitmask);
 	for (;;) {
 		if (got_signal) {
 			log_info("signal %d while placing the call: giving up",
 			    (int)got_signal);
 			return PPTP_EXIT_OK;
 		}
-		if (poll(&pfd, 1, -1) < 0) {
+		if (ppoll(&pfd, 1, NULL, &waitmask) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -729,18 +774,19 @@ run(struct pptp_opts *po)
 {
 	const struct pptp_opts o = *po;
 	struct in_addr addrs[MAX_ADDRS];
-	struct sigaction sa = { .sa_handler = on_signal };
 	int naddrs, status = PPTP_EXIT_CONNECT;
-
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	if (o.nolaunchpppd && o.pppd_nargs > 0)
 		log_warnx("pppd options ignored with --nolaunchpppd (first: "
 		    "'%s'): give them to pppd", o.pppd_args[0]);
 	naddrs = resolve(o.server, addrs, MAX_ADDRS);
+	/* No wait from here on misses a signal; nothing is set up yet. */
+	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+	if (got_signal) {
+		log_info("signal %d before the call: giving up",
+		    (int)got_signal);
+		return PPTP_EXIT_OK;
+	}
 	for (int i = 0; i < naddrs; i++) {
 		struct cm_msg up;
 		struct gre_call call;
@@ -788,6 +834,7 @@ main(int argc, char **argv)
 	struct pptp_opts o;
 	int status;
 
+	signals_init();
 	/* Measure argv for process titles before getopt reorders it. */
 	proc_title_init(argc, argv);
 	log_init(NULL, true, LOG_LEVEL_DEFAULT);

@@ -579,11 +579,17 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd,
 		cm->clients[i].fd = -1;
 	proc_title("pptp: call manager %s", cm->addr);
 
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGHUP);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
+	/* the instance blocked them; ours are set now */
+	sigprocmask(SIG_UNBLOCK, &sa.sa_mask, NULL);
 
 	cfg.server = cm->addr;
 	if (gethostname(cfg.hostname, sizeof(cfg.hostname) - 1) < 0)

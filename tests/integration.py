@@ -1775,6 +1775,96 @@ def syslog_tag_is_pptp_in_every_process(env):
                 subprocess.run(["rm", "-rf", env.path(f)])
 
 
+def acted_on(proc, sig, status, bound=0.3):
+    """sig ends proc with status within bound seconds."""
+    t = time.monotonic()
+    proc.send_signal(sig)
+    try:
+        st = proc.wait(2)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"signal {sig} not acted on within 2 s")
+    took = time.monotonic() - t
+    assert st == status, (sig, st)
+    assert took < bound, f"signal {sig} took {took:.3f} s"
+
+
+def survives_usr1(*procs):
+    for p in procs:
+        os.kill(p if isinstance(p, int) else p.pid, signal.SIGUSR1)
+    time.sleep(0.3)
+    for p in procs:
+        pid = p if isinstance(p, int) else p.pid
+        assert os.path.exists(f"/proc/{pid}") and \
+            open(f"/proc/{pid}/stat").read().split()[2] != "Z", \
+            f"SIGUSR1 killed {pid}"
+
+
+@test
+def signals_while_the_call_is_placed(env):
+    # the instance waits for an OCRP that never comes: SIGUSR1 is
+    # harmless to it and to its call manager; SIGTERM, SIGINT, SIGHUP end
+    # it at once, and the call manager follows
+    srv = env.server("--ocrp", "never")
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        cli = env.client("--reply-timeout", "60")
+        srv.wait("recv OCRQ")
+        cm = [p for p in pptp_pids() if p != cli.proc.pid]
+        survives_usr1(cli.proc, *cm)
+        acted_on(cli.proc, sig, 0)
+        assert "signal %d while placing the call: giving up" % sig in \
+            cli.stderr(), cli.stderr()
+        no_leftovers(env)
+        os.unlink(srv.log)
+        srv.proc.kill()
+        srv.proc.wait()
+        srv = env.server("--ocrp", "never")
+
+
+@test
+def signals_to_the_call_manager_while_connecting(env):
+    # 192.0.2.9 never answers: the call manager waits on its connect
+    cli = subprocess.Popen(["ip", "netns", "exec", env.cns, PPTP,
+                            "192.0.2.9", "--nolaunchpppd", "--rundir",
+                            env.rundir, "--connect-timeout", "30"],
+                           stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE)
+    env.procs.append(cli)
+    assert wait_until(lambda: len(pptp_pids()) == 2, 3), pptp_pids()
+    cm = [p for p in pptp_pids() if p != cli.pid][0]
+    survives_usr1(cli, cm)
+    os.kill(cm, signal.SIGTERM)
+    assert wait_until(lambda: cm not in pptp_pids(), 0.3, 0.01), \
+        "the call manager did not stop within 0.3 s"
+    acted_on(cli, signal.SIGTERM, 0)
+    no_leftovers(env)
+
+
+@test
+def signals_to_the_waiting_command_in_launch_mode(env):
+    # the command waits for pppd (nodetach): SIGUSR1 goes on to the
+    # gateway (statistics), SIGHUP makes pppd end the link: its status
+    srv = env.server()
+    run = Launched(env, ["nodetach"], wait=True)
+    pppd_result(run.res)
+    survives_usr1(run.proc)
+    run.syslog.wait("round trip")
+    acted_on(run.proc, signal.SIGHUP, 5, 0.5)
+    assert os.path.exists(run.res + ".term"), "pppd was not asked to stop"
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def sigusr1_before_the_call_in_launch_mode(env):
+    srv = env.server("--ocrp", "never")
+    run = Launched(env, ["nodetach"])
+    srv.wait("recv OCRQ")
+    survives_usr1(run.proc)
+    acted_on(run.proc, signal.SIGTERM, 0)
+    no_leftovers(env)
+
+
 # --- runner ------------------------------------------------------------------------
 
 def main():
