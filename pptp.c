@@ -115,7 +115,8 @@ usage(FILE *f)
 "  --rtmark N              SO_MARK on TCP and GRE (policy routing)\n"
 "  --logstring NAME        start each log line with NAME (the syslog tag\n"
 "                          stays pptp)\n"
-"  --loglevel 0|1|2        0 errors, 1 information (default), 2 debug\n"
+"  --loglevel 0|1|2        0 warnings and errors, 1 also information\n"
+"                          (default), 2 also debug\n"
 "  --debug                 stay in the foreground, log to stderr too\n"
 "  --test-type 0..3        send out of order, to test servers: 1 swaps\n"
 "                          two packets, 2 sends one ahead of ten, 3\n"
@@ -123,7 +124,7 @@ usage(FILE *f)
 "  --test-rate N           packets in order between tests (default 100)\n"
 "  --rundir DIR            call manager sockets (default %s)\n"
 "  --version               print the version and exit\n"
-"  --help                  print this help and exit\n",
+"  -h, --help              print this help and exit\n",
 	    quirk_names(), PPTP_RUNDIR_DEFAULT);
 }
 
@@ -219,6 +220,48 @@ rtmark_opt(const char *arg, uint32_t *out)
 	return 0;
 }
 
+/* Does the option word w (after "--", up to any '=') take the next one? */
+static bool
+takes_next(const char *w)
+{
+	size_t n = strcspn(w, "=");
+
+	if (w[n] == '=')
+		return false;
+	for (const struct option *lo = long_opts; lo->name != NULL; lo++)
+		if (strncmp(lo->name, w, n) == 0 &&
+		    lo->has_arg == required_argument)
+			return true;
+	return false;
+}
+
+/*
+ * pppd options written with one dash (-detach, -am) before "--" would
+ * reach getopt as clusters of unknown letters: say what they are.
+ */
+static int
+single_dash_words(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *w = argv[i];
+
+		if (strcmp(w, "--") == 0)
+			return 0;
+		if (w[0] == '-' && w[1] == '-') {
+			i += takes_next(w + 2);
+			continue;
+		}
+		if (w[0] == '-' && ((w[1] >= 'a' && w[1] <= 'z') ||
+		    (w[1] >= 'A' && w[1] <= 'Z')) && strcmp(w, "-h") != 0) {
+			log_warnx("'%s' is not a pptp option: pppd options "
+			    "that start with '-' go after '--' (pptp HOST "
+			    "[pptp options] -- %s)", w, w);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Returns -1 on a usage error (already reported), 1 to exit 0, else 0. */
 static int
 parse_args(int argc, char **argv, struct pptp_opts *o)
@@ -229,7 +272,9 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 	int c, bad = 0;
 
 	opts_defaults(o);
-	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	if (single_dash_words(argc, argv) < 0)
+		return -1;
+	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PHONE:
 			set_str(&o->phone, optarg);
@@ -363,6 +408,7 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 			printf("pptp version %s\n", PPTP_VERSION);
 			return 1;
 		case OPT_HELP:
+		case 'h':
 			usage(stdout);
 			return 1;
 		default:

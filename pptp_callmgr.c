@@ -194,19 +194,30 @@ connect_words(int err)
 	}
 }
 
+/* "HOST (ADDRESS)", or the address alone when that is what was given. */
+static const char *
+cm_name(const struct cm *cm, char *out, size_t outsz)
+{
+	if (strcmp(cm->o->server, cm->addr) == 0)
+		snprintf(out, outsz, "%s", cm->addr);
+	else
+		snprintf(out, outsz, "%s (%s)", cm->o->server, cm->addr);
+	return out;
+}
+
 static void
 cm_connect_failed(struct cm *cm, int err)
 {
-	char why[200];
+	char why[200], name[120];
 
+	cm_name(cm, name, sizeof(name));
 	if (err == ETIMEDOUT)
-		snprintf(why, sizeof(why), "cannot connect to %s (%s) port %d: "
-		    "timed out after %u s", cm->o->server, cm->addr, PPTP_PORT,
+		snprintf(why, sizeof(why), "cannot connect to %s port %d: "
+		    "timed out after %u s", name, PPTP_PORT,
 		    cm->o->connect_timeout_s);
 	else
-		snprintf(why, sizeof(why), "cannot connect to %s (%s) port "
-		    "%d: %s", cm->o->server, cm->addr, PPTP_PORT,
-		    connect_words(err));
+		snprintf(why, sizeof(why), "cannot connect to %s port %d: %s",
+		    name, PPTP_PORT, connect_words(err));
 	cm->connecting = false;
 	ctrl_tcp_closed(&cm->ctrl, PPTP_EXIT_CONNECT, why);
 }
@@ -278,6 +289,7 @@ cm_tcp_connected(struct cm *cm, uint64_t now)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
+	char name[120], route[100] = "";
 
 	if (getsockopt(cm->tcp, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
@@ -286,8 +298,12 @@ cm_tcp_connected(struct cm *cm, uint64_t now)
 		return;
 	}
 	cm->connecting = false;
-	log_info("callmgr: connected to %s (%s) port %d", cm->o->server,
-	    cm->addr, PPTP_PORT);
+	if (cm->route.added) {
+		strcpy(route, "; added ");
+		route_describe(&cm->route, route + 8, sizeof(route) - 8);
+	}
+	log_info("callmgr: connected to %s port %d%s", cm_name(cm, name,
+	    sizeof(name)), PPTP_PORT, route);
 	cm_mtu_hint(cm);
 	ctrl_open(&cm->ctrl, now);
 }

@@ -12,6 +12,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -159,7 +160,7 @@ int
 route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
     struct hostroute *hr)
 {
-	char addr[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+	char addr[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], desc[80];
 	char ifname[IF_NAMESIZE] = "?";
 	uint8_t buf[1024];
 	unsigned char type = 0;
@@ -189,14 +190,29 @@ route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
 			    addr);
 			return 0;
 		}
-		log_warn("route %s: cannot add host route via %s dev %s",
-		    addr, hr->gw.s_addr ? gw : "(on link)", ifname);
+		log_warn("route %s: cannot add host route %s%s%s dev %s",
+		    addr, hr->gw.s_addr ? "via " : "", hr->gw.s_addr ? gw :
+		    "", hr->gw.s_addr ? "" : "on link", ifname);
 		return -1;
 	}
 	hr->added = true;
-	log_info("route %s: added host route via %s dev %s", addr,
-	    hr->gw.s_addr ? gw : "(on link)", ifname);
+	log_debug("route %s: added %s", addr, route_describe(hr, desc,
+	    sizeof(desc)));
 	return 0;
+}
+
+char *
+route_describe(const struct hostroute *hr, char *out, size_t outsz)
+{
+	char gw[INET_ADDRSTRLEN], ifname[IF_NAMESIZE] = "?";
+
+	if_indextoname((unsigned)hr->oif, ifname);
+	if (hr->gw.s_addr != 0)
+		snprintf(out, outsz, "host route via %s dev %s",
+		    inet_ntop(AF_INET, &hr->gw, gw, sizeof(gw)), ifname);
+	else
+		snprintf(out, outsz, "host route dev %s (on link)", ifname);
+	return out;
 }
 
 void
@@ -214,5 +230,5 @@ route_del_host(struct hostroute *hr)
 	if (nl_talk(&q, buf, sizeof(buf)) < 0 && errno != ESRCH)
 		log_warn("route %s: cannot remove our host route", addr);
 	else
-		log_info("route %s: removed our host route", addr);
+		log_debug("route %s: removed our host route", addr);
 }

@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct hostroute {
@@ -28,6 +29,9 @@ struct hostroute {
  */
 int route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
     struct hostroute *hr);
+
+/* "host route via GW dev IF" or "host route dev IF (on link)", in out. */
+char *route_describe(const struct hostroute *hr, char *out, size_t outsz);
 
 /* Remove what route_add_host() added, if anything. */
 void route_del_host(struct hostroute *hr);

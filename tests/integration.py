@@ -428,8 +428,9 @@ def ocrp_never_comes(env):
 def connection_refused(env):
     cli = env.client()
     assert cli.exit_status() == 3
-    assert ("cannot connect to 192.0.2.1 (192.0.2.1) port 1723: "
+    assert ("cannot connect to 192.0.2.1 port 1723: "
             "connection refused") in cli.stderr(), cli.stderr()
+    assert "host route" not in cli.stderr(), cli.stderr()
     no_leftovers(env)
 
 
@@ -1174,6 +1175,9 @@ def host_route_added_and_removed(env):
     routed(env)
     cli = env.client(host="203.0.113.1")
     cli.wait_up()
+    assert re.search(r"callmgr: connected to 203.0.113.1 port 1723; added "
+                     r"host route via 192.0.2.1 dev vc\w+\n",
+                     cli.stderr()), cli.stderr()
     r = host_route(env)
     assert r.startswith("203.0.113.1 via 192.0.2.1 dev vc"), r
     assert "proto static" in r, r
@@ -1626,6 +1630,8 @@ def nodetach_foreground_until_pppd_ends(env):
     assert os.path.exists(run.res + ".term"), "pppd was not asked to stop"
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
+    run.syslog.wait("callmgr 192.0.2.1: exiting")
+    assert "killed by signal" not in str(run.syslog.lines())
 
 
 @test
@@ -1862,6 +1868,29 @@ def sigusr1_before_the_call_in_launch_mode(env):
     srv.wait("recv OCRQ")
     survives_usr1(run.proc)
     acted_on(run.proc, signal.SIGTERM, 0)
+    no_leftovers(env)
+
+
+@test
+def messages_for_common_mistakes(env):
+    # a pppd option with one dash: one line that says where it goes
+    p = run_pptp(["127.0.0.1", "-detach", "name", "bob"])
+    assert p.returncode == 2, p
+    lines = [l for l in p.stderr.splitlines() if not l.startswith("usage")]
+    assert lines == ["pptp: '-detach' is not a pptp option: pppd options "
+                     "that start with '-' go after '--' (pptp HOST [pptp "
+                     "options] -- -detach)"], p.stderr
+    # ... but an option's value may start with one
+    p = run_pptp(["--rtmark", "-1", "--version"])
+    assert p.returncode == 0, p.stderr
+    # -h is --help
+    p = run_pptp(["-h"])
+    assert p.returncode == 0 and "usage: pptp HOST" in p.stdout, p
+    # pppd options with --nolaunchpppd: said at once, not once a call is up
+    cli = env.client("name", "bob")
+    assert cli.exit_status() == 3
+    assert "pppd options ignored with --nolaunchpppd (first: 'name')" in \
+        cli.stderr(), cli.stderr()
     no_leftovers(env)
 
 
