@@ -1894,6 +1894,59 @@ def messages_for_common_mistakes(env):
     no_leftovers(env)
 
 
+C_SPEC = r"%[-#0 +]*\d*(?:\.\d+|\.\*)?(?:hh|h|ll|l|z|j|t)?[diouxXsc]"
+
+
+def warning_formats(root):
+    """(file, format) of every log_warn, log_warnx, fatal, fatalx."""
+    out = []
+    for name in sorted(os.listdir(root)):
+        if not name.endswith(".c"):
+            continue
+        with open(os.path.join(root, name)) as f:
+            src = f.read()
+        for m in re.finditer(r"\b(?:log_warnx?|fatalx?)\(\s*"
+                             r"((?:\"(?:[^\"\\]|\\.)*\"\s*)+)", src):
+            lits = re.findall(r"\"((?:[^\"\\]|\\.)*)\"", m.group(1))
+            out.append((name, "".join(lits)))
+    return out
+
+
+def diagnostics_text(man):
+    """pptp(8) DIAGNOSTICS as plain text, one line."""
+    t = man[man.index(".SH DIAGNOSTICS"):man.index(".SH SECURITY")]
+    t = re.sub(r"\\f[BIRP]", "", t).replace("\\-", "-")
+    t = t.replace("\\(aq", "'")
+    words = []
+    for line in t.splitlines():
+        if re.match(r"\.(B|BR|I|IR|BI) ", line):
+            words.append(line.split(" ", 1)[1].replace('"', ""))
+        elif not line.startswith("."):
+            words.append(line)
+    return re.sub(r"\s+", " ", " ".join(words))
+
+
+@test
+def diagnostics_name_every_warning(env):
+    """Each warning and error the code can log is in pptp(8) DIAGNOSTICS
+    (placeholders for its values; the role and server prefix aside)."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    with open(os.path.join(root, "man", "pptp.8")) as f:
+        text = diagnostics_text(f.read())
+    formats = warning_formats(root)
+    assert len(formats) > 50, len(formats)
+    missing = []
+    for name, fmt in formats:
+        if re.fullmatch(C_SPEC, fmt):
+            continue        # relays a message logged elsewhere
+        fmt = re.sub(r"^(gre|callmgr|ctrl|route) %s: |^callmgr: ", "", fmt)
+        rx = r".+?".join(re.escape(part.replace('\\"', '"'))
+                         for part in re.split(C_SPEC, fmt))
+        if not re.search(rx, text):
+            missing.append(f"{name}: {fmt}")
+    assert not missing, "not in pptp(8) DIAGNOSTICS:\n" + "\n".join(missing)
+
+
 # --- runner ------------------------------------------------------------------------
 
 def main():
