@@ -177,7 +177,8 @@ uint_opt(const char *name, const char *arg, unsigned long min,
 
 /*
  * A number for an option the classic client had: its leading number in
- * [min, max] (pptp(8), COMPATIBILITY).  -1 if it is none (reported).
+ * [min, max] (pptp(8): "Option values and the classic client"); -1 if
+ * it is none (reported).
  */
 static int
 classic_num(const char *name, const char *arg, long long min, long long max,
