@@ -721,6 +721,8 @@ carry_call(const struct pptp_opts *o, struct gre_call *call, int cm_fd)
 	int master = -1, status, st, rpipe[2] = { -1, -1 };
 	int stdio[3] = { -1, -1, -1 };
 
+	if (got_signal)		/* nothing launched yet: just end */
+		return PPTP_EXIT_OK;
 	if (o->nolaunchpppd)
 		return gre_run(o, call, 0, 1, cm_fd, &got_signal);
 	if (o->debug) {
@@ -733,6 +735,7 @@ carry_call(const struct pptp_opts *o, struct gre_call *call, int cm_fd)
 		call->report_fd = go_background(o, stdio);
 		if (call->report_fd < 0)
 			return PPTP_EXIT_ERROR;
+		test_pause("background");
 	}
 	call->pppd = launch_pppd(o, call, o->debug ? NULL : stdio, &master,
 	    &call->pty_slave);
@@ -745,6 +748,7 @@ carry_call(const struct pptp_opts *o, struct gre_call *call, int cm_fd)
 			close(rpipe[0]);
 		return PPTP_EXIT_ERROR;
 	}
+	test_pause("pppd-launched");
 	status = gre_run(o, call, master, master, cm_fd, &got_signal);
 	close(master);
 	if (o->debug) {
@@ -823,10 +827,12 @@ run(struct pptp_opts *po)
 	struct in_addr addrs[MAX_ADDRS];
 	int naddrs, status = PPTP_EXIT_CONNECT;
 
+	test_pause("start");
 	if (o.nolaunchpppd && o.pppd_nargs > 0)
 		log_warnx("pppd options ignored with --nolaunchpppd (first: "
 		    "'%s'): give them to pppd", o.pppd_args[0]);
 	naddrs = resolve(o.server, addrs, MAX_ADDRS);
+	test_pause("resolved");
 	/* No wait from here on misses a signal; nothing is set up yet. */
 	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
 	if (got_signal) {
@@ -845,6 +851,7 @@ run(struct pptp_opts *po)
 				status = PPTP_EXIT_ERROR;
 				break;
 			}
+			test_pause("attached");
 			status = place_call(&o, fd, &up);
 			if (status != PPTP_EXIT_RETRY)
 				break;
@@ -868,6 +875,7 @@ run(struct pptp_opts *po)
 		    .peer_call_id = up.up.peer_call_id,
 		    .peer_window = up.up.peer_window, .pty_slave = -1,
 		    .report_fd = -1 };
+		test_pause("call-up");
 		status = carry_call(&o, &call, fd);
 		close(fd);
 		return status;

@@ -622,6 +622,7 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd,
 	cfg.cdn_wait_ms = 1000;
 	cfg.stop_wait_ms = 1000;
 	ctrl_init(&cm->ctrl, &cfg, &cm_ops, cm);
+	test_pause("callmgr");
 	cm_loop(cm);
 
 	/* The last words (StopCCRP, StopCCRQ) before closing. */

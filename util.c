@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include <syslog.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 /*
  * The syslog tag is "pptp" in every process (as the classic client's),
@@ -298,3 +301,23 @@ set_nonblock(int fd)
 		return -1;
 	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
+
+#ifdef PPTP_TEST_HOOKS
+void
+test_pause(const char *stage)
+{
+	const char *want = getenv("PPTP_PAUSE");
+	struct timespec ts = { 2, 0 };
+	sigset_t m;
+
+	if (want == NULL || strcmp(want, stage) != 0)
+		return;
+	log_notice("paused at %s (pid %d)", stage, (int)getpid());
+	sigprocmask(SIG_BLOCK, NULL, &m);
+	sigdelset(&m, SIGTERM);
+	sigdelset(&m, SIGINT);
+	sigdelset(&m, SIGHUP);
+	sigdelset(&m, SIGUSR1);
+	ppoll(NULL, 0, &ts, &m);
+}
+#endif

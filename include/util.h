@@ -84,6 +84,18 @@ int parse_secs_ms(const char *optname, const char *arg, uint64_t min_ms,
 void proc_title_init(int argc, char **argv);
 void proc_title(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Test builds only (make builds pptp-hooks with PPTP_TEST_HOOKS): when
+ * $PPTP_PAUSE names stage, log "paused at STAGE (pid N)" and wait up to
+ * 2 s or until a signal is handled, so that tests can land signals at
+ * each stage of start-up.  Nothing in the shipped binary.
+ */
+#ifdef PPTP_TEST_HOOKS
+void test_pause(const char *stage);
+#else
+#define test_pause(stage)	((void)0)
+#endif
+
 /* Set O_NONBLOCK on fd; 0 or -1 with errno. */
 int set_nonblock(int fd);
 

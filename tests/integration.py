@@ -22,7 +22,7 @@ import tempfile
 import time
 import traceback
 
-PPTP = SERVER = None
+PPTP = SERVER = HOOKS = None
 TESTS = []
 
 
@@ -1645,6 +1645,7 @@ def updetach_returns_once_the_link_is_up(env):
     assert "MPPE 128-bit" in run.err(), run.err()
     assert pptp_pids(), "the call did not go on in the background"
     assert "recv CCRQ" not in srv.text()
+    assert wait_until(lambda: "background" in run.pppd_pids(), 2)
     os.kill(run.pppd_pids()["background"], signal.SIGTERM)
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
@@ -1660,6 +1661,7 @@ def default_detaches_at_once_call_goes_on(env):
     res = pppd_result(run.res)
     assert res["frames"] == 20, res
     assert pptp_pids(), "the call did not go on in the background"
+    assert wait_until(lambda: "background" in run.pppd_pids(), 2)
     os.kill(run.pppd_pids()["background"], signal.SIGTERM)
     run.syslog.wait("pppd closed its end: call ends")
     srv.wait("recv StopCCRQ")
@@ -1947,16 +1949,91 @@ def diagnostics_name_every_warning(env):
     assert not missing, "not in pptp(8) DIAGNOSTICS:\n" + "\n".join(missing)
 
 
+STAGES = [
+    # stage, which process pauses there, its signal, the command's
+    # status: pppd's, once launched (the stand-in ends with 5 on SIGTERM,
+    # or dies of it, 128 + 15, if it comes while Python starts)
+    ("start", "command", signal.SIGTERM, {0}),
+    ("resolved", "command", signal.SIGINT, {0}),
+    ("callmgr", "call manager", signal.SIGHUP, None),
+    ("attached", "command", signal.SIGHUP, {0}),
+    ("call-up", "command", signal.SIGTERM, {0}),
+    ("background", "gateway", signal.SIGINT, {5, 143}),
+    ("pppd-launched", "gateway", signal.SIGHUP, {5, 143}),
+]
+
+
+@test
+def signals_at_each_stage_of_start_up(env):
+    """pptp-hooks pauses at a named stage (PPTP_PAUSE); a stop signal
+    landing there is acted on within 0.1 s by the process it reached,
+    the command ends with the status pptp(8) gives, nothing is left."""
+    global PPTP
+    assert HOOKS, "no --pptp-hooks binary: make integration builds one"
+    plain, PPTP = PPTP, HOOKS      # pptp_pids() looks for this binary
+    try:
+        for stage, who, sig, status in STAGES:
+            srv = env.server()
+            env.vars["PPTP_PAUSE"] = stage
+            run = Launched(env, ["nodetach"], wait=True)
+            run.syslog.wait(f"paused at {stage}")
+            pid = [int(re.search(r"\(pid (\d+)\)", t).group(1))
+                   for _, _, t in run.syslog.lines()
+                   if f"paused at {stage}" in t][0]
+            n = len(run.syslog.lines())
+            t = time.monotonic()
+            os.kill(pid, sig)
+            if who == "gateway":
+                # it stops the call at once, giving pppd its moment (no
+                # wait_until: its reaping would take the command's status)
+                words = f"signal {int(sig)}: call ends"
+                while time.monotonic() - t < 0.1 and not any(
+                        words in x for _, _, x in run.syslog.lines()[n:]):
+                    time.sleep(0.005)
+                assert any(words in x for _, _, x in
+                           run.syslog.lines()[n:]), (stage,
+                                                     run.syslog.lines()[n:])
+            elif who == "command":
+                try:
+                    run.proc.wait(0.1)
+                except subprocess.TimeoutExpired:
+                    raise AssertionError(f"{stage}: command still running")
+            else:
+                assert wait_until(lambda: pid not in pptp_pids(), 0.1,
+                                  0.005), (stage, who, "still running")
+            took = time.monotonic() - t
+            if who == "call manager":
+                run.proc.send_signal(signal.SIGTERM)
+            st, _ = run.status(5)
+            assert status is None or st in status, (stage, st, run.err(),
+                                                    run.syslog.lines())
+            if not wait_until(lambda: not pptp_pids(), 3):
+                raise AssertionError(f"{stage}: left {pptp_pids()}")
+            run.kill_pppd()
+            no_leftovers(env)
+            print(f"    {stage}: {who} acted on signal {int(sig)} in "
+                  f"{took * 1000:.0f} ms, status {st}", flush=True)
+            srv.proc.kill()
+            srv.proc.wait()
+            for f in os.listdir(env.dir):
+                if f.startswith(("pppd.json", "devlog", "realdev", "bin")):
+                    subprocess.run(["rm", "-rf", env.path(f)])
+            subprocess.run(["rm", "-rf", env.rundir])
+    finally:
+        PPTP = plain
+
+
 # --- runner ------------------------------------------------------------------------
 
 def main():
-    global PPTP, SERVER
+    global PPTP, SERVER, HOOKS
     ap = argparse.ArgumentParser()
     ap.add_argument("--pptp", required=True)
     ap.add_argument("--server", required=True)
+    ap.add_argument("--pptp-hooks", help="pptp built with test_pause()")
     ap.add_argument("names", nargs="*")
     a = ap.parse_args()
-    PPTP, SERVER = a.pptp, a.server
+    PPTP, SERVER, HOOKS = a.pptp, a.server, a.pptp_hooks
     if os.geteuid() != 0:
         print("integration tests need root (network namespaces, raw "
               "sockets)")
