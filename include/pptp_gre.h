@@ -32,8 +32,8 @@ struct gre_call {
  * exits), the call manager ends the call (cm_fd), or *stop is set by a
  * signal handler (a pppd we launched is asked to stop first and given a
  * moment to end the link).  A pppd we launched that writes nothing on
- * its pty (call->pty_slave) within 10 s ends the call too.  SIGUSR1 dumps the statistics.  Returns an
- * enum pptp_exit.
+ * its pty (call->pty_slave) within 10 s ends the call too.  SIGUSR1
+ * dumps the statistics.  Returns an enum pptp_exit.
  */
 int gre_run(const struct pptp_opts *o, const struct gre_call *call,
     int ppp_in, int ppp_out, int cm_fd, volatile sig_atomic_t *stop);
