@@ -2023,6 +2023,21 @@ def signals_at_each_stage_of_start_up(env):
         PPTP = plain
 
 
+@test
+def pppd_ends_before_the_gateway_runs(env):
+    """pppd fails while the gateway is not yet in its loop (held there by
+    pptp-hooks): it is reaped all the same, not left to the pty deadline."""
+    global PPTP
+    assert HOOKS, "no --pptp-hooks binary: make integration builds one"
+    plain, PPTP = PPTP, HOOKS
+    try:
+        env.vars["PPTP_PAUSE"] = "pppd-launched"
+        pppd_ends(env, ["nodetach"], "exit:19", 19,
+                  "pppd exited with status 19: call ends", 5)
+    finally:
+        PPTP = plain
+
+
 # --- runner ------------------------------------------------------------------------
 
 def main():
