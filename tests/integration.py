@@ -1562,6 +1562,13 @@ class Launched:
             stdin=subprocess.DEVNULL, stdout=open(self.outpath, "w"),
             stderr=open(self.errpath, "w"), env=env.vars)
         env.procs.append(self.proc)
+        env.procs.append(self)      # its stand-in pppd goes at the end
+
+    def poll(self):
+        return None
+
+    def kill(self):
+        self.kill_pppd()
 
     def out(self):
         with open(self.outpath) as f:
