@@ -22,6 +22,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/errqueue.h>
 #include <netinet/ip.h>
 #include <poll.h>
@@ -937,7 +938,28 @@ pppd_reap(struct gw *g)
 	g->done = true;
 }
 
-/* The call is over: a pppd we launched goes too, TERM then KILL. */
+/* Has pppd ended within ms?  Then its status is reported. */
+static bool
+pppd_gone(struct gw *g, int ms)
+{
+	int st;
+
+	for (int i = 0; i <= ms / 10; i++) {
+		if (waitpid(g->call.pppd, &st, WNOHANG) == g->call.pppd) {
+			pppd_report(g, st);
+			return true;
+		}
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * The call is over: a pppd we launched goes too.  Unless a signal ended
+ * the call (pppd had SIGTERM then), its line hangs up first, as when the
+ * classic client's gateway went: pppd ends with its status for that
+ * ("Modem hangup", 16).  Then TERM, then KILL.
+ */
 static void
 pppd_stop(struct gw *g)
 {
@@ -945,14 +967,20 @@ pppd_stop(struct gw *g)
 
 	if (g->call.pppd <= 0)
 		return;
-	kill(g->call.pppd, SIGTERM);
-	for (int i = 0; i < 50; i++) {
-		if (waitpid(g->call.pppd, &st, WNOHANG) == g->call.pppd) {
-			pppd_report(g, st);
+	if (g->stop_due_ms == 0) {
+		/* our only hold on the pty master (launch mode) goes */
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		bool gone = null >= 0 && dup2(null, g->ppp_in) >= 0 &&
+		    pppd_gone(g, 1000);
+
+		if (null >= 0)
+			close(null);
+		if (gone)
 			return;
-		}
-		usleep(10000);
 	}
+	kill(g->call.pppd, SIGTERM);
+	if (pppd_gone(g, 500))
+		return;
 	kill(g->call.pppd, SIGKILL);
 	if (waitpid(g->call.pppd, &st, 0) == g->call.pppd)
 		pppd_report(g, st);

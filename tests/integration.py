@@ -2045,6 +2045,23 @@ def pppd_ends_before_the_gateway_runs(env):
         PPTP = plain
 
 
+@test
+def server_hangup_is_pppds_modem_hangup(env):
+    """The server ends the call: pppd's line hangs up, as it did when the
+    classic client's gateway went, and pppd's status for that (16) is the
+    command's; no TERM, no KILL needed."""
+    srv = env.server(script=["sleep 1000", "cdn"])
+    run = Launched(env, ["nodetach"], wait=True)
+    st, took = run.status(5)
+    assert st == 16, (st, run.err())
+    assert "Modem hangup" in run.err(), run.err()
+    assert not os.path.exists(run.res + ".term"), "pppd got SIGTERM"
+    assert took < 3, took
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+    assert "server disconnected the call" in str(run.syslog.lines())
+
+
 # --- runner ------------------------------------------------------------------------
 
 def main():
