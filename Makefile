@@ -99,6 +99,16 @@ $(B)/sbindir.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(SBINDIR)' | cmp -s - $@ || echo '$(SBINDIR)' > $@
 
+# pptp with test_pause() at named stages (util.h), for the signal tests
+HOOK_OBJS := $(PROG_SRCS:%.c=$(B)/hooks/%.o) $(LIB_SRCS:%.c=$(B)/hooks/%.o)
+
+$(B)/pptp-hooks: $(HOOK_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/hooks/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DPPTP_TEST_HOOKS $(CFLAGS) -c -o $@ $<
+
 $(B)/fakepptpd: $(B)/tests/fakepptpd.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -131,9 +141,10 @@ unit: $(B)/check_pptp $(B)/pptp
 	CK_FORK=yes PPTP_BIN=$(CURDIR)/$(B)/pptp $(B)/check_pptp
 
 # Client and test server in network namespaces (root, iproute2, python3).
-integration: $(B)/pptp $(B)/fakepptpd
+integration: $(B)/pptp $(B)/fakepptpd $(B)/pptp-hooks
 	python3 tests/integration.py --pptp $(CURDIR)/$(B)/pptp \
-	    --server $(CURDIR)/$(B)/fakepptpd $(TESTS)
+	    --server $(CURDIR)/$(B)/fakepptpd \
+	    --pptp-hooks $(CURDIR)/$(B)/pptp-hooks $(TESTS)
 
 # Real pppd and pptpd, in User-Mode Linux (see tests/e2e/run.py).
 # CLIENT=/usr/sbin/pptp runs the same scenarios against another client.
@@ -207,4 +218,5 @@ clean:
 	rm -rf build pptp pptpsetup
 
 -include $(LIB_OBJS:.o=.d) $(PROG_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
+    $(HOOK_OBJS:.o=.d) \
     $(B)/tests/fakepptpd.d $(B)/tests/bench/pptpbench.d $(B)/pptpsetup.d

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <syslog.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -93,8 +95,9 @@ usage(FILE *f)
 "usage: pptp HOST [pptp options] [[--] pppd options]\n"
 "\n"
 "Connects to the PPTP server HOST and runs PPP over the tunnel: either\n"
-"launching pppd on a pty with the given pppd options (in the background\n"
-"unless --debug), or, with --nolaunchpppd, as pppd's pty program:\n"
+"launching pppd on a pty with the given pppd options (the command then\n"
+"ends as pppd's first process ends, with its status: nodetach keeps it\n"
+"in the foreground), or, with --nolaunchpppd, as pppd's pty program:\n"
 "  pppd pty \"pptp HOST --nolaunchpppd\" ...\n"
 "\n"
 "  --nolaunchpppd          stdin/stdout are pppd's pty; launch no pppd\n"
@@ -119,9 +122,12 @@ usage(FILE *f)
 "  --share-connection auto|never|always\n"
 "                          calls to one server over one control connection:\n"
 "                          auto, when the server says it can carry them\n"
-"                          (default); never, a connection per call\n"
-"  --logstring NAME        log as pptp[NAME]\n"
-"  --loglevel 0|1|2        0 errors, 1 information (default), 2 debug\n"
+"                          (default); never, a connection per call; always,\n"
+"                          one connection (poptop then ends the first)\n"
+"  --logstring NAME        start each log line with NAME (the syslog tag\n"
+"                          stays pptp)\n"
+"  --loglevel 0|1|2        0 warnings and errors, 1 also information\n"
+"                          (default), 2 also debug\n"
 "  --debug                 stay in the foreground, log to stderr too\n"
 "  --test-type 0..3        send out of order, to test servers: 1 swaps\n"
 "                          two packets, 2 sends one ahead of ten, 3\n"
@@ -129,7 +135,7 @@ usage(FILE *f)
 "  --test-rate N           packets in order between tests (default 100)\n"
 "  --rundir DIR            call manager sockets (default %s)\n"
 "  --version               print the version and exit\n"
-"  --help                  print this help and exit\n",
+"  -h, --help              print this help and exit\n",
 	    quirk_names(), PPTP_RUNDIR_DEFAULT);
 }
 
@@ -180,24 +186,118 @@ uint_opt(const char *name, const char *arg, unsigned long min,
 	return 0;
 }
 
+/*
+ * A number for an option the classic client had: its leading number in
+ * [min, max] (pptp(8): "Option values and the classic client"); -1 if
+ * it is none (reported).
+ */
+static int
+classic_num(const char *name, const char *arg, long long min, long long max,
+    long long *out)
+{
+	if (parse_lead_long(name, arg, 10, out) < 0)
+		return -1;
+	if (*out < min || *out > max) {
+		log_warnx("%s: '%s' is not a number from %lld to %lld", name,
+		    arg, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * --rtmark: decimal, or hex with 0x (which the classic client read as 0,
+ * no mark), or negative as the classic read it (-1 is 0xffffffff).
+ */
+static int
+rtmark_opt(const char *arg, uint32_t *out)
+{
+	const char *p = arg + (arg[0] == '-');
+	bool hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+	long long v;
+
+	if (parse_lead_long("--rtmark", arg, hex ? 16 : 10, &v) < 0)
+		return -1;
+	if (v < INT32_MIN || v > UINT32_MAX) {
+		log_warnx("--rtmark: '%s' is not a 32-bit mark", arg);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	if (v < 0)
+		log_warnx("--rtmark: '%s' is mark 0x%x, as the classic pptp "
+		    "read it", arg, *out);
+	else if (hex)
+		log_warnx("--rtmark: '%s' is mark %u; the classic pptp read "
+		    "it as 0 and set no mark", arg, *out);
+	return 0;
+}
+
+/* Does the option word w (after "--", up to any '=') take the next one? */
+static bool
+takes_next(const char *w)
+{
+	size_t n = strcspn(w, "=");
+
+	if (w[n] == '=')
+		return false;
+	for (const struct option *lo = long_opts; lo->name != NULL; lo++)
+		if (strncmp(lo->name, w, n) == 0 &&
+		    lo->has_arg == required_argument)
+			return true;
+	return false;
+}
+
+/*
+ * pppd options written with one dash (-detach, -am) before "--" would
+ * reach getopt as clusters of unknown letters: say what they are.
+ */
+static int
+single_dash_words(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *w = argv[i];
+
+		if (strcmp(w, "--") == 0)
+			return 0;
+		if (w[0] == '-' && w[1] == '-') {
+			i += takes_next(w + 2);
+			continue;
+		}
+		if (w[0] == '-' && ((w[1] >= 'a' && w[1] <= 'z') ||
+		    (w[1] >= 'A' && w[1] <= 'Z')) && strcmp(w, "-h") != 0) {
+			log_warnx("'%s' is not a pptp option: pppd options "
+			    "that start with '-' go after '--' (pptp HOST "
+			    "[pptp options] -- %s)", w, w);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Returns -1 on a usage error (already reported), 1 to exit 0, else 0. */
 static int
 parse_args(int argc, char **argv, struct pptp_opts *o)
 {
 	struct in_addr a;
 	unsigned long v;
+	long long n;
 	int c, bad = 0;
 
 	opts_defaults(o);
-	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	if (single_dash_words(argc, argv) < 0)
+		return -1;
+	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PHONE:
-			if (strlen(optarg) > MSG_PHONE_LEN) {
-				log_warnx("--phone: '%s' is longer than %d "
-				    "characters", optarg, MSG_PHONE_LEN);
-				bad = -1;
-			}
 			set_str(&o->phone, optarg);
+			if (strlen(optarg) > MSG_PHONE_LEN) {
+				/* the classic pptp sent these too */
+				((char *)(uintptr_t)o->phone)[MSG_PHONE_LEN] =
+				    '\0';
+				log_warnx("--phone: '%s' is longer than %d "
+				    "characters: sending '%s'", optarg,
+				    MSG_PHONE_LEN, o->phone);
+			}
 			break;
 		case OPT_NOLAUNCHPPPD:
 			o->nolaunchpppd = true;
@@ -225,12 +325,29 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 			o->nobuffer = true;
 			break;
 		case OPT_IDLE_WAIT:
-			bad |= uint_opt("--idle-wait", optarg, 1, 86400,
-			    &o->idle_wait_s);
+			if (classic_num("--idle-wait", optarg, 0, 86400,
+			    &n) < 0) {
+				bad = -1;
+				break;
+			}
+			o->idle_wait_s = (unsigned)n;
+			if (n == 0)
+				log_warnx("--idle-wait 0: no Echo-Requests: a "
+				    "server gone silent is noticed only when "
+				    "TCP gives up");
 			break;
 		case OPT_MAX_ECHO_WAIT:
-			bad |= uint_opt("--max-echo-wait", optarg, 1, 86400,
-			    &o->max_echo_wait_s);
+			if (classic_num("--max-echo-wait", optarg, 0, 86400,
+			    &n) < 0) {
+				bad = -1;
+				break;
+			}
+			if (n == 0)
+				log_warnx("--max-echo-wait 0 means nothing: "
+				    "waiting %u s (the classic pptp ignored "
+				    "this option)", o->max_echo_wait_s);
+			else
+				o->max_echo_wait_s = (unsigned)n;
 			break;
 		case OPT_CONNECT_TIMEOUT:
 			bad |= uint_opt("--connect-timeout", optarg, 1, 600,
@@ -274,10 +391,7 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 			set_str(&o->localbind, optarg);
 			break;
 		case OPT_RTMARK:
-			if (parse_uint("--rtmark", optarg, 0, UINT32_MAX,
-			    &v) < 0)
-				bad = -1;
-			o->rtmark = (uint32_t)v;
+			bad |= rtmark_opt(optarg, &o->rtmark);
 			o->rtmark_set = true;
 			break;
 		case OPT_LOGLEVEL:
@@ -300,17 +414,35 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 			o->nohostroute = true;
 			break;
 		case OPT_TEST_TYPE:
-			bad |= uint_opt("--test-type", optarg, 0, 3,
-			    &o->test_type);
+			if (parse_lead_long("--test-type", optarg, 10,
+			    &n) < 0) {
+				bad = -1;
+				break;
+			}
+			if (n < 0 || n > 3) {
+				log_warnx("--test-type: no test %s: packets go "
+				    "in order, as with the classic pptp",
+				    optarg);
+				n = 0;
+			}
+			o->test_type = (unsigned)n;
 			break;
 		case OPT_TEST_RATE:
-			bad |= uint_opt("--test-rate", optarg, 1, 1000000,
-			    &o->test_rate);
+			if (classic_num("--test-rate", optarg, 0, 1000000,
+			    &n) < 0) {
+				bad = -1;
+				break;
+			}
+			if (n == 0)
+				log_warnx("--test-rate 0: no test: packets go "
+				    "in order, as with the classic pptp");
+			o->test_rate = (unsigned)n;
 			break;
 		case OPT_VERSION:
 			printf("pptp version %s\n", PPTP_VERSION);
 			return 1;
 		case OPT_HELP:
+		case 'h':
 			usage(stdout);
 			return 1;
 		default:
@@ -320,6 +452,8 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 	}
 	if (bad)
 		return -1;
+	if (o->test_rate == 0)
+		o->test_type = 0;
 	if (optind >= argc) {
 		log_warnx("no server given");
 		return -1;
@@ -379,7 +513,8 @@ resolve(const char *host, struct in_addr *addrs, int max)
 	return n;
 }
 
-static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_signal, got_usr1;
+static sigset_t stop_signals;	/* TERM, INT, HUP, USR1 */
 
 static void
 on_signal(int sig)
@@ -387,22 +522,144 @@ on_signal(int sig)
 	got_signal = sig;
 }
 
-/* Background: the parent exits 0, the call goes on in the child. */
-static int
-daemonize(const struct pptp_opts *o)
+/* Statistics: there are none before the gateway runs. */
+static void
+on_usr1(int sig)
 {
-	pid_t pid = fork();
-	int null;
+	(void)sig;
+	got_usr1 = 1;
+}
 
-	if (pid < 0) {
-		log_warn("fork");
+/*
+ * From the first instruction: SIGTERM, SIGINT and SIGHUP set the flag
+ * every wait acts on, SIGUSR1 is harmless before a call is up.  Once the
+ * server is resolved they stay blocked but inside ppoll (and in a
+ * forked call manager until its handlers are set).
+ */
+static void
+signals_init(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction su = { .sa_handler = on_usr1 };
+
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGHUP);
+	sigaddset(&stop_signals, SIGUSR1);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &su, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The mask for waiting: the present one, stop signals let through. */
+static void
+wait_mask(sigset_t *m)
+{
+	sigprocmask(SIG_BLOCK, NULL, m);
+	sigdelset(m, SIGTERM);
+	sigdelset(m, SIGINT);
+	sigdelset(m, SIGHUP);
+	sigdelset(m, SIGUSR1);
+}
+
+/* pppd's wait status as an exit status, the way a shell shows it. */
+static int
+pppd_exit_status(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return PPTP_EXIT_ERROR;
+}
+
+/*
+ * The command, once the call is up in launch mode, stands for pppd (the
+ * classic client execs pppd): it waits for the report of pppd's first
+ * process ending and exits with its status: at once when pppd goes to
+ * the background, when the link is up with `updetach', when pppd ends
+ * with `nodetach'.  Its signals go to the child, which asks pppd to end
+ * the link.  If the child ends without a report, its status is ours.
+ */
+static void __attribute__((noreturn))
+wait_for_pppd(pid_t child, int rfd)
+{
+	struct pollfd pfd = { rfd, POLLIN, 0 };
+	sigset_t waitmask;
+	int st;
+
+	/* Nothing of the call's: its end must not wait for us. */
+	closelog();
+	if (rfd > 3)
+		close_range(3, (unsigned)rfd - 1, 0);
+	close_range((unsigned)rfd + 1, ~0U, 0);
+	log_reopen();
+	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+	wait_mask(&waitmask);
+	for (;;) {
+		ssize_t n;
+
+		if (got_signal) {
+			kill(child, (int)got_signal);
+			got_signal = 0;
+		}
+		if (got_usr1) {
+			kill(child, SIGUSR1);
+			got_usr1 = 0;
+		}
+		if (ppoll(&pfd, 1, NULL, &waitmask) < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		n = read(rfd, &st, sizeof(st));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == sizeof(st))
+			exit(pppd_exit_status(st));
+		while (waitpid(child, &st, 0) < 0)
+			if (errno != EINTR)
+				exit(PPTP_EXIT_ERROR);
+		exit(WIFEXITED(st) ? WEXITSTATUS(st) : PPTP_EXIT_ERROR);
+	}
+}
+
+/*
+ * Launch mode without --debug: the call goes on in a child of its own
+ * session, with stdio on /dev/null; the user's stdin, stdout and stderr
+ * are kept (close-on-exec) in stdio[] for pppd alone.  Returns in the
+ * child: the fd on which to report pppd's status, -1 on failure.
+ */
+static int
+go_background(const struct pptp_opts *o, int stdio[3])
+{
+	int pfd[2], null;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		log_warn("pipe");
 		return -1;
 	}
-	if (pid > 0)
-		_exit(PPTP_EXIT_OK);
+	pid = fork();
+	if (pid < 0) {
+		log_warn("fork");
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid > 0) {
+		close(pfd[1]);
+		wait_for_pppd(pid, pfd[0]);
+	}
+	close(pfd[0]);
 	setsid();
 	if (chdir("/") < 0)
 		log_warn("chdir /");
+	for (int i = 0; i < 3; i++)
+		stdio[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
 	null = open("/dev/null", O_RDWR);
 	if (null >= 0) {
 		dup2(null, 0);
@@ -412,16 +669,19 @@ daemonize(const struct pptp_opts *o)
 			close(null);
 	}
 	log_init(o->logstring, false, o->loglevel);
-	return 0;
+	return pfd[1];
 }
 
 /*
  * A pty for pppd, and pppd on it: "pppd TTY 38400 <user options>", as
  * the classic client runs it; pppd from PATH, else /usr/sbin/pppd.
+ * stdio: pppd's stdin, stdout and stderr (the user's), or NULL for ours.
  */
 static pid_t
-launch_pppd(const struct pptp_opts *o, int *master, int *slave)
+launch_pppd(const struct pptp_opts *o, const struct gre_call *call,
+    const int *stdio, int *master, int *slave)
 {
+	char addr[INET_ADDRSTRLEN];
 	char tty[64];
 	char **argv;
 	struct termios t;
@@ -452,7 +712,17 @@ launch_pppd(const struct pptp_opts *o, int *master, int *slave)
 		argv[3 + i] = o->pppd_args[i];
 	pid = fork();
 	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
 		setsid();
+		for (int i = 0; stdio != NULL && i < 3; i++)
+			if (stdio[i] >= 0)
+				dup2(stdio[i], i);
+		if (stdio != NULL)
+			log_init(o->logstring, true, o->loglevel);
 		execvp("pppd", argv);
 		execv("/usr/sbin/pppd", argv);
 		log_warn("cannot run pppd");
@@ -466,31 +736,61 @@ launch_pppd(const struct pptp_opts *o, int *master, int *slave)
 		close(m);
 		return -1;
 	}
-	log_info("launched pppd (pid %d) on %s", (int)pid, tty);
+	inet_ntop(AF_INET, &call->server, addr, sizeof(addr));
+	log_info("gre %s: launched pppd (pid %d) on %s", addr, (int)pid, tty);
 	*master = m;
 	*slave = sl;	/* until pppd has opened the pty itself */
 	return pid;
 }
 
-/* The call is up: pppd's side, then the gateway until the end. */
+/*
+ * The call is up: pppd's side, then the gateway until the end.  In
+ * launch mode the exit status is pppd's if its first process ended
+ * while we ran (with --debug; else the waiting parent exits with it).
+ */
 static int
 carry_call(const struct pptp_opts *o, struct gre_call *call, int cm_fd)
 {
-	int master, status;
+	int master = -1, status, st, rpipe[2] = { -1, -1 };
+	int stdio[3] = { -1, -1, -1 };
 
-	if (o->nolaunchpppd) {
-		if (o->pppd_nargs > 0)
-			log_warnx("pppd options ignored with --nolaunchpppd "
-			    "(first: '%s'): give them to pppd", o->pppd_args[0]);
+	if (got_signal)		/* nothing launched yet: just end */
+		return PPTP_EXIT_OK;
+	if (o->nolaunchpppd)
 		return gre_run(o, call, 0, 1, cm_fd, &got_signal);
+	if (o->debug) {
+		if (pipe2(rpipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+			log_warn("pipe");
+			return PPTP_EXIT_ERROR;
+		}
+		call->report_fd = rpipe[1];
+	} else {
+		call->report_fd = go_background(o, stdio);
+		if (call->report_fd < 0)
+			return PPTP_EXIT_ERROR;
+		test_pause("background");
 	}
-	if (!o->debug && daemonize(o) < 0)
+	call->pppd = launch_pppd(o, call, o->debug ? NULL : stdio, &master,
+	    &call->pty_slave);
+	for (int i = 0; i < 3; i++)
+		if (stdio[i] >= 0)
+			close(stdio[i]);
+	if (call->pppd < 0) {
+		close(call->report_fd);
+		if (rpipe[0] >= 0)
+			close(rpipe[0]);
 		return PPTP_EXIT_ERROR;
-	call->pppd = launch_pppd(o, &master, &call->pty_slave);
-	if (call->pppd < 0)
-		return PPTP_EXIT_ERROR;
+	}
+	test_pause("pppd-launched");
 	status = gre_run(o, call, master, master, cm_fd, &got_signal);
 	close(master);
+	if (o->debug) {
+		if (read(rpipe[0], &st, sizeof(st)) == sizeof(st) &&
+		    (status == PPTP_EXIT_OK || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 0))
+			status = pppd_exit_status(st);
+		close(rpipe[0]);
+	}
 	return status;
 }
 
@@ -504,6 +804,7 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 	struct cm_msg m = { .type = CM_CALL_REQ };
 	uint8_t buf[CM_MAX_LEN + 1];
 	struct pollfd pfd = { fd, POLLIN, 0 };
+	sigset_t waitmask;
 	size_t n;
 	ssize_t r;
 
@@ -515,13 +816,14 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 	if (send(fd, buf, n, MSG_NOSIGNAL) != (ssize_t)n)
 		return PPTP_EXIT_RETRY;
 
+	wait_mask(&waitmask);
 	for (;;) {
 		if (got_signal) {
 			log_info("signal %d while placing the call: giving up",
 			    (int)got_signal);
 			return PPTP_EXIT_OK;
 		}
-		if (poll(&pfd, 1, -1) < 0) {
+		if (ppoll(&pfd, 1, NULL, &waitmask) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -556,15 +858,21 @@ run(struct pptp_opts *po)
 {
 	const struct pptp_opts o = *po;
 	struct in_addr addrs[MAX_ADDRS];
-	struct sigaction sa = { .sa_handler = on_signal };
 	int naddrs, status = PPTP_EXIT_CONNECT;
 
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+	test_pause("start");
+	if (o.nolaunchpppd && o.pppd_nargs > 0)
+		log_warnx("pppd options ignored with --nolaunchpppd (first: "
+		    "'%s'): give them to pppd", o.pppd_args[0]);
 	naddrs = resolve(o.server, addrs, MAX_ADDRS);
+	test_pause("resolved");
+	/* No wait from here on misses a signal; nothing is set up yet. */
+	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+	if (got_signal) {
+		log_info("signal %d before the call: giving up",
+		    (int)got_signal);
+		return PPTP_EXIT_OK;
+	}
 	for (int i = 0; i < naddrs; i++) {
 		struct cm_msg up;
 		struct gre_call call;
@@ -576,6 +884,7 @@ run(struct pptp_opts *po)
 				status = PPTP_EXIT_ERROR;
 				break;
 			}
+			test_pause("attached");
 			status = place_call(&o, fd, &up);
 			if (status != PPTP_EXIT_RETRY)
 				break;
@@ -597,7 +906,9 @@ run(struct pptp_opts *po)
 		call = (struct gre_call){ .server = addrs[i],
 		    .call_id = up.up.call_id,
 		    .peer_call_id = up.up.peer_call_id,
-		    .peer_window = up.up.peer_window, .pty_slave = -1 };
+		    .peer_window = up.up.peer_window, .pty_slave = -1,
+		    .report_fd = -1 };
+		test_pause("call-up");
 		status = carry_call(&o, &call, fd);
 		close(fd);
 		return status;
@@ -611,6 +922,7 @@ main(int argc, char **argv)
 	struct pptp_opts o;
 	int status;
 
+	signals_init();
 	/* Measure argv for process titles before getopt reorders it. */
 	proc_title_init(argc, argv);
 	log_init(NULL, true, LOG_LEVEL_DEFAULT);

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@
 
 #define CM_MAX_CLIENTS	CTRL_MAX_CALLS
 #define CM_MAX_CONNS	CM_MAX_CLIENTS	/* a connection per call at most */
+#define CM_MAX_IDS	(2 * CM_MAX_CLIENTS)	/* call IDs reserved */
 #define CM_FIRST_CLIENT_MS	10000	/* the starter must show up by then */
 
 struct cm;
@@ -49,6 +51,7 @@ struct cm_conn {
 	struct cm		*cm;
 	int			 tcp;		/* -1: not started */
 	bool			 connecting;
+	bool			 server_closed;	/* its close or reset */
 	uint64_t		 connect_due_ms;
 	char			 name[INET_ADDRSTRLEN + 8]; /* for logs */
 	struct ctrl_conn	 ctrl;
@@ -78,6 +81,11 @@ struct cm {
 	bool			 settled;	/* a first call came up or not */
 	bool			 one_call;	/* server: one call a connection */
 	bool			 route_held;
+	bool			 route_told;	/* logged once connected */
+	struct cm_idres {
+		uint16_t	 id;
+		int		 fd;	/* -1: entry free */
+	}			 ids[CM_MAX_IDS];
 	uint64_t		 started_ms;
 	int			 status;	/* of the last connection */
 	char			 why[256];
@@ -168,11 +176,20 @@ cb_call_up(void *arg, struct ctrl_call *call)
  * this server carries one call per connection, and say so once.
  */
 static bool
-second_call_failed(struct cm *cm, const struct cm_client *cl,
+second_call_failed(const struct cm_conn *cn, const struct cm_client *cl,
     const struct ctrl_call *call, int status)
 {
-	if (!cl->shared || call->state != CALL_WAIT_REPLY ||
-	    status == PPTP_EXIT_OK)
+	struct cm *cm = cn->cm;
+
+	if (!cl->shared || call->state != CALL_WAIT_REPLY)
+		return false;
+	/*
+	 * The connection closed or reset by the server, or on a connection
+	 * still up the call refused or its reply never come; not echo
+	 * loss, a stuck send or a StopCCRQ, which say nothing of sharing.
+	 */
+	if (cn->ctrl.state == CTRL_DEAD ? !cn->server_closed :
+	    status != PPTP_EXIT_CALL_REFUSED && status != PPTP_EXIT_TIMEOUT)
 		return false;
 	if (!cm->one_call)
 		log_notice("callmgr %s: the server failed a second call over "
@@ -190,7 +207,7 @@ cb_call_down(void *arg, struct ctrl_call *call, int status, const char *why)
 
 	log_debug("callmgr %s: call %u down: %s", cn->name, call->call_id,
 	    why);
-	if (second_call_failed(cn->cm, cl, call, status)) {
+	if (second_call_failed(cn, cl, call, status)) {
 		/* the instance need not know: placed again by the loop */
 		cl->call = NULL;
 		cl->conn = NULL;
@@ -223,17 +240,48 @@ cb_cleared(void *arg, void *owner)
 	cl->call = NULL;
 }
 
-/* GRE is told apart by our call ID: unique over all our connections. */
+/*
+ * Reserve a call ID in this network namespace: every gateway's raw GRE
+ * socket sees every GRE packet from the server, told apart by call ID
+ * alone, and call managers with other options for the same server are
+ * other processes.  An abstract unix socket name is per namespace, one
+ * owner at a time, and freed by the kernel when its owner dies.
+ */
 static bool
-cb_id_taken(void *arg, uint16_t id)
+cm_reserve_id(struct cm *cm, uint16_t id)
 {
-	struct cm_conn *self = arg;
-	struct cm *cm = self->cm;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd, slot = -1;
 
+	for (int i = 0; i < CM_MAX_IDS && slot < 0; i++)
+		if (cm->ids[i].fd < 0)
+			slot = i;
+	if (slot < 0)
+		return true;		/* no room to remember: take it */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	    (size_t)snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1,
+	    "pptp-call-id/%s/%u", cm->addr, id));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true;
+	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
+		bool taken = errno == EADDRINUSE;
+
+		close(fd);
+		return !taken;
+	}
+	cm->ids[slot] = (struct cm_idres){ .id = id, .fd = fd };
+	return true;
+}
+
+static bool
+cm_id_in_use(const struct cm *cm, const struct cm_conn *except, uint16_t id)
+{
 	for (int i = 0; i < CM_MAX_CONNS; i++) {
 		const struct cm_conn *cn = cm->conns[i];
 
-		if (cn == NULL || cn == self)
+		if (cn == NULL || cn == except)
 			continue;
 		for (int j = 0; j < CTRL_MAX_CALLS; j++)
 			if (cn->ctrl.calls[j].state != CALL_FREE &&
@@ -241,6 +289,28 @@ cb_id_taken(void *arg, uint16_t id)
 				return true;
 	}
 	return false;
+}
+
+/* GRE is told apart by our call ID: unique in the namespace. */
+static bool
+cb_id_taken(void *arg, uint16_t id)
+{
+	struct cm_conn *self = arg;
+
+	return cm_id_in_use(self->cm, self, id) ||
+	    !cm_reserve_id(self->cm, id);
+}
+
+/* Reservations of call IDs no call has any more go. */
+static void
+cm_release_ids(struct cm *cm)
+{
+	for (int i = 0; i < CM_MAX_IDS; i++) {
+		if (cm->ids[i].fd < 0 || cm_id_in_use(cm, NULL, cm->ids[i].id))
+			continue;
+		close(cm->ids[i].fd);
+		cm->ids[i].fd = -1;
+	}
 }
 
 static const struct ctrl_ops cm_ops = { cb_call_up, cb_call_down, cb_sli,
@@ -304,12 +374,18 @@ sock_path(const struct pptp_opts *o, struct in_addr server, char *out,
 	return 0;
 }
 
-/* The host route's lock: one per server and namespace (and table). */
+/*
+ * The host route's lock: one per server and namespace (and table), in a
+ * directory of its own whatever --rundir says, since the route is one
+ * whatever the run directory of the tunnels that need it.
+ */
 static void
 route_lock_path(const struct cm *cm, char *out, size_t outsz)
 {
-	snprintf(out, outsz, "%s/route-%s-ns%lu", cm->o->rundir, cm->addr,
-	    netns_id());
+	if (mkdir(PPTP_RUNDIR_DEFAULT, 0700) < 0 && errno != EEXIST)
+		log_warn("cannot create %s", PPTP_RUNDIR_DEFAULT);
+	snprintf(out, outsz, "%s/route-%s-ns%lu", PPTP_RUNDIR_DEFAULT,
+	    cm->addr, netns_id());
 }
 
 static const char *
@@ -329,24 +405,31 @@ connect_words(int err)
 	}
 }
 
-/* "cannot connect to vpn.example.com (192.0.2.1)", or the address once. */
+/* "HOST (ADDRESS)", or the address alone when that is what was given. */
+static const char *
+cm_name(const struct cm *cm, char *out, size_t outsz)
+{
+	if (strcmp(cm->o->server, cm->addr) == 0)
+		snprintf(out, outsz, "%s", cm->addr);
+	else
+		snprintf(out, outsz, "%s (%s)", cm->o->server, cm->addr);
+	return out;
+}
+
+/* Connecting failed: one line of words for the instances. */
 static void
 cm_connect_failed(struct cm_conn *cn, int err)
 {
-	const struct pptp_opts *o = cn->cm->o;
-	char who[300], why[400];
+	char why[400], name[300];
 
-	if (strcmp(o->server, cn->cm->addr) == 0)
-		snprintf(who, sizeof(who), "%s", cn->cm->addr);
-	else
-		snprintf(who, sizeof(who), "%s (%s)", o->server, cn->cm->addr);
+	cm_name(cn->cm, name, sizeof(name));
 	if (err == ETIMEDOUT)
 		snprintf(why, sizeof(why), "cannot connect to %s port %d: "
-		    "timed out after %u s", who, PPTP_PORT,
-		    o->connect_timeout_s);
+		    "timed out after %u s", name, PPTP_PORT,
+		    cn->cm->o->connect_timeout_s);
 	else
 		snprintf(why, sizeof(why), "cannot connect to %s port %d: %s",
-		    who, PPTP_PORT, connect_words(err));
+		    name, PPTP_PORT, connect_words(err));
 	cn->connecting = false;
 	ctrl_tcp_closed(&cn->ctrl, PPTP_EXIT_CONNECT, why);
 }
@@ -421,6 +504,7 @@ cm_tcp_connected(struct cm_conn *cn, uint64_t now)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
+	char name[120], route[100] = "";
 
 	if (getsockopt(cn->tcp, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
@@ -429,8 +513,13 @@ cm_tcp_connected(struct cm_conn *cn, uint64_t now)
 		return;
 	}
 	cn->connecting = false;
-	log_info("callmgr %s: connected to %s port %d", cn->name,
-	    cn->cm->o->server, PPTP_PORT);
+	if (cn->cm->route.added && !cn->cm->route_told) {
+		cn->cm->route_told = true;
+		strcpy(route, "; added ");
+		route_describe(&cn->cm->route, route + 8, sizeof(route) - 8);
+	}
+	log_info("callmgr %s: connected to %s port %d%s", cn->name,
+	    cm_name(cn->cm, name, sizeof(name)), PPTP_PORT, route);
 	cm_mtu_hint(cn);
 	ctrl_open(&cn->ctrl, now);
 }
@@ -448,6 +537,7 @@ cm_tcp_read(struct cm_conn *cn, uint64_t now)
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	cn->server_closed = true;
 	if (n == 0)
 		snprintf(why, sizeof(why), "server %s closed the control "
 		    "connection", cn->name);
@@ -496,6 +586,12 @@ cm_conn_new(struct cm *cm)
 		rnd[0] = (uint16_t)(getpid() + slot);
 	/* RFC 2637 2.7: a random start keeps IDs apart across restarts */
 	cm->cfg.first_call_id = rnd[0] != 0 ? rnd[0] : 1;
+#ifdef PPTP_TEST_HOOKS
+	/* tests make managers collide: PPTP_FIRST_CALL_ID=N */
+	if (getenv("PPTP_FIRST_CALL_ID") != NULL)
+		cm->cfg.first_call_id = (uint16_t)atoi(
+		    getenv("PPTP_FIRST_CALL_ID"));
+#endif
 	cm->cfg.first_serial = rnd[1];
 	cm->cfg.server = cn->name;
 	ctrl_init(&cn->ctrl, &cm->cfg, &cm_ops, cn);
@@ -627,7 +723,8 @@ cm_client_read(struct cm *cm, struct cm_client *cl, uint64_t now)
 		return;
 	}
 	if (cm_decode(buf, (size_t)n, &cl->req) < 0 ||
-	    cl->req.type != CM_CALL_REQ || cl->conn != NULL) {
+	    cl->req.type != CM_CALL_REQ || cl->conn != NULL || cl->again ||
+	    cl->call != NULL) {
 		log_warnx("callmgr %s: bad message from an instance (%zd "
 		    "bytes), dropping it", cm->addr, n);
 		cl->hangup = true;
@@ -700,14 +797,15 @@ cm_stop_listening(struct cm *cm)
 
 	if (cm->lfd < 0)
 		return;
-	close(cm->lfd);
-	cm->lfd = -1;
+	/* Unlinked before closed: no attacher takes it for a crashed one. */
 	lockfd = open(cm->o->rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lockfd >= 0)
 		flock(lockfd, LOCK_EX);
 	if (lstat(cm->sockpath, &st) == 0 && st.st_ino == cm->sock_ino &&
 	    st.st_dev == cm->sock_dev)
 		unlink(cm->sockpath);
+	close(cm->lfd);
+	cm->lfd = -1;
 	if (lockfd >= 0)
 		close(lockfd);
 }
@@ -774,6 +872,7 @@ cm_tick(struct cm *cm, uint64_t now)
 			if (cm->clients[i].fd >= 0)
 				cm->clients[i].hangup = true;
 		cm->had_client = true;
+		cm_stop_listening(cm);	/* newcomers start a manager anew */
 	}
 	for (int i = 0; i < CM_MAX_CONNS; i++) {
 		struct cm_conn *cn = cm->conns[i];
@@ -792,6 +891,7 @@ cm_tick(struct cm *cm, uint64_t now)
 	if (cm->had_client && cm_nclients(cm) == 0)
 		cm_stop_listening(cm);
 	cm_tend_conns(cm, now);
+	cm_release_ids(cm);
 }
 
 static void
@@ -898,6 +998,8 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd,
 	cm->route.lockfd = -1;
 	for (int i = 0; i < CM_MAX_CLIENTS; i++)
 		cm->clients[i].fd = -1;
+	for (int i = 0; i < CM_MAX_IDS; i++)
+		cm->ids[i].fd = -1;
 	proc_title("pptp: call manager %s", cm->addr);
 
 	sigemptyset(&block);
@@ -927,6 +1029,7 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd,
 	cm->cfg.cdn_wait_ms = 1000;
 	cm->cfg.stop_wait_ms = 1000;
 	snprintf(cm->why, sizeof(cm->why), "no calls");
+	test_pause("callmgr");
 	cm_loop(cm, &waitmask);
 
 	cm_stop_listening(cm);
@@ -995,6 +1098,7 @@ cm_spawn(const struct pptp_opts *o, struct in_addr server, int lfd,
 		if (lfd > 3)
 			close_range(3, (unsigned)lfd - 1, 0);
 		close_range((unsigned)lfd + 1, ~0U, 0);
+		log_reopen();	/* else glibc tags lines with argv[0] */
 		cm_main(o, server, lfd, path);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

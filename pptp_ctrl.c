@@ -265,13 +265,21 @@ send_ccrq(struct ctrl_conn *c, struct ctrl_call *call, uint64_t now)
 	call->due_ms = now + c->cfg.cdn_wait_ms;
 }
 
+/* Silence from now on is counted again; --idle-wait 0: no Echo-Requests. */
+static void
+idle_restart(struct ctrl_conn *c, uint64_t now)
+{
+	c->idle_due_ms = c->cfg.idle_wait_ms != 0 ? now +
+	    c->cfg.idle_wait_ms : 0;
+}
+
 static void
 established(struct ctrl_conn *c, uint64_t now)
 {
 	char host[3 * MSG_HOSTNAME_LEN], vendor[3 * MSG_VENDOR_LEN];
 
 	c->reply_due_ms = 0;
-	c->idle_due_ms = now + c->cfg.idle_wait_ms;
+	idle_restart(c, now);
 	log_info("ctrl %s: control connection up: server \"%s\", vendor "
 	    "\"%s\", firmware 0x%04x, protocol %u.%u", c->cfg.server,
 	    log_escape(c->peer.hostname, host, sizeof(host)),
@@ -498,7 +506,7 @@ ctrl_dispatch(struct ctrl_conn *c, const struct msg *m, uint64_t now)
 		    m->hdr.reserved0, msg_type_name(type));
 	}
 	if (c->state == CTRL_UP) {
-		c->idle_due_ms = now + c->cfg.idle_wait_ms;
+		idle_restart(c, now);
 		c->echo_due_ms = 0;
 	}
 

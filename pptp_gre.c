@@ -22,6 +22,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/errqueue.h>
 #include <netinet/ip.h>
 #include <poll.h>
@@ -52,6 +53,7 @@
 #define OBUF_LEN	(512 * 1024)	/* to pppd: bounded */
 #define ACK_DELAY_MS	50
 #define GRE_SILENT_MS	10000		/* then say GRE is not arriving */
+#define PPPD_OPEN_MS	10000		/* pppd's first bytes on its pty */
 #define RTT_SLOTS	64
 #define LINGER_MS	3000		/* for the call to be cleared */
 
@@ -66,6 +68,7 @@ struct gw {
 	bool			 done;
 	bool			 cm_ended;	/* the manager ended the call */
 	uint64_t		 stop_due_ms;	/* pppd had its moment */
+	uint64_t		 pty_due_ms;	/* pppd must have written */
 
 	/* transmit */
 	uint32_t		 tx_seq;	/* last sequence number sent */
@@ -393,6 +396,7 @@ ppp_read(struct gw *g, uint64_t now)
 			/* pppd has the pty: its closing will now show */
 			close(g->call.pty_slave);
 			g->call.pty_slave = -1;
+			g->pty_due_ms = 0;
 		}
 		if (n <= 0) {
 			/* EOF, or EIO when pppd closed the pty */
@@ -756,6 +760,12 @@ gw_timers(struct gw *g, uint64_t now)
 		    "NAT on the path likely blocks GRE", g->addr,
 		    GRE_SILENT_MS / 1000);
 	}
+	if (g->pty_due_ms != 0 && now >= g->pty_due_ms) {
+		log_warnx("gre %s: pppd wrote nothing on its pty in %d s: "
+		    "call ends", g->addr, PPPD_OPEN_MS / 1000);
+		g->status = PPTP_EXIT_ERROR;
+		g->done = true;
+	}
 }
 
 static int
@@ -769,6 +779,7 @@ gw_timeout(struct gw *g, uint64_t now)
 	if (!g->gre_seen && !g->warned_silent && g->first_tx_ms != 0)
 		NEAREST(g->first_tx_ms + GRE_SILENT_MS);
 	NEAREST(g->stop_due_ms);
+	NEAREST(g->pty_due_ms);
 #undef NEAREST
 	if (due == 0)
 		return -1;
@@ -836,6 +847,8 @@ gw_init(struct gw *g, const struct pptp_opts *o, const struct gre_call *call,
 	g->gre = -1;
 	g->stop = stop;
 	g->status = PPTP_EXIT_OK;
+	if (call->pty_slave >= 0)
+		g->pty_due_ms = now_ms() + PPPD_OPEN_MS;
 	inet_ntop(AF_INET, &call->server, g->addr, sizeof(g->addr));
 	g->peer = (struct sockaddr_in){ .sin_family = AF_INET,
 	    .sin_addr = call->server };
@@ -885,10 +898,24 @@ gw_free(struct gw *g)
 	free(g->tt.buf);
 }
 
+/* pppd's wait status, to whoever waits for it (once). */
+static void
+pppd_report(struct gw *g, int st)
+{
+	if (g->call.report_fd < 0)
+		return;
+	if (write(g->call.report_fd, &st, sizeof(st)) != sizeof(st))
+		log_warn("gre %s: reporting pppd's status", g->addr);
+	close(g->call.report_fd);
+	g->call.report_fd = -1;
+}
+
 /*
  * pppd (ours) exited?  Status 0 is pppd going to the background (it
- * forks unless `nodetach', before it opens the pty): the pty tells when
- * it is gone.  Anything else means it failed.
+ * forks unless `nodetach', before it opens the pty, or with `updetach'
+ * once the link is up): the pty tells when it is gone, and a pty no one
+ * writes on ends the call too (PPPD_OPEN_MS).  Anything else means it
+ * failed, or ended as we asked it to.
  */
 static void
 pppd_reap(struct gw *g)
@@ -899,12 +926,14 @@ pppd_reap(struct gw *g)
 	    g->call.pppd)
 		return;
 	g->call.pppd = 0;
+	pppd_report(g, st);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-		/* the pty (held until pppd writes) says when it is gone */
 		log_info("gre %s: pppd went to the background", g->addr);
 		return;
 	}
-	if (WIFEXITED(st))
+	if (g->stop_due_ms != 0)
+		log_info("gre %s: pppd ended", g->addr);
+	else if (WIFEXITED(st))
 		log_warnx("gre %s: pppd exited with status %d: call ends",
 		    g->addr, WEXITSTATUS(st));
 	else
@@ -940,9 +969,10 @@ gw_linger(struct gw *g)
 
 		if (poll(pfd, 2, (int)(end - now)) < 0 && errno != EINTR)
 			break;
-		if (pfd[1].revents != 0)
-			while (recv(g->gre, g->rx[0], RX_LEN, MSG_DONTWAIT) > 0)
-				;
+		/* a bounded drain a round: a flood cannot stretch the wait */
+		for (int i = 0; i < BATCH && pfd[1].revents != 0; i++)
+			if (recv(g->gre, g->rx[0], RX_LEN, MSG_DONTWAIT) <= 0)
+				break;
 		if (pfd[0].revents == 0)
 			continue;
 		/* the manager's close: the call is cleared */
@@ -954,20 +984,52 @@ gw_linger(struct gw *g)
 	    g->addr, LINGER_MS);
 }
 
-/* The call is over: a pppd we launched goes too, TERM then KILL. */
+/* Has pppd ended within ms?  Then its status is reported. */
+static bool
+pppd_gone(struct gw *g, int ms)
+{
+	int st;
+
+	for (int i = 0; i <= ms / 10; i++) {
+		if (waitpid(g->call.pppd, &st, WNOHANG) == g->call.pppd) {
+			pppd_report(g, st);
+			return true;
+		}
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * The call is over: a pppd we launched goes too.  Unless a signal ended
+ * the call (pppd had SIGTERM then), its line hangs up first, as when the
+ * classic client's gateway went: pppd ends with its status for that
+ * ("Modem hangup", 16).  Then TERM, then KILL.
+ */
 static void
 pppd_stop(struct gw *g)
 {
+	int st;
+
 	if (g->call.pppd <= 0)
 		return;
-	kill(g->call.pppd, SIGTERM);
-	for (int i = 0; i < 50; i++) {
-		if (waitpid(g->call.pppd, NULL, WNOHANG) == g->call.pppd)
+	if (g->stop_due_ms == 0) {
+		/* our only hold on the pty master (launch mode) goes */
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		bool gone = null >= 0 && dup2(null, g->ppp_in) >= 0 &&
+		    pppd_gone(g, 1000);
+
+		if (null >= 0)
+			close(null);
+		if (gone)
 			return;
-		usleep(10000);
 	}
+	kill(g->call.pppd, SIGTERM);
+	if (pppd_gone(g, 500))
+		return;
 	kill(g->call.pppd, SIGKILL);
-	waitpid(g->call.pppd, NULL, 0);
+	if (waitpid(g->call.pppd, &st, 0) == g->call.pppd)
+		pppd_report(g, st);
 }
 
 int
@@ -1005,6 +1067,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	sigdelset(&waitmask, SIGHUP);
 	sigdelset(&waitmask, SIGUSR1);
 	sigdelset(&waitmask, SIGCHLD);
+	child_exited = 1;	/* pppd may have gone before the handler came */
 
 	while (!g->done) {
 		struct pollfd pfd[4] = {
@@ -1066,6 +1129,8 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	gw_linger(g);
 	if (g->call.pty_slave >= 0)
 		close(g->call.pty_slave);
+	if (g->call.report_fd >= 0)
+		close(g->call.report_fd);
 	gw_free(g);
 	free(g);
 	return status;

@@ -190,11 +190,9 @@ route_hold(const char *lockprefix, struct hostroute *hr)
 	int n = snprintf(hr->lockpath, sizeof(hr->lockpath), "%s-table%u",
 	    lockprefix, hr->table);
 
-	if (n < 0 || (size_t)n >= sizeof(hr->lockpath)) {
-		log_warnx("route: lock path %s is too long", lockprefix);
-		return -1;
-	}
-	for (int tries = 0; tries < 10; tries++) {
+	errno = ENAMETOOLONG;
+	for (int tries = 0; tries < 10 && n > 0 &&
+	    (size_t)n < sizeof(hr->lockpath); tries++) {
 		int fd = open(hr->lockpath, O_RDWR | O_CREAT | O_CLOEXEC |
 		    O_NOFOLLOW, 0600);
 
@@ -214,7 +212,7 @@ int
 route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
     const char *lockprefix, struct hostroute *hr)
 {
-	char addr[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+	char addr[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], desc[80];
 	char ifname[IF_NAMESIZE] = "?";
 	uint8_t buf[1024];
 	unsigned char type = 0;
@@ -247,18 +245,29 @@ route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
 			    addr);
 			return 0;
 		}
-		log_warn("route %s: cannot add host route via %s dev %s",
-		    addr, hr->gw.s_addr ? gw : "(on link)", ifname);
+		log_warn("route %s: cannot add host route %s%s%s dev %s",
+		    addr, hr->gw.s_addr ? "via " : "", hr->gw.s_addr ? gw :
+		    "", hr->gw.s_addr ? "" : "on link", ifname);
 		return -1;
 	}
 	hr->added = true;
-	if (hr->gw.s_addr != 0)
-		log_info("route %s: added host route via %s dev %s", addr, gw,
-		    ifname);
-	else
-		log_info("route %s: added host route on link dev %s", addr,
-		    ifname);
+	log_debug("route %s: added %s", addr, route_describe(hr, desc,
+	    sizeof(desc)));
 	return 0;
+}
+
+char *
+route_describe(const struct hostroute *hr, char *out, size_t outsz)
+{
+	char gw[INET_ADDRSTRLEN], ifname[IF_NAMESIZE] = "?";
+
+	if_indextoname((unsigned)hr->oif, ifname);
+	if (hr->gw.s_addr != 0)
+		snprintf(out, outsz, "host route via %s dev %s",
+		    inet_ntop(AF_INET, &hr->gw, gw, sizeof(gw)), ifname);
+	else
+		snprintf(out, outsz, "host route dev %s (on link)", ifname);
+	return out;
 }
 
 /* Remove the /32 route to hr->dst in its table, if pptp added it. */
@@ -280,7 +289,7 @@ route_remove(struct hostroute *hr)
 	if (hr->table >= 256)
 		add_attr(&q, RTA_TABLE, &hr->table, 4);
 	if (nl_talk(&q, buf, sizeof(buf)) == 0)
-		log_info("route %s: removed our host route", addr);
+		log_debug("route %s: removed our host route", addr);
 	else if (errno != ESRCH)
 		log_warn("route %s: cannot remove our host route", addr);
 }

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,24 +17,38 @@
 #include <syslog.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
+
+/*
+ * The syslog tag is "pptp" in every process (as the classic client's),
+ * never taken from argv, which process titles overwrite: log filters
+ * match it.  --logstring goes at the start of the text instead.
+ */
+static const char ident[] = "pptp";
 
 static struct {
-	char	ident[64];
+	char	prefix[64];	/* "TAG: " or "" */
 	bool	to_stderr;
 	int	level;
-} lg = { "pptp", true, LOG_LEVEL_DEFAULT };
+} lg = { "", true, LOG_LEVEL_DEFAULT };
 
 void
 log_init(const char *tag, bool to_stderr, int level)
 {
 	if (tag != NULL && tag[0] != '\0')
-		snprintf(lg.ident, sizeof(lg.ident), "pptp[%s]", tag);
+		snprintf(lg.prefix, sizeof(lg.prefix), "%s: ", tag);
 	else
-		snprintf(lg.ident, sizeof(lg.ident), "pptp");
+		lg.prefix[0] = '\0';
 	lg.to_stderr = to_stderr;
 	lg.level = level;
+	log_reopen();
+}
+
+void
+log_reopen(void)
+{
 	closelog();
-	openlog(lg.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
 static void __attribute__((format(printf, 2, 0)))
@@ -46,9 +62,9 @@ vlog(int prio, const char *fmt, va_list ap, const char *err)
 		return;
 	if (err != NULL && (size_t)n < sizeof(line))
 		snprintf(line + n, sizeof(line) - (size_t)n, ": %s", err);
-	syslog(prio, "%s", line);
+	syslog(prio, "%s%s", lg.prefix, line);
 	if (lg.to_stderr)
-		fprintf(stderr, "%s: %s\n", lg.ident, line);
+		fprintf(stderr, "%s: %s%s\n", ident, lg.prefix, line);
 }
 
 #define LOG_FN(name, prio, minlevel, with_errno)			\
@@ -173,37 +189,54 @@ fmt_secs(uint64_t ms, char *out, size_t outsz)
 	return out;
 }
 
+/* What came after the number the classic client would have read. */
+static void
+warn_rest(const char *optname, const char *arg, const char *end)
+{
+	if (*end != '\0')
+		log_warnx("%s: '%s' read as %.*s (the classic pptp ignored "
+		    "'%s' too)", optname, arg, (int)(end - arg), arg, end);
+}
+
+int
+parse_lead_long(const char *optname, const char *arg, int base,
+    long long *out)
+{
+	const char *p = arg + (arg[0] == '-');
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(arg, &end, base);
+	if (*p < '0' || *p > '9' || end == arg || errno != 0) {
+		log_warnx("%s: '%s' is not a number", optname, arg);
+		return -1;
+	}
+	warn_rest(optname, arg, end);
+	*out = v;
+	return 0;
+}
+
 int
 parse_secs_ms(const char *optname, const char *arg, uint64_t min_ms,
     uint64_t max_ms, uint64_t *out_ms)
 {
-	uint64_t ms = 0;
-	const char *p = arg;
-	int ndig = 0, nfrac = 0;
+	char *end, lo[32], hi[32];
+	double s;
 
-	for (; *p >= '0' && *p <= '9'; p++, ndig++)
-		if (ms <= max_ms)
-			ms = ms * 10 + (uint64_t)(*p - '0');
-	ms *= 1000;
-	if (*p == '.') {
-		uint64_t scale = 100;
-
-		for (p++; *p >= '0' && *p <= '9'; p++, nfrac++) {
-			ms += (uint64_t)(*p - '0') * scale;
-			scale /= 10;
-		}
+	errno = 0;
+	s = strtod(arg, &end);
+	/* nan and inf fail the range test */
+	if (end != arg && errno == 0 && s * 1000 >= (double)min_ms - 1e-6 &&
+	    s * 1000 <= (double)max_ms + 1e-6) {
+		warn_rest(optname, arg, end);
+		*out_ms = (uint64_t)(s * 1000 + 0.5);
+		return 0;
 	}
-	if (*p != '\0' || ndig + nfrac == 0 || nfrac > 3 || ms < min_ms ||
-	    ms > max_ms) {
-		char lo[32], hi[32];
-
-		log_warnx("%s: '%s' is not a number of seconds from %s to %s",
-		    optname, arg, fmt_secs(min_ms, lo, sizeof(lo)),
-		    fmt_secs(max_ms, hi, sizeof(hi)));
-		return -1;
-	}
-	*out_ms = ms;
-	return 0;
+	log_warnx("%s: '%s' is not a number of seconds from %s to %s",
+	    optname, arg, fmt_secs(min_ms, lo, sizeof(lo)),
+	    fmt_secs(max_ms, hi, sizeof(hi)));
+	return -1;
 }
 
 static struct {
@@ -268,3 +301,23 @@ set_nonblock(int fd)
 		return -1;
 	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
+
+#ifdef PPTP_TEST_HOOKS
+void
+test_pause(const char *stage)
+{
+	const char *want = getenv("PPTP_PAUSE");
+	struct timespec ts = { 2, 0 };
+	sigset_t m;
+
+	if (want == NULL || strcmp(want, stage) != 0)
+		return;
+	log_notice("paused at %s (pid %d)", stage, (int)getpid());
+	sigprocmask(SIG_BLOCK, NULL, &m);
+	sigdelset(&m, SIGTERM);
+	sigdelset(&m, SIGINT);
+	sigdelset(&m, SIGHUP);
+	sigdelset(&m, SIGUSR1);
+	ppoll(NULL, 0, &ts, &m);
+}
+#endif

@@ -22,14 +22,18 @@ struct gre_call {
 	pid_t		pppd;		/* the pppd we launched, 0 if none */
 	int		pty_slave;	/* held until pppd has the pty open,
 					   -1 if none */
+	int		report_fd;	/* pppd's wait status (an int) is
+					   written here when it exits, then
+					   closed; -1 if none */
 };
 
 /*
  * Run the gateway until pppd goes away (EOF on ppp_in, or call->pppd
  * exits), the call manager ends the call (cm_fd), or *stop is set by a
  * signal handler (a pppd we launched is asked to stop first and given a
- * moment to end the link).  SIGUSR1 dumps the statistics.  Returns an
- * enum pptp_exit.
+ * moment to end the link).  A pppd we launched that writes nothing on
+ * its pty (call->pty_slave) within 10 s ends the call too.  SIGUSR1
+ * dumps the statistics.  Returns an enum pptp_exit.
  */
 int gre_run(const struct pptp_opts *o, const struct gre_call *call,
     int ppp_in, int ppp_out, int cm_fd, volatile sig_atomic_t *stop);

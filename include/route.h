@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -22,7 +23,7 @@
 struct hostroute {
 	bool		added;		/* we created it */
 	int		lockfd;		/* shared lock on lockpath, -1 none */
-	char		lockpath[108];
+	char		lockpath[160];
 	struct in_addr	dst;
 	struct in_addr	gw;		/* 0: on-link */
 	int		oif;
@@ -41,6 +42,9 @@ struct hostroute {
  */
 int route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
     const char *lockprefix, struct hostroute *hr);
+
+/* "host route via GW dev IF" or "host route dev IF (on link)", in out. */
+char *route_describe(const struct hostroute *hr, char *out, size_t outsz);
 
 /*
  * Let go of the route: the last process holding it removes the /32

@@ -18,11 +18,15 @@ enum log_level {
 };
 
 /*
- * Log as "pptp" or "pptp[TAG]" (TAG: --logstring) to syslog with facility
- * LOG_DAEMON, and to stderr too when to_stderr.  Callable again to change
+ * Log to syslog with the tag "pptp" and facility LOG_DAEMON, and to
+ * stderr too (as "pptp: ...") when to_stderr; every line starts with
+ * "TAG: " when a TAG (--logstring) is given.  Callable again to change
  * the settings (e.g. once options are parsed, or in a child process).
  */
 void log_init(const char *tag, bool to_stderr, int level);
+
+/* Open syslog's socket again, as set (after closing every fd). */
+void log_reopen(void);
 
 /* Debug (level 2), information (1), notice (always). */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -56,8 +60,18 @@ int parse_uint(const char *optname, const char *arg, unsigned long min,
     unsigned long max, unsigned long *out);
 
 /*
- * Parse arg as seconds with up to three decimals ("0.3", "10") into
- * milliseconds in [min_ms, max_ms]; logs and returns -1 on error.
+ * Numbers in options the classic client had, read as it read them: the
+ * number arg starts with (strtoll in base: a sign, "0x" in base 0); what
+ * follows is ignored with a warning ("--idle-wait: '10s' read as 10").
+ * No number at all: logged, -1.
+ */
+int parse_lead_long(const char *optname, const char *arg, int base,
+    long long *out);
+
+/*
+ * Parse arg as seconds, as strtod reads them ("0.3", "10", "1e0"; what
+ * follows the number is ignored with a warning), into milliseconds in
+ * [min_ms, max_ms]; logs and returns -1 on error.
  */
 int parse_secs_ms(const char *optname, const char *arg, uint64_t min_ms,
     uint64_t max_ms, uint64_t *out_ms);
@@ -69,6 +83,18 @@ int parse_secs_ms(const char *optname, const char *arg, uint64_t min_ms,
  */
 void proc_title_init(int argc, char **argv);
 void proc_title(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Test builds only (make builds pptp-hooks with PPTP_TEST_HOOKS): when
+ * $PPTP_PAUSE names stage, log "paused at STAGE (pid N)" and wait up to
+ * 2 s or until a signal is handled, so that tests can land signals at
+ * each stage of start-up.  Nothing in the shipped binary.
+ */
+#ifdef PPTP_TEST_HOOKS
+void test_pause(const char *stage);
+#else
+#define test_pause(stage)	((void)0)
+#endif
 
 /* Set O_NONBLOCK on fd; 0 or -1 with errno. */
 int set_nonblock(int fd);

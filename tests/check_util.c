@@ -40,6 +40,9 @@ START_TEST(test_parse_secs)
 	static const struct { const char *in; uint64_t ms; } good[] = {
 		{ "0.3", 300 }, { "10", 10000 }, { "0.01", 10 }, { ".5", 500 },
 		{ "1.", 1000 }, { "1.234", 1234 }, { "007", 7000 },
+		/* as the classic client read them (strtod) */
+		{ "1e0", 1000 }, { "1e1", 10000 }, { "1.0001", 1000 },
+		{ "1,5", 1000 }, { "2s", 2000 }, { "0.0105", 11 },
 	};
 	uint64_t ms;
 
@@ -54,9 +57,8 @@ END_TEST
 START_TEST(test_parse_secs_rejects)
 {
 	static const char *const bad[] = {
-		"20", "10.001", "0.009", "0", "", ".", "-1", "1e1", "0x1",
-		"1.0001", "abc", "1,5", " 1", "nan", "inf",
-		"99999999999999999999999999999",
+		"20", "10.001", "0.009", "0", "", ".", "-1", "1e2", "abc",
+		"nan", "inf", "-inf", "s", "99999999999999999999999999999",
 	};
 	uint64_t ms = 42;
 
@@ -64,6 +66,34 @@ START_TEST(test_parse_secs_rejects)
 		ck_assert_msg(parse_secs_ms("--timeout", bad[i], 10, 10000,
 		    &ms) == -1, "accepted '%s'", bad[i]);
 	ck_assert_uint_eq(ms, 42);
+}
+END_TEST
+
+START_TEST(test_parse_lead_long)
+{
+	static const struct {
+		const char *in; int base; long long v;
+	} good[] = {
+		{ "10", 10, 10 }, { "10s", 10, 10 }, { "-1", 10, -1 },
+		{ "0x10", 16, 16 }, { "0x10", 10, 0 }, { "010", 10, 10 },
+		{ "4294967295", 10, 4294967295LL }, { "7 days", 10, 7 },
+	};
+	static const char *const bad[] = { "", "abc", "-", "s10", " 1",
+	    "+1", "--1", "99999999999999999999999" };
+	long long v;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		v = 42;
+		ck_assert_int_eq(parse_lead_long("--x", good[i].in,
+		    good[i].base, &v), 0);
+		ck_assert_int_eq(v, good[i].v);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 42;
+		ck_assert_msg(parse_lead_long("--x", bad[i], 10, &v) == -1,
+		    "accepted '%s'", bad[i]);
+		ck_assert_int_eq(v, 42);
+	}
 }
 END_TEST
 
@@ -100,6 +130,7 @@ util_suite(void)
 
 	tcase_add_test(tc, test_parse_uint);
 	tcase_add_test(tc, test_parse_uint_rejects);
+	tcase_add_test(tc, test_parse_lead_long);
 	tcase_add_test(tc, test_parse_secs);
 	tcase_add_test(tc, test_parse_secs_rejects);
 	tcase_add_test(tc, test_log_escape);

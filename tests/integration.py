@@ -22,7 +22,7 @@ import tempfile
 import time
 import traceback
 
-PPTP = SERVER = None
+PPTP = SERVER = HOOKS = None
 TESTS = []
 
 
@@ -439,6 +439,7 @@ def connection_refused(env):
     assert cli.exit_status() == 3
     assert ("cannot connect to 192.0.2.1 port 1723: "
             "connection refused") in cli.stderr(), cli.stderr()
+    assert "host route" not in cli.stderr(), cli.stderr()
     no_leftovers(env)
 
 
@@ -1338,9 +1339,80 @@ def route_shared_by_two_marks(env):
 
 
 @test
+def route_shared_across_run_directories(env):
+    """The route is one whatever --rundir the tunnels use."""
+    routed(env)
+    a = env.client(host="203.0.113.1")
+    a.wait_up()
+    b = env.client("--rundir", env.path("run2"), host="203.0.113.1")
+    b.wait_up()
+    a.hangup()
+    assert a.exit_status() == 0
+    assert wait_until(lambda: len([t for t in titles()
+                                   if "call manager" in t]) == 1, 5)
+    assert "proto 47" in host_route(env), host_route(env)
+    passes_data(b, b"still routed")
+    b.hangup()
+    assert b.exit_status() == 0
+    no_leftovers(env)
+    assert host_route(env) == "", host_route(env)
+
+
+@test
+def call_ids_unique_across_call_managers(env):
+    """Two managers for one server (other options), made to start at the
+    same call ID (pptp-hooks): the second takes another, and neither
+    tunnel sees the other's frames."""
+    global PPTP
+    assert HOOKS, "no --pptp-hooks binary: make integration builds one"
+    plain, PPTP = PPTP, HOOKS
+    try:
+        env.vars["PPTP_FIRST_CALL_ID"] = "16962"
+        srv = env.server("--max-channels", "8")
+        a = env.client("--client-hostname", "alpha")
+        a.wait_up()
+        b = env.client("--client-hostname", "beta")
+        b.wait_up()
+        ids = re.findall(r"recv OCRQ call_id=(\d+)", srv.text())
+        assert len(ids) == 2 and ids[0] != ids[1], ids
+        assert ids[0] == "16962", ids
+        passes_data(a, b"for a only")
+        passes_data(b, b"for b only")
+        assert b.recv_frames(1, timeout=0.3) == []
+        end_all(env, [a, b])
+    finally:
+        PPTP = plain
+
+
+@test
+def call_manager_stopped_takes_no_newcomer(env):
+    """SIGTERM to a manager: it stops listening at once; a tunnel started
+    then gets a manager of its own, and the old one goes."""
+    srv = env.server("--no-cdn")
+    a = env.client()
+    a.wait_up()
+    mgr = [p for p in pptp_pids() if p != a.proc.pid]
+    assert len(mgr) == 1, mgr
+    os.kill(mgr[0], signal.SIGTERM)
+    b = env.client()
+    b.wait_up()
+    assert wait_until(lambda: not os.path.exists(f"/proc/{mgr[0]}") or
+                      open(f"/proc/{mgr[0]}/stat").read().split()[2] == "Z",
+                      4), "the stopped manager lives on"
+    assert connections(srv) == 2, srv.lines("accept")
+    passes_data(b, b"new manager")
+    b.hangup()
+    assert b.exit_status() == 0
+    a.exit_status()
+    no_leftovers(env)
+
+
+@test
 def first_call_loses_nothing_while_second_placed(env):
     for share in ("8", "1"):
+        # "1" as poptop: a wrongly shared call takes the first one down
         srv = env.server("--max-channels", share,
+                         *(["--one-call"] if share == "1" else []),
                          listen="192.0.2.1" if share == "8" else "192.0.2.3")
         host = "192.0.2.1" if share == "8" else "192.0.2.3"
         a = env.client(host=host)
@@ -1428,12 +1500,12 @@ def launch_mode_runs_pppd_on_a_pty(env):
     out = fake_pppd(env)
     srv = env.server()
     cli = env.client("--debug", "name", "bob", "remotename", "srv",
-                     launch=True)
+                     "nodetach", launch=True)
     res = pppd_result(out)
     assert res["isatty"], res
     assert re.fullmatch(r"/dev/pts/\d+", res["argv"][0]), res
     assert res["argv"][1:] == ["38400", "name", "bob", "remotename",
-                               "srv"], res
+                               "srv", "nodetach"], res
     assert res["frames"] == 20, res
     assert cli.exit_status() == 0, cli.stderr()
     assert "pppd closed its end" in cli.stderr(), cli.stderr()
@@ -1459,11 +1531,11 @@ def launch_mode_goes_to_background(env):
 def launch_mode_sigterm_stops_pppd(env):
     out = fake_pppd(env, wait=True)
     srv = env.server()
-    cli = env.client("--debug", launch=True)
+    cli = env.client("--debug", "nodetach", launch=True)
     pppd_result(out)
     t = time.monotonic()
     cli.proc.send_signal(signal.SIGTERM)
-    assert cli.exit_status() == 0
+    assert cli.exit_status() == 5, "not pppd's status for SIGTERM"
     assert time.monotonic() - t < 2
     assert os.path.exists(out + ".term"), "pppd was not asked to stop"
     srv.wait("recv StopCCRQ")
@@ -1488,6 +1560,9 @@ def host_route_added_and_removed(env):
     routed(env)
     cli = env.client(host="203.0.113.1")
     cli.wait_up()
+    assert re.search(r"callmgr 203.0.113.1: connected to 203.0.113.1 port 1723; added "
+                     r"host route via 192.0.2.1 dev vc\w+\n",
+                     cli.stderr()), cli.stderr()
     r = host_route(env)
     assert r.startswith("203.0.113.1 via 192.0.2.1 dev vc"), r
     assert "proto 47" in r, r
@@ -1617,17 +1692,22 @@ def options_rejected_by_name(env):
          "from 0.01 to 10"),
         (["--timeout", "0.001"], "--timeout: '0.001'"),
         (["--loglevel", "7"], "--loglevel: '7' is not a number from 0 to 2"),
-        (["--idle-wait", "0"], "--idle-wait: '0'"),
+        (["--idle-wait", "abc"], "--idle-wait: 'abc' is not a number"),
+        (["--idle-wait", "-5"], "--idle-wait: '-5' is not a number from "
+         "0 to 86400"),
         (["--max-echo-wait", "x"], "--max-echo-wait: 'x'"),
-        (["--rtmark", "-1"], "--rtmark: '-1'"),
+        (["--rtmark", "abc"], "--rtmark: 'abc' is not a number"),
+        (["--rtmark", "4294967296"], "--rtmark: '4294967296' is not a "
+         "32-bit mark"),
         (["--localbind", "1.2.3"], "--localbind: '1.2.3' is not an IPv4"),
         (["--quirks", "FOO"], "--quirks: unknown quirk 'FOO' (known: "
          "BEZEQ_ISRAEL)"),
-        (["--test-type", "4"], "--test-type: '4'"),
-        (["--test-rate", "0"], "--test-rate: '0'"),
+        (["--test-type", "x"], "--test-type: 'x' is not a number"),
+        (["--test-rate", "-1"], "--test-rate: '-1'"),
         (["--missing-window", "0"], "--missing-window: '0'"),
         (["--window", "65536"], "--window: '65536'"),
-        (["--phone", "9" * 65], "--phone: '" + "9" * 65 + "' is longer"),
+        (["--timeout", "1e2"], "--timeout: '1e2' is not a number of "
+         "seconds from 0.01 to 10"),
         (["--connect-timeout", "0"], "--connect-timeout: '0'"),
         (["--reply-timeout", "601"], "--reply-timeout: '601'"),
         (["--no-such-option"], "unrecognized option"),
@@ -1686,11 +1766,13 @@ def help_and_version(env):
 
 
 @test
-def logstring_tags_log(env):
+def logstring_starts_each_line(env):
     env.server()
     cli = env.client("--logstring", "office")
     cli.wait_up()
-    assert "pptp[office]: " in cli.stderr()
+    lines = cli.stderr().splitlines()
+    assert lines and all(l.startswith("pptp: office: ") for l in lines), \
+        lines
     cli.hangup()
 
 
@@ -1722,16 +1804,660 @@ def process_titles(env):
     cli.hangup()
 
 
+def in_order(srv, cli):
+    for i in range(30):
+        cli.send(b"\xff\x03\x00\x21%d" % i)
+    assert len(cli.recv_frames(30)) == 30
+    got = [int(re.search(r"seq=(\d+)", l).group(1))
+           for l in srv.lines("gre rx") if "ack-only" not in l]
+    assert len(got) >= 30 and got == sorted(got), got
+
+
+@test
+def classic_option_values_keep_their_meaning(env):
+    """Values from peers files written for the classic client."""
+    srv = env.server()
+    phone = "".join(f"{i:02d}" for i in range(40))      # 80 characters
+    cli = env.client("--idle-wait", "1s", "--rtmark", "0x10", "--phone",
+                     phone, "--timeout", "1e0", "--test-type", "4",
+                     "--test-rate", "10", "--max-echo-wait", "0")
+    cli.wait_up()
+    err = cli.stderr()
+    for words in ("--idle-wait: '1s' read as 1 (the classic pptp ignored "
+                  "'s' too)",
+                  "--rtmark: '0x10' is mark 16; the classic pptp read it "
+                  "as 0 and set no mark",
+                  f"--phone: '{phone}' is longer than 64 characters: "
+                  f"sending '{phone[:64]}'",
+                  "--test-type: no test 4: packets go in order",
+                  "--max-echo-wait 0 means nothing: waiting 60 s"):
+        assert words in err, (words, err)
+    assert srv.field("recv OCRQ", "phone") == phone[:64]
+    ss = subprocess.run(["ip", "netns", "exec", env.cns, "ss", "-tne",
+                         "dst", "192.0.2.1"], capture_output=True,
+                        text=True).stdout
+    assert "fwmark:0x10" in ss, ss
+    srv.wait("recv Echo-Request", 3)    # 1 s of silence, not 60
+    in_order(srv, cli)
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+    srv.proc.kill()
+    srv.proc.wait()
+
+    srv = env.server()
+    cli = env.client("--idle-wait", "0", "--rtmark", "-1", "--test-type",
+                     "1", "--test-rate", "0")
+    cli.wait_up()
+    assert "--idle-wait 0: no Echo-Requests" in cli.stderr()
+    assert "--test-rate 0: no test: packets go in order" in cli.stderr()
+    in_order(srv, cli)
+    assert "--rtmark: '-1' is mark 0xffffffff, as the classic pptp read " \
+        "it" in cli.stderr()
+    ss = subprocess.run(["ip", "netns", "exec", env.cns, "ss", "-tne",
+                         "dst", "192.0.2.1"], capture_output=True,
+                        text=True).stdout
+    assert "fwmark:0xffffffff" in ss, ss
+    time.sleep(2)
+    assert "Echo-Request" not in srv.text(), "--idle-wait 0 still asks"
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
+# --- standalone mode as pppd: foreground life, status, stdio, endings --------
+
+PRIVATE_DEV = r"""
+set -e
+mount --make-rprivate /
+mount --rbind /dev "$1"
+mount -t tmpfs tmpfs /dev
+for n in null zero random urandom tty; do
+    touch /dev/$n
+    mount --bind "$1/$n" /dev/$n
+done
+mkdir /dev/pts
+mount --rbind "$1/pts" /dev/pts
+ln -s pts/ptmx /dev/ptmx
+touch /dev/log
+mount --bind "$2" /dev/log
+shift 2
+exec "$@"
+"""
+
+
+class Syslog:
+    """A /dev/log of the test's own for what it starts: the command runs
+    with a private /dev (tmpfs, the few nodes pptp and pppd use bound in)
+    whose log is a datagram socket the test reads."""
+
+    def __init__(self, env):
+        self.path = env.path("devlog")
+        self.realdev = env.path("realdev")
+        os.mkdir(self.realdev)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.setblocking(False)
+        self.got = []
+
+    def wrap(self, cmd):
+        return ["unshare", "-m", "sh", "-c", PRIVATE_DEV, "sh",
+                self.realdev, self.path] + cmd
+
+    def lines(self):
+        """(tag, pid, text) of every line so far."""
+        while True:
+            try:
+                d = self.sock.recv(4096).decode(errors="replace")
+            except BlockingIOError:
+                break
+            m = re.match(r"<\d+>\w{3} [ \d]\d \d\d:\d\d:\d\d "
+                         r"([^:\[]*(?:\[[^\]]*\])?)\[(\d+)\]: (.*)", d, re.S)
+            assert m, f"not a syslog line: {d!r}"
+            self.got.append((m.group(1), int(m.group(2)),
+                             m.group(3).rstrip("\n")))
+        return self.got
+
+    def wait(self, what, timeout=5):
+        if not wait_until(lambda: any(what in t for _, _, t in
+                                      self.lines()), timeout):
+            raise AssertionError(f"syslog never showed {what!r}: "
+                                 f"{self.lines()}")
+
+
+class Launched:
+    """pptp HOST ARGS in launch mode with the stand-in pppd on PATH, as a
+    user runs it: stdin /dev/null, stdout and stderr to files."""
+
+    def __init__(self, env, args, end="", status=None, wait=False,
+                 syslog=True, pptp=None):
+        self.res = fake_pppd(env, wait)
+        if end:
+            env.vars["FAKE_PPPD_END"] = end
+        if status is not None:
+            env.vars["FAKE_PPPD_STATUS"] = str(status)
+        self.syslog = Syslog(env) if syslog else None
+        self.outpath, self.errpath = env.path("out"), env.path("err")
+        cmd = [pptp or PPTP, "192.0.2.1", "--rundir", env.rundir] + args
+        if self.syslog:
+            cmd = self.syslog.wrap(cmd)
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", env.cns] + cmd,
+            stdin=subprocess.DEVNULL, stdout=open(self.outpath, "w"),
+            stderr=open(self.errpath, "w"), env=env.vars)
+        env.procs.append(self.proc)
+        env.procs.append(self)      # its stand-in pppd goes at the end
+
+    def poll(self):
+        return None
+
+    def kill(self):
+        self.kill_pppd()
+
+    def out(self):
+        with open(self.outpath) as f:
+            return f.read()
+
+    def err(self):
+        with open(self.errpath) as f:
+            return f.read()
+
+    def status(self, timeout=5):
+        """The exit status, and how long the command ran."""
+        try:
+            st = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"pptp still running after {timeout} s")
+        return st, time.monotonic() - self.started
+
+    def pppd_pids(self):
+        try:
+            with open(self.res + ".pids") as f:
+                return {r: int(p) for p, r in
+                        (l.split() for l in f.read().splitlines())}
+        except FileNotFoundError:
+            return {}
+
+    def kill_pppd(self):
+        for pid in self.pppd_pids().values():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+@test
+def nodetach_stays_with_pppd_and_takes_its_status(env):
+    srv = env.server()
+    run = Launched(env, ["nodetach"], status=16)
+    st, took = run.status(10)
+    res = pppd_result(run.res)
+    assert res["frames"] == 20, res
+    assert st == 16, (st, run.err())
+    # pppd's own stdout and stderr are the user's
+    assert run.out() == "fake-pppd: started\n", run.out()
+    assert "fake-pppd: started\n" in run.err(), run.err()
+    assert "MPPE 128-bit stateless compression enabled" in run.err()
+    # pptp's messages are still on stderr until the call is up
+    assert "pptp: ctrl 192.0.2.1: call" in run.err(), run.err()
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def nodetach_foreground_until_pppd_ends(env):
+    srv = env.server()
+    run = Launched(env, ["nodetach"], wait=True)
+    pppd_result(run.res)
+    time.sleep(1)
+    assert run.proc.poll() is None, "pptp left the foreground"
+    assert "recv CCRQ" not in srv.text()
+    # the user's Ctrl-C or kill: pppd ends the link and its status is ours
+    t = time.monotonic()
+    run.proc.send_signal(signal.SIGINT)
+    st, _ = run.status(3)
+    assert st == 5, (st, run.err())
+    assert time.monotonic() - t < 2
+    assert os.path.exists(run.res + ".term"), "pppd was not asked to stop"
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+    run.syslog.wait("callmgr 192.0.2.1: exiting")
+    assert "killed by signal" not in str(run.syslog.lines())
+
+
+@test
+def updetach_returns_once_the_link_is_up(env):
+    srv = env.server()
+    run = Launched(env, ["updetach"], wait=True)
+    st, _ = run.status(10)
+    assert st == 0, (st, run.err())
+    # returned once the "link" was up, not before
+    assert os.path.exists(run.res), "pptp returned before the link was up"
+    assert "MPPE 128-bit" in run.err(), run.err()
+    assert pptp_pids(), "the call did not go on in the background"
+    assert "recv CCRQ" not in srv.text()
+    assert wait_until(lambda: "background" in run.pppd_pids(), 2)
+    os.kill(run.pppd_pids()["background"], signal.SIGTERM)
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def default_detaches_at_once_call_goes_on(env):
+    srv = env.server()
+    run = Launched(env, [], wait=True)
+    st, took = run.status(5)
+    assert st == 0, (st, run.err())
+    assert run.out() == "fake-pppd: started\n", run.out()
+    res = pppd_result(run.res)
+    assert res["frames"] == 20, res
+    assert pptp_pids(), "the call did not go on in the background"
+    assert wait_until(lambda: "background" in run.pppd_pids(), 2)
+    os.kill(run.pppd_pids()["background"], signal.SIGTERM)
+    run.syslog.wait("pppd closed its end: call ends")
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+def pppd_ends(env, args, end, status, words, bound):
+    """pppd ends some way: pptp exits with status, the call is cleared
+    within bound seconds of the start, with words in syslog, and nothing
+    is left."""
+    srv = env.server()
+    run = Launched(env, args, end=end)
+    st, _ = run.status(bound)
+    assert st == status, (st, run.err())
+    run.syslog.wait(words, bound)
+    srv.wait("recv StopCCRQ", bound)
+    if not wait_until(lambda: not pptp_pids(), bound):
+        raise AssertionError("pptp processes left")
+    assert time.monotonic() - run.started < bound, "too slow"
+    run.kill_pppd()
+    no_leftovers(env)
+    return run
+
+
+@test
+def pppd_fails_its_status_is_ours(env):
+    run = pppd_ends(env, ["nodetach"], "exit:19", 19,
+                    "pppd exited with status 19: call ends", 3)
+    assert "fake-pppd: exiting 19" in run.err(), run.err()
+
+
+@test
+def pppd_fails_before_detaching(env):
+    pppd_ends(env, [], "exit:2", 2, "pppd exited with status 2", 3)
+
+
+@test
+def pppd_killed_status_128_plus_signal(env):
+    pppd_ends(env, ["nodetach"], "signal:9", 137,
+              "pppd killed by signal 9: call ends", 3)
+
+
+@test
+def pppd_exits_0_without_opening_the_pty(env):
+    # `dryrun', or a pppd that says it is done: the pty deadline ends it
+    pppd_ends(env, ["nodetach"], "exit:0", 0,
+              "pppd wrote nothing on its pty in 10 s: call ends", 13)
+
+
+@test
+def pppd_child_dies_before_opening_the_pty(env):
+    pppd_ends(env, [], "child-exit:1", 0,
+              "pppd wrote nothing on its pty in 10 s: call ends", 13)
+
+
+@test
+def pppd_child_dies_after_opening_the_pty(env):
+    pppd_ends(env, [], "child-killed", 0,
+              "pppd closed its end: call ends", 5)
+
+
+@test
+def pppd_never_opens_the_pty(env):
+    # alive but silent: stopped at the deadline, its status ours
+    run = pppd_ends(env, ["nodetach"], "silent", 5,
+                    "pppd wrote nothing on its pty in 10 s: call ends", 13)
+    assert "pppd killed" not in str(run.syslog.lines())
+
+
+@test
+def syslog_tag_is_pptp_in_every_process(env):
+    """Every process's lines carry the tag pptp, the logstring and the
+    role and server in the text: run from PATH as `pptp' (as pppd's pty
+    option runs it), by a long path, with --debug and --logstring."""
+    srv = env.server()
+    longdir = env.path("a-rather-long-directory-name-for-the-binary")
+    os.mkdir(longdir)
+    os.symlink(os.path.realpath(PPTP), os.path.join(longdir, "pptp"))
+    env.vars["PATH"] = longdir + ":" + env.vars["PATH"]
+    for how, args in (("pptp", []),
+                      (os.path.join(longdir, "pptp"), ["--logstring",
+                                                       "work"]),
+                      ("pptp", ["--debug", "--logstring", "work"])):
+        run = Launched(env, args + ["nodetach"], pptp=how, wait=True)
+        pppd_result(run.res)
+        run.syslog.wait("passing data")
+        pids = pptp_pids()
+        titles = {}
+        for pid in pids:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                titles[pid] = f.read().split(b"\\0")[0].decode()
+        run.proc.send_signal(signal.SIGTERM)
+        assert run.status(5)[0] == 5, run.err()
+        run.syslog.wait("callmgr 192.0.2.1: exiting")
+        lines = run.syslog.lines()
+        prefix = "work: " if "--logstring" in args else ""
+        for tag, pid, text in lines:
+            assert tag == "pptp", (how, args, tag, text)
+            assert text.startswith(prefix), (how, args, text)
+            assert "192.0.2.1" in text, (how, args, text)
+        # each process has its lines: the call manager, the gateway
+        cm = [p for p, t in titles.items() if "call manager" in t]
+        gw = [p for p, t in titles.items() if "GRE-to-PPP" in t]
+        assert cm and any(p == cm[0] for _, p, _ in lines), (titles, lines)
+        if "--debug" not in args:
+            assert gw and any(p == gw[0] and "call up" in t
+                              for _, p, t in lines), (titles, lines)
+        assert any(p == run.proc.pid or "control connection up" in t
+                   for _, p, t in lines), lines
+        srv.wait("recv StopCCRQ")
+        no_leftovers(env)
+        srv.proc.kill()
+        srv.proc.wait()
+        srv = env.server()
+        for k in ("FAKE_PPPD_END", "FAKE_PPPD_STATUS"):
+            env.vars.pop(k, None)
+        for f in os.listdir(env.dir):
+            if f.startswith(("pppd.json", "devlog", "realdev", "bin")):
+                subprocess.run(["rm", "-rf", env.path(f)])
+
+
+def acted_on(proc, sig, status, bound=0.3):
+    """sig ends proc with status within bound seconds."""
+    t = time.monotonic()
+    proc.send_signal(sig)
+    try:
+        st = proc.wait(2)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"signal {sig} not acted on within 2 s")
+    took = time.monotonic() - t
+    assert st == status, (sig, st)
+    assert took < bound, f"signal {sig} took {took:.3f} s"
+
+
+def survives_usr1(*procs):
+    for p in procs:
+        os.kill(p if isinstance(p, int) else p.pid, signal.SIGUSR1)
+    time.sleep(0.3)
+    for p in procs:
+        pid = p if isinstance(p, int) else p.pid
+        assert os.path.exists(f"/proc/{pid}") and \
+            open(f"/proc/{pid}/stat").read().split()[2] != "Z", \
+            f"SIGUSR1 killed {pid}"
+
+
+@test
+def signals_while_the_call_is_placed(env):
+    # the instance waits for an OCRP that never comes: SIGUSR1 is
+    # harmless to it and to its call manager; SIGTERM, SIGINT, SIGHUP end
+    # it at once, and the call manager follows
+    srv = env.server("--ocrp", "never")
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        cli = env.client("--reply-timeout", "60")
+        srv.wait("recv OCRQ")
+        cm = [p for p in pptp_pids() if p != cli.proc.pid]
+        survives_usr1(cli.proc, *cm)
+        acted_on(cli.proc, sig, 0)
+        assert "signal %d while placing the call: giving up" % sig in \
+            cli.stderr(), cli.stderr()
+        no_leftovers(env)
+        os.unlink(srv.log)
+        srv.proc.kill()
+        srv.proc.wait()
+        srv = env.server("--ocrp", "never")
+
+
+@test
+def signals_to_the_call_manager_while_connecting(env):
+    # 192.0.2.9 never answers: the call manager waits on its connect
+    cli = subprocess.Popen(["ip", "netns", "exec", env.cns, PPTP,
+                            "192.0.2.9", "--nolaunchpppd", "--rundir",
+                            env.rundir, "--connect-timeout", "30"],
+                           stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE)
+    env.procs.append(cli)
+    assert wait_until(lambda: len(pptp_pids()) == 2, 3), pptp_pids()
+    cm = [p for p in pptp_pids() if p != cli.pid][0]
+    survives_usr1(cli, cm)
+    os.kill(cm, signal.SIGTERM)
+    assert wait_until(lambda: cm not in pptp_pids(), 0.3, 0.01), \
+        "the call manager did not stop within 0.3 s"
+    acted_on(cli, signal.SIGTERM, 0)
+    no_leftovers(env)
+
+
+@test
+def signals_to_the_waiting_command_in_launch_mode(env):
+    # the command waits for pppd (nodetach): SIGUSR1 goes on to the
+    # gateway (statistics), SIGHUP makes pppd end the link: its status
+    srv = env.server()
+    run = Launched(env, ["nodetach"], wait=True)
+    pppd_result(run.res)
+    survives_usr1(run.proc)
+    run.syslog.wait("round trip")
+    acted_on(run.proc, signal.SIGHUP, 5, 0.5)
+    assert os.path.exists(run.res + ".term"), "pppd was not asked to stop"
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def sigusr1_before_the_call_in_launch_mode(env):
+    srv = env.server("--ocrp", "never")
+    run = Launched(env, ["nodetach"])
+    srv.wait("recv OCRQ")
+    survives_usr1(run.proc)
+    acted_on(run.proc, signal.SIGTERM, 0)
+    no_leftovers(env)
+
+
+@test
+def messages_for_common_mistakes(env):
+    # a pppd option with one dash: one line that says where it goes
+    p = run_pptp(["127.0.0.1", "-detach", "name", "bob"])
+    assert p.returncode == 2, p
+    lines = [l for l in p.stderr.splitlines() if not l.startswith("usage")]
+    assert lines == ["pptp: '-detach' is not a pptp option: pppd options "
+                     "that start with '-' go after '--' (pptp HOST [pptp "
+                     "options] -- -detach)"], p.stderr
+    # ... but an option's value may start with one
+    p = run_pptp(["--rtmark", "-1", "--version"])
+    assert p.returncode == 0, p.stderr
+    # -h is --help
+    p = run_pptp(["-h"])
+    assert p.returncode == 0 and "usage: pptp HOST" in p.stdout, p
+    # pppd options with --nolaunchpppd: said at once, not once a call is up
+    cli = env.client("name", "bob")
+    assert cli.exit_status() == 3
+    assert "pppd options ignored with --nolaunchpppd (first: 'name')" in \
+        cli.stderr(), cli.stderr()
+    no_leftovers(env)
+
+
+C_SPEC = r"%[-#0 +]*\d*(?:\.\d+|\.\*)?(?:hh|h|ll|l|z|j|t)?[diouxXsc]"
+
+
+def warning_formats(root):
+    """(file, format) of every log_warn, log_warnx, fatal, fatalx."""
+    out = []
+    for name in sorted(os.listdir(root)):
+        if not name.endswith(".c"):
+            continue
+        with open(os.path.join(root, name)) as f:
+            src = f.read()
+        for m in re.finditer(r"\b(?:log_warnx?|fatalx?)\(\s*"
+                             r"((?:\"(?:[^\"\\]|\\.)*\"\s*)+)", src):
+            lits = re.findall(r"\"((?:[^\"\\]|\\.)*)\"", m.group(1))
+            out.append((name, "".join(lits)))
+    return out
+
+
+def diagnostics_text(man):
+    """pptp(8) DIAGNOSTICS as plain text, one line."""
+    t = man[man.index(".SH DIAGNOSTICS"):man.index(".SH SECURITY")]
+    t = re.sub(r"\\f[BIRP]", "", t).replace("\\-", "-")
+    t = t.replace("\\(aq", "'")
+    words = []
+    for line in t.splitlines():
+        if re.match(r"\.(B|BR|I|IR|BI) ", line):
+            words.append(line.split(" ", 1)[1].replace('"', ""))
+        elif not line.startswith("."):
+            words.append(line)
+    return re.sub(r"\s+", " ", " ".join(words))
+
+
+@test
+def diagnostics_name_every_warning(env):
+    """Each warning and error the code can log is in pptp(8) DIAGNOSTICS
+    (placeholders for its values; the role and server prefix aside)."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    with open(os.path.join(root, "man", "pptp.8")) as f:
+        text = diagnostics_text(f.read())
+    formats = warning_formats(root)
+    assert len(formats) > 50, len(formats)
+    missing = []
+    for name, fmt in formats:
+        if re.fullmatch(C_SPEC, fmt):
+            continue        # relays a message logged elsewhere
+        fmt = re.sub(r"^(gre|callmgr|ctrl|route) %s: |^callmgr: ", "", fmt)
+        rx = r".+?".join(re.escape(part.replace('\\"', '"'))
+                         for part in re.split(C_SPEC, fmt))
+        if not re.search(rx, text):
+            missing.append(f"{name}: {fmt}")
+    assert not missing, "not in pptp(8) DIAGNOSTICS:\n" + "\n".join(missing)
+
+
+STAGES = [
+    # stage, which process pauses there, its signal, the command's
+    # status: pppd's, once launched (the stand-in ends with 5 on SIGTERM,
+    # or dies of it, 128 + 15, if it comes while Python starts)
+    ("start", "command", signal.SIGTERM, {0}),
+    ("resolved", "command", signal.SIGINT, {0}),
+    ("callmgr", "call manager", signal.SIGHUP, None),
+    ("attached", "command", signal.SIGHUP, {0}),
+    ("call-up", "command", signal.SIGTERM, {0}),
+    ("background", "gateway", signal.SIGINT, {5, 143}),
+    ("pppd-launched", "gateway", signal.SIGHUP, {5, 143}),
+]
+
+
+@test
+def signals_at_each_stage_of_start_up(env):
+    """pptp-hooks pauses at a named stage (PPTP_PAUSE); a stop signal
+    landing there is acted on within 0.1 s by the process it reached,
+    the command ends with the status pptp(8) gives, nothing is left."""
+    global PPTP
+    assert HOOKS, "no --pptp-hooks binary: make integration builds one"
+    plain, PPTP = PPTP, HOOKS      # pptp_pids() looks for this binary
+    try:
+        for stage, who, sig, status in STAGES:
+            srv = env.server()
+            env.vars["PPTP_PAUSE"] = stage
+            run = Launched(env, ["nodetach"], wait=True)
+            run.syslog.wait(f"paused at {stage}")
+            pid = [int(re.search(r"\(pid (\d+)\)", t).group(1))
+                   for _, _, t in run.syslog.lines()
+                   if f"paused at {stage}" in t][0]
+            n = len(run.syslog.lines())
+            t = time.monotonic()
+            os.kill(pid, sig)
+            if who == "gateway":
+                # it stops the call at once, giving pppd its moment (no
+                # wait_until: its reaping would take the command's status)
+                words = f"signal {int(sig)}: call ends"
+                while time.monotonic() - t < 0.1 and not any(
+                        words in x for _, _, x in run.syslog.lines()[n:]):
+                    time.sleep(0.005)
+                assert any(words in x for _, _, x in
+                           run.syslog.lines()[n:]), (stage,
+                                                     run.syslog.lines()[n:])
+            elif who == "command":
+                try:
+                    run.proc.wait(0.1)
+                except subprocess.TimeoutExpired:
+                    raise AssertionError(f"{stage}: command still running")
+            else:
+                assert wait_until(lambda: pid not in pptp_pids(), 0.1,
+                                  0.005), (stage, who, "still running")
+            took = time.monotonic() - t
+            if who == "call manager":
+                run.proc.send_signal(signal.SIGTERM)
+            st, _ = run.status(5)
+            assert status is None or st in status, (stage, st, run.err(),
+                                                    run.syslog.lines())
+            if not wait_until(lambda: not pptp_pids(), 3):
+                raise AssertionError(f"{stage}: left {pptp_pids()}")
+            run.kill_pppd()
+            no_leftovers(env)
+            print(f"    {stage}: {who} acted on signal {int(sig)} in "
+                  f"{took * 1000:.0f} ms, status {st}", flush=True)
+            srv.proc.kill()
+            srv.proc.wait()
+            for f in os.listdir(env.dir):
+                if f.startswith(("pppd.json", "devlog", "realdev", "bin")):
+                    subprocess.run(["rm", "-rf", env.path(f)])
+            subprocess.run(["rm", "-rf", env.rundir])
+    finally:
+        PPTP = plain
+
+
+@test
+def pppd_ends_before_the_gateway_runs(env):
+    """pppd fails while the gateway is not yet in its loop (held there by
+    pptp-hooks): it is reaped all the same, not left to the pty deadline."""
+    global PPTP
+    assert HOOKS, "no --pptp-hooks binary: make integration builds one"
+    plain, PPTP = PPTP, HOOKS
+    try:
+        env.vars["PPTP_PAUSE"] = "pppd-launched"
+        pppd_ends(env, ["nodetach"], "exit:19", 19,
+                  "pppd exited with status 19: call ends", 5)
+    finally:
+        PPTP = plain
+
+
+@test
+def server_hangup_is_pppds_modem_hangup(env):
+    """The server ends the call: pppd's line hangs up, as it did when the
+    classic client's gateway went, and pppd's status for that (16) is the
+    command's; no TERM, no KILL needed."""
+    srv = env.server(script=["sleep 1000", "cdn"])
+    run = Launched(env, ["nodetach"], wait=True)
+    st, took = run.status(5)
+    assert st == 16, (st, run.err())
+    assert "Modem hangup" in run.err(), run.err()
+    assert not os.path.exists(run.res + ".term"), "pppd got SIGTERM"
+    assert took < 3, took
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+    assert "server disconnected the call" in str(run.syslog.lines())
+
+
 # --- runner ------------------------------------------------------------------------
 
 def main():
-    global PPTP, SERVER
+    global PPTP, SERVER, HOOKS
     ap = argparse.ArgumentParser()
     ap.add_argument("--pptp", required=True)
     ap.add_argument("--server", required=True)
+    ap.add_argument("--pptp-hooks", help="pptp built with test_pause()")
     ap.add_argument("names", nargs="*")
     a = ap.parse_args()
-    PPTP, SERVER = a.pptp, a.server
+    PPTP, SERVER, HOOKS = a.pptp, a.server, a.pptp_hooks
     if os.geteuid() != 0:
         print("integration tests need root (network namespaces, raw "
               "sockets)")

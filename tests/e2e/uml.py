@@ -298,23 +298,52 @@ def connect():
                               if accm else "")
 
 
+def launch_nodetach():
+    """pptp HOST ... nodetach logfd 2: the command is pppd's life."""
+    return subprocess.Popen(["ip", "netns", "exec", "cli", CLIENT, SERVER]
+                            + PPPD_OPTS.split() + ["nodetach", "logfd",
+                                                   "2"],
+                            stdout=subprocess.DEVNULL,
+                            stderr=open("/tmp/launch.log", "w"),
+                            start_new_session=True)
+
+
 @scenario
 def launch():
+    # nodetach: in the foreground until pppd ends, pppd's log on its
+    # stderr, pppd's exit status (5: ended on a signal) its own
+    p = launch_nodetach()
+    local, peer = tunnel_up()
+    need(wait_until(lambda: "MPPE 128-bit" in read("/tmp/launch.log"), 5),
+         "pppd's \"MPPE 128-bit\" line is not on pptp's stderr")
+    got, _ = ping(peer, 10)
+    need(got == 10, f"{got} of 10 pings answered")
+    need(p.poll() is None, f"pptp left the foreground: status {p.poll()}")
+    p.send_signal(signal.SIGTERM)
+    try:
+        st = p.wait(8)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("pptp still running 8 s after SIGTERM")
+    need(st == 5, f"pptp exited {st}, not pppd's 5")
+    need(wait_until(lambda: not pptp_procs(), 8),
+         f"pptp processes left: {pptp_procs()}")
+    need(wait_until(lambda: not ppp_addr("cli"), 5), "ppp0 still up")
+    # the default: back at once with status 0, the tunnel in the background
     cmd = (f"ip netns exec cli {CLIENT} {SERVER} {PPPD_OPTS} "
            "logfile /tmp/launch.log")
     r = subprocess.run(cmd, shell=True, capture_output=True, text=True,
                        timeout=30)
     need(r.returncode == 0, f"pptp exited {r.returncode}: {r.stderr}")
     local, peer = tunnel_up()
-    need("MPPE 128-bit" in read("/tmp/launch.log"), "no MPPE 128-bit")
     got, _ = ping(peer, 10)
     need(got == 10, f"{got} of 10 pings answered")
     pid = int(read("/run/ppp0.pid").split()[0])
     os.kill(pid, signal.SIGTERM)
     need(wait_until(lambda: not pptp_procs(), 8),
          f"pptp processes left: {pptp_procs()}")
-    return f"pptp launched pppd: ppp0 {local}, 10/10 pings, all gone " \
-           "after pppd's SIGTERM"
+    return f"nodetach: MPPE-128 on pptp's stderr, foreground until " \
+           f"SIGTERM, status 5; default: back with 0, ppp0 {local}, " \
+           "10/10 pings, all gone after pppd's SIGTERM"
 
 
 @scenario
@@ -678,7 +707,28 @@ def demo():
     say(f"   every pptp process gone in {time.monotonic() - t:.1f} s; "
         f"host route {'removed' if host_route() == '' else 'LEFT'}; "
         f"sockets left: {os.listdir('/run/pptp') or 'none'}")
-    return ok and got == 5
+    wait_until(lambda: not ppp_addr("cli"), 5)
+    say("== Standalone, as with the classic client: pptp 192.0.2.1 name "
+        f"{USER} ... nodetach logfd 2")
+    t = time.monotonic()
+    p2 = launch_nodetach()
+    local, peer = tunnel_up()
+    say(f"   tunnel up in {time.monotonic() - t:.1f} s; pppd's log on "
+        "pptp's stderr:")
+    for l in read("/tmp/launch.log").splitlines():
+        if re.search(r"CHAP|MPPE|IP address", l):
+            say("   " + l)
+    got2, _ = ping(peer, 3)
+    say(f"   {got2}/3 pings answered; pptp still in the foreground: "
+        f"{p2.poll() is None}")
+    p2.send_signal(signal.SIGINT)
+    try:
+        st = p2.wait(8)
+    except subprocess.TimeoutExpired:
+        st = None
+    say(f"   Ctrl-C (SIGINT): pptp exited with pppd's status {st}")
+    ok2 = wait_until(lambda: not pptp_procs(), 5)
+    return ok and ok2 and got == 5 and got2 == 3 and st == 5
 
 
 def main():
