@@ -69,6 +69,11 @@ CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 .PHONY: all check unit integration e2e demo bench fuzz install clean
 
+# Each target first checks that all it runs is installed, and stops with
+# one line per missing program and its package (tests/deps.txt).
+need-%:
+	@CC='$(CC)' sh tests/need $*
+
 all: pptp
 
 pptp: $(B)/pptp
@@ -88,51 +93,50 @@ $(B)/pptpbench: $(B)/tests/bench/pptpbench.o $(LIB_OBJS)
 $(B)/check_pptp: $(TEST_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-$(B)/tests/%.o: tests/%.c
+$(B)/tests/%.o: tests/%.c | need-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c | need-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Under SANITIZE=1 the end-to-end run is left out, and says so: ASan
 # cannot map its shadow memory inside User-Mode Linux.
 ifeq ($(SANITIZE),1)
-check: unit integration
+check: need-check-sanitized unit integration
 	@echo "e2e: not run with SANITIZE=1 (ASan cannot map its shadow" \
 	    "memory inside User-Mode Linux); make e2e runs it"
 else
-check: unit integration e2e
+check: need-check unit integration e2e
 endif
 
-unit: $(B)/check_pptp $(B)/pptp
-	@test -n "$(CHECK_LIBS)" || { echo "Check not found: apt-get install check pkg-config"; exit 1; }
+unit: need-unit $(B)/check_pptp $(B)/pptp
 	CK_FORK=yes PPTP_BIN=$(CURDIR)/$(B)/pptp $(B)/check_pptp
 
 # Client and test server in network namespaces (root, iproute2, python3).
-integration: $(B)/pptp $(B)/fakepptpd
+integration: need-integration $(B)/pptp $(B)/fakepptpd
 	python3 tests/integration.py --pptp $(CURDIR)/$(B)/pptp \
 	    --server $(CURDIR)/$(B)/fakepptpd $(TESTS)
 
 # Real pppd and pptpd, in User-Mode Linux (see tests/e2e/run.py).
 # CLIENT=/usr/sbin/pptp runs the same scenarios against another client.
 CLIENT ?= $(CURDIR)/$(B)/pptp
-e2e: $(B)/pptp
+e2e: need-e2e $(B)/pptp
 	python3 tests/e2e/run.py --client $(CLIENT) \
 	    $(if $(COMPARE),--compare $(COMPARE)) $(SCENARIOS)
 
 # Throughput, CPU per packet and memory, client vs a minimal server in
 # namespaces; CLIENT=path measures another client, COMPARE=path runs two
 # side by side (A B A B ...) and prints their ratios.
-bench: $(B)/pptp $(B)/pptpbench
+bench: need-bench $(B)/pptp $(B)/pptpbench
 	python3 tests/bench/bench.py --bench $(CURDIR)/$(B)/pptpbench \
 	    --client $(CLIENT) $(if $(COMPARE),--compare $(COMPARE)) \
 	    $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(ONLY),--only "$(ONLY)")
 
 # libFuzzer over every decoder and the control state machine (clang).
 FUZZ_SECONDS ?= 60
-fuzz:
+fuzz: need-fuzz
 	mkdir -p build/fuzz/corpus
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude \
 	    -DPPTP_VERSION='"$(VERSION)"' -fsanitize=fuzzer,address,undefined \
@@ -141,8 +145,7 @@ fuzz:
 	    build/fuzz/corpus
 
 # One tunnel, narrated: the README's first command.
-demo: $(B)/pptp
-	@sh tests/e2e/deps
+demo: need-demo $(B)/pptp
 	@python3 tests/e2e/run.py --demo --client $(CURDIR)/$(B)/pptp
 
 install: pptp
