@@ -122,8 +122,9 @@ integration: need-integration $(B)/pptp $(B)/fakepptpd
 # Real pppd and pptpd, in User-Mode Linux (see tests/e2e/run.py).
 # CLIENT=/usr/sbin/pptp runs the same scenarios against another client.
 CLIENT ?= $(CURDIR)/$(B)/pptp
-e2e: need-e2e $(B)/pptp
+e2e: need-e2e $(B)/pptp build/uml_xstate.so
 	python3 tests/e2e/run.py --client $(CLIENT) \
+	    --preload $(CURDIR)/build/uml_xstate.so \
 	    $(if $(COMPARE),--compare $(COMPARE)) $(SCENARIOS)
 
 # Throughput, CPU per packet and memory, client vs a minimal server in
@@ -145,8 +146,15 @@ fuzz: need-fuzz
 	    build/fuzz/corpus
 
 # One tunnel, narrated: the README's first command.
-demo: need-demo $(B)/pptp
-	@python3 tests/e2e/run.py --demo --client $(CURDIR)/$(B)/pptp
+demo: need-demo $(B)/pptp build/uml_xstate.so
+	@python3 tests/e2e/run.py --demo --client $(CURDIR)/$(B)/pptp \
+	    --preload $(CURDIR)/build/uml_xstate.so
+
+# Lets User-Mode Linux 6.1 run on a host with AVX-512 (see the file).
+build/uml_xstate.so: tests/e2e/uml_xstate.c | need-build
+	@mkdir -p build
+	$(CC) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) \
+	    -shared -fPIC -o $@ $< -ldl
 
 install: pptp
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
