@@ -67,7 +67,8 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-.PHONY: all check unit integration e2e demo bench fuzz install clean
+.PHONY: all check unit integration e2e demo bench fuzz install clean \
+        deps-test
 
 # Each target first checks that all it runs is installed, and stops with
 # one line per missing program and its package (tests/deps.txt).
@@ -104,11 +105,11 @@ $(B)/%.o: %.c | need-build
 # Under SANITIZE=1 the end-to-end run is left out, and says so: ASan
 # cannot map its shadow memory inside User-Mode Linux.
 ifeq ($(SANITIZE),1)
-check: need-check-sanitized unit integration
+check: need-check-sanitized unit integration deps-test
 	@echo "e2e: not run with SANITIZE=1 (ASan cannot map its shadow" \
 	    "memory inside User-Mode Linux); make e2e runs it"
 else
-check: need-check unit integration e2e
+check: need-check unit integration e2e deps-test
 endif
 
 unit: need-unit $(B)/check_pptp $(B)/pptp
@@ -155,6 +156,11 @@ build/uml_xstate.so: tests/e2e/uml_xstate.c | need-build
 	@mkdir -p build
 	$(CC) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) \
 	    -shared -fPIC -o $@ $< -ldl
+
+# Every program the scripts run is in tests/deps.txt, and .ci/deps
+# installs it; each package there has its program.
+deps-test: need-deps-test
+	python3 tests/deps_test.py
 
 install: pptp
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
