@@ -105,6 +105,9 @@ def main():
     env = dict(os.environ)
     if a.preload:
         env["LD_PRELOAD"] = os.path.realpath(a.preload)
+    if a.demo:
+        print("== Booting User-Mode Linux, where pptpd, pppd and pptp run "
+              "(what follows comes from inside it)", flush=True)
     # from a directory of its own: UML keeps state in the working directory
     p = subprocess.Popen(cmd, cwd=out, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
