@@ -360,7 +360,7 @@ class PyScan:
         return found
 
 
-# --- the Makefile --------------------------------------------------------------
+# --- the Makefile ------------------------------------------------------------
 
 def make_rules(text):
     """[(targets, prerequisites, [recipe lines])] and the variables."""
@@ -420,7 +420,7 @@ def make_shell_calls(text):
                                             r"\)[^()]*)*)\)", text)]
 
 
-# --- collecting what runs where ---------------------------------------------------
+# --- collecting what runs where ----------------------------------------------
 
 def scripts():
     """Every script the scan reads: its path from the top."""
@@ -487,7 +487,7 @@ def problems_of(found, rows):
     return bad
 
 
-# --- the tests ------------------------------------------------------------------
+# --- the tests ---------------------------------------------------------------
 
 TESTS = []
 
