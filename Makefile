@@ -71,7 +71,13 @@ CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 .PHONY: all check unit integration e2e demo bench fuzz install clean \
-    uninstall deb pptpsetup-test package-test FORCE
+    uninstall deb pptpsetup-test package-test FORCE \
+        deps-test
+
+# Each target first checks that all it runs is installed, and stops with
+# one line per missing program and its package (tests/deps.txt).
+need-%:
+	@CC='$(CC)' sh tests/need $*
 
 all: pptp pptpsetup
 
@@ -93,7 +99,7 @@ $(B)/pptpsetup: $(B)/pptpsetup.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/pptpsetup.o: CPPFLAGS += -DPPTPSETUP_PPTP='"$(SBINDIR)/pptp"'
-$(B)/pptpsetup.o: $(B)/sbindir.stamp
+$(B)/pptpsetup.o: $(B)/sbindir.stamp | need-build
 
 $(B)/sbindir.stamp: FORCE
 	@mkdir -p $(dir $@)
@@ -105,7 +111,7 @@ HOOK_OBJS := $(PROG_SRCS:%.c=$(B)/hooks/%.o) $(LIB_SRCS:%.c=$(B)/hooks/%.o)
 $(B)/pptp-hooks: $(HOOK_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/hooks/%.o: %.c
+$(B)/hooks/%.o: %.c | need-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DPPTP_TEST_HOOKS $(CFLAGS) -c -o $@ $<
 
@@ -118,30 +124,30 @@ $(B)/pptpbench: $(B)/tests/bench/pptpbench.o $(LIB_OBJS)
 $(B)/check_pptp: $(TEST_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-$(B)/tests/%.o: tests/%.c
+$(B)/tests/%.o: tests/%.c | need-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c | need-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Under SANITIZE=1 the end-to-end run is left out, and says so: ASan
 # cannot map its shadow memory inside User-Mode Linux.
 ifeq ($(SANITIZE),1)
-check: unit integration pptpsetup-test package-test
+check: need-check-sanitized unit integration pptpsetup-test package-test \
+    deps-test
 	@echo "e2e: not run with SANITIZE=1 (ASan cannot map its shadow" \
 	    "memory inside User-Mode Linux); make e2e runs it"
 else
-check: unit integration pptpsetup-test package-test e2e
+check: need-check unit integration pptpsetup-test package-test e2e deps-test
 endif
 
-unit: $(B)/check_pptp $(B)/pptp
-	@test -n "$(CHECK_LIBS)" || { echo "Check not found: apt-get install check pkg-config"; exit 1; }
+unit: need-unit $(B)/check_pptp $(B)/pptp
 	CK_FORK=yes PPTP_BIN=$(CURDIR)/$(B)/pptp $(B)/check_pptp
 
 # Client and test server in network namespaces (root, iproute2, python3).
-integration: $(B)/pptp $(B)/fakepptpd $(B)/pptp-hooks
+integration: need-integration $(B)/pptp $(B)/fakepptpd $(B)/pptp-hooks
 	python3 tests/integration.py --pptp $(CURDIR)/$(B)/pptp \
 	    --server $(CURDIR)/$(B)/fakepptpd \
 	    --pptp-hooks $(CURDIR)/$(B)/pptp-hooks $(TESTS)
@@ -149,22 +155,23 @@ integration: $(B)/pptp $(B)/fakepptpd $(B)/pptp-hooks
 # Real pppd and pptpd, in User-Mode Linux (see tests/e2e/run.py).
 # CLIENT=/usr/sbin/pptp runs the same scenarios against another client.
 CLIENT ?= $(CURDIR)/$(B)/pptp
-e2e: $(B)/pptp $(B)/pptpsetup
+e2e: need-e2e $(B)/pptp $(B)/pptpsetup build/uml_xstate.so
 	python3 tests/e2e/run.py --client $(CLIENT) \
 	    --pptpsetup $(CURDIR)/$(B)/pptpsetup \
+	    --preload $(CURDIR)/build/uml_xstate.so \
 	    $(if $(COMPARE),--compare $(COMPARE)) $(SCENARIOS)
 
 # Throughput, CPU per packet and memory, client vs a minimal server in
 # namespaces; CLIENT=path measures another client, COMPARE=path runs two
 # side by side (A B A B ...) and prints their ratios.
-bench: $(B)/pptp $(B)/pptpbench
+bench: need-bench $(B)/pptp $(B)/pptpbench
 	python3 tests/bench/bench.py --bench $(CURDIR)/$(B)/pptpbench \
 	    --client $(CLIENT) $(if $(COMPARE),--compare $(COMPARE)) \
 	    $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(ONLY),--only "$(ONLY)")
 
 # libFuzzer over every decoder and the control state machine (clang).
 FUZZ_SECONDS ?= 60
-fuzz:
+fuzz: need-fuzz
 	mkdir -p build/fuzz/corpus
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude \
 	    -DPPTP_VERSION='"$(VERSION)"' -fsanitize=fuzzer,address,undefined \
@@ -173,17 +180,28 @@ fuzz:
 	    build/fuzz/corpus
 
 # One tunnel, narrated: the README's first command.
-demo: $(B)/pptp
-	@sh tests/e2e/deps
-	@python3 tests/e2e/run.py --demo --client $(CURDIR)/$(B)/pptp
+demo: need-demo $(B)/pptp build/uml_xstate.so
+	@python3 tests/e2e/run.py --demo --client $(CURDIR)/$(B)/pptp \
+	    --preload $(CURDIR)/build/uml_xstate.so
+
+# Lets User-Mode Linux 6.1 run on a host with AVX-512 (see the file).
+build/uml_xstate.so: tests/e2e/uml_xstate.c | need-build
+	@mkdir -p build
+	$(CC) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) \
+	    -shared -fPIC -o $@ $< -ldl
+
+# Every program the scripts run is in tests/deps.txt, and .ci/deps
+# installs it; each package there has its program.
+deps-test: need-deps-test
+	python3 tests/deps_test.py
 
 # pptpsetup's hostile input, its files read back by the real pppd.
-pptpsetup-test: $(B)/pptpsetup
+pptpsetup-test: need-pptpsetup-test $(B)/pptpsetup
 	python3 tests/pptpsetup.py --pptpsetup $(CURDIR)/$(B)/pptpsetup \
 	    --options $(CURDIR)/etc/options.pptp $(TESTS)
 
 # make install/uninstall into a DESTDIR, make deb, the package's contents.
-package-test:
+package-test: need-package-test
 	python3 tests/package.py $(TESTS)
 
 # The example options.pptp is installed only where none exists, and
@@ -211,7 +229,7 @@ uninstall:
 	elif [ -e $$f ]; then echo "kept $$f: not the one make install" \
 	    "writes"; fi
 
-deb:
+deb: need-deb
 	@MAKE="$(MAKE)" sh debian/mkdeb $(VERSION)
 
 clean:

@@ -10,6 +10,7 @@ non-zero if anything failed.  Run one test: integration.py ... NAME...
 
 import argparse
 import ctypes
+import difflib
 import os
 import random
 import re
@@ -2458,6 +2459,15 @@ def main():
     ap.add_argument("names", nargs="*")
     a = ap.parse_args()
     PPTP, SERVER, HOOKS = a.pptp, a.server, a.pptp_hooks
+    known = [t.__name__ for t in TESTS]
+    unknown = [n for n in a.names if n not in known]
+    if unknown:
+        for n in unknown:
+            like = difflib.get_close_matches(n, known, 3, 0.5)
+            print(f"no such test: {n}" +
+                  (f" (did you mean {', '.join(like)}?)" if like else ""))
+        print("the tests are the @test functions of tests/integration.py")
+        return 2
     if os.geteuid() != 0:
         print("integration tests need root (network namespaces, raw "
               "sockets)")

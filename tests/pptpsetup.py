@@ -139,7 +139,7 @@ export HOME="$D"
 def in_ns(d, script, args=(), text=True):
     """script under sh in a private mount namespace, d over /etc/ppp;
     args are its $1 ..."""
-    return subprocess.run(["unshare", "-m", "--propagation", "private",
+    return subprocess.run(["unshare", "-m", "--propagation=private",
                            "sh", "-c", NS_PREAMBLE + script, "sh"]
                           + list(args), capture_output=True, text=text,
                           env=dict(os.environ, D=d.path), timeout=30)
