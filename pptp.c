@@ -516,10 +516,24 @@ resolve(const char *host, struct in_addr *addrs, int max)
 static volatile sig_atomic_t got_signal, got_usr1;
 static sigset_t stop_signals;	/* TERM, INT, HUP, USR1 */
 
+static volatile sig_atomic_t resolving;
+
 static void
 on_signal(int sig)
 {
+	static const char words[] = "pptp: signal while resolving the "
+	    "server: giving up\n";
+
 	got_signal = sig;
+	/*
+	 * getaddrinfo() may wait on DNS for seconds and is not interrupted;
+	 * nothing is set up yet, so a stop signal ends the command at once.
+	 */
+	if (resolving && sig != SIGUSR1) {
+		if (write(STDERR_FILENO, words, sizeof(words) - 1) < 0)
+			_exit(PPTP_EXIT_OK);
+		_exit(PPTP_EXIT_OK);
+	}
 }
 
 /* Statistics: there are none before the gateway runs. */
@@ -864,7 +878,9 @@ run(struct pptp_opts *po)
 	if (o.nolaunchpppd && o.pppd_nargs > 0)
 		log_warnx("pppd options ignored with --nolaunchpppd (first: "
 		    "'%s'): give them to pppd", o.pppd_args[0]);
-	naddrs = resolve(o.server, addrs, MAX_ADDRS);
+	resolving = 1;
+	naddrs = got_signal ? 0 : resolve(o.server, addrs, MAX_ADDRS);
+	resolving = 0;
 	test_pause("resolved");
 	/* No wait from here on misses a signal; nothing is set up yet. */
 	sigprocmask(SIG_BLOCK, &stop_signals, NULL);

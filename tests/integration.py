@@ -1360,6 +1360,34 @@ def route_shared_across_run_directories(env):
 
 
 @test
+def signal_while_resolving_acted_on_at_once(env):
+    """DNS that never answers: a stop signal still ends pptp at once."""
+    conf = f"/etc/netns/{env.cns}"
+    os.makedirs(conf, exist_ok=True)
+    try:
+        with open(f"{conf}/resolv.conf", "w") as f:
+            # on the client's link, and silent: no ARP answer, no reply
+            f.write("nameserver 192.0.2.9\noptions timeout:30 attempts:1\n")
+        p = subprocess.Popen(["ip", "netns", "exec", env.cns, PPTP,
+                              "vpn.pptp-test.example", "--nolaunchpppd",
+                              "--rundir", env.rundir],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        env.procs.append(p)
+        time.sleep(1)
+        assert p.poll() is None, p.communicate()
+        t = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=5)
+        took = time.monotonic() - t
+        assert took < 0.1, took
+        assert p.returncode == 0, (p.returncode, err)
+        assert b"signal while resolving the server: giving up" in err, err
+    finally:
+        subprocess.run(["rm", "-rf", conf])
+
+
+@test
 def call_ids_unique_across_call_managers(env):
     """Two managers for one server (other options), made to start at the
     same call ID (pptp-hooks): the second takes another, and neither
