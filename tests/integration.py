@@ -1284,12 +1284,35 @@ def route_kept_while_old_manager_says_goodbye(env):
     b = env.client(host="203.0.113.1")
     b.wait_up()
     srv.wait("recv StopCCRQ")
-    assert len([t for t in titles() if "call manager" in t]) == 2
+    assert managers() == 2
     # the old one gives up waiting for StopCCRP after a second, and goes
-    assert wait_until(lambda: len([t for t in titles()
-                                   if "call manager" in t]) == 1, 3)
+    assert wait_until(lambda: managers() == 1, 3)
     assert "proto 47" in host_route(env), host_route(env)
     passes_data(b, b"route still there")
+    b.hangup()
+    assert b.exit_status() == 0
+    no_leftovers(env)
+    assert host_route(env) == "", host_route(env)
+
+
+def managers():
+    return len([t for t in titles() if "call manager" in t])
+
+
+def route_shared(env, a_args, b_args):
+    """Two call managers rely on one host route: the first to go leaves
+    it to the other, the last removes it."""
+    a = env.client(*a_args, host="203.0.113.1")
+    a.wait_up()
+    b = env.client(*b_args, host="203.0.113.1")
+    b.wait_up()
+    passes_data(b, b"routed")
+    assert managers() == 2
+    a.hangup()
+    assert a.exit_status() == 0
+    assert wait_until(lambda: managers() == 1, 5)
+    assert "proto 47" in host_route(env), host_route(env)
+    passes_data(b, b"still routed")
     b.hangup()
     assert b.exit_status() == 0
     no_leftovers(env)
@@ -1300,63 +1323,22 @@ def route_kept_while_old_manager_says_goodbye(env):
 def route_shared_by_two_localbinds(env):
     routed(env)
     sh(f"ip -n {env.cns} addr add 192.0.2.4/24 dev vc{env.sns[3:11]}")
-    a = env.client("--localbind", "192.0.2.2", host="203.0.113.1")
-    a.wait_up()
-    b = env.client("--localbind", "192.0.2.4", host="203.0.113.1")
-    b.wait_up()
-    passes_data(b, b"routed")
-    assert len([t for t in titles() if "call manager" in t]) == 2
-    a.hangup()
-    assert a.exit_status() == 0
-    assert wait_until(lambda: len([t for t in titles()
-                                   if "call manager" in t]) == 1, 5)
-    assert "proto 47" in host_route(env), host_route(env)
-    passes_data(b, b"still routed")
-    b.hangup()
-    assert b.exit_status() == 0
-    no_leftovers(env)
-    assert host_route(env) == "", host_route(env)
+    route_shared(env, ["--localbind", "192.0.2.2"],
+                 ["--localbind", "192.0.2.4"])
 
 
 @test
 def route_shared_by_two_marks(env):
     """Other --rtmark values, same routing table: one route for both."""
     routed(env)
-    a = env.client("--rtmark", "1", host="203.0.113.1")
-    a.wait_up()
-    b = env.client("--rtmark", "2", host="203.0.113.1")
-    b.wait_up()
-    assert len([t for t in titles() if "call manager" in t]) == 2
-    b.hangup()
-    assert b.exit_status() == 0
-    assert wait_until(lambda: len([t for t in titles()
-                                   if "call manager" in t]) == 1, 5)
-    assert "proto 47" in host_route(env), host_route(env)
-    passes_data(a, b"still routed")
-    a.hangup()
-    assert a.exit_status() == 0
-    no_leftovers(env)
-    assert host_route(env) == "", host_route(env)
+    route_shared(env, ["--rtmark", "1"], ["--rtmark", "2"])
 
 
 @test
 def route_shared_across_run_directories(env):
     """The route is one whatever --rundir the tunnels use."""
     routed(env)
-    a = env.client(host="203.0.113.1")
-    a.wait_up()
-    b = env.client("--rundir", env.path("run2"), host="203.0.113.1")
-    b.wait_up()
-    a.hangup()
-    assert a.exit_status() == 0
-    assert wait_until(lambda: len([t for t in titles()
-                                   if "call manager" in t]) == 1, 5)
-    assert "proto 47" in host_route(env), host_route(env)
-    passes_data(b, b"still routed")
-    b.hangup()
-    assert b.exit_status() == 0
-    no_leftovers(env)
-    assert host_route(env) == "", host_route(env)
+    route_shared(env, [], ["--rundir", env.path("run2")])
 
 
 @test
