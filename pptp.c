@@ -895,9 +895,10 @@ run(struct pptp_opts *po)
 		int fd = -1;
 
 		for (int t = 0; t < ATTACH_TRIES; t++) {
-			fd = callmgr_attach(&o, addrs[i]);
+			fd = callmgr_attach(&o, addrs[i], &got_signal);
 			if (fd < 0) {
-				status = PPTP_EXIT_ERROR;
+				status = got_signal ? PPTP_EXIT_OK :
+				    PPTP_EXIT_ERROR;
 				break;
 			}
 			test_pause("attached");

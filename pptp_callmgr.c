@@ -1106,8 +1106,37 @@ cm_spawn(const struct pptp_opts *o, struct in_addr server, int lfd,
 	return 0;
 }
 
+/*
+ * The run directory's lock, waited for with the stop signals let through
+ * (they are blocked here): another instance holds it only while it looks
+ * for a manager, but a signal must not wait even for that.  -1 with
+ * errno EINTR when *stop was set.
+ */
+static int
+lock_rundir(int fd, volatile sig_atomic_t *stop)
+{
+	struct timespec ts = { 0, 10 * 1000000 };
+	sigset_t mask;
+
+	sigprocmask(SIG_BLOCK, NULL, &mask);
+	sigdelset(&mask, SIGTERM);
+	sigdelset(&mask, SIGINT);
+	sigdelset(&mask, SIGHUP);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (stop != NULL && *stop) {
+			errno = EINTR;
+			return -1;
+		}
+		(void)ppoll(NULL, 0, &ts, &mask);
+	}
+	return 0;
+}
+
 int
-callmgr_attach(const struct pptp_opts *o, struct in_addr server)
+callmgr_attach(const struct pptp_opts *o, struct in_addr server,
+    volatile sig_atomic_t *stop)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int lockfd, fd, lfd;
@@ -1120,8 +1149,9 @@ callmgr_attach(const struct pptp_opts *o, struct in_addr server)
 	}
 	/* One instance at a time looks for (and maybe starts) a manager. */
 	lockfd = open(o->rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
-		log_warn("cannot lock %s", o->rundir);
+	if (lockfd < 0 || lock_rundir(lockfd, stop) < 0) {
+		if (errno != EINTR)
+			log_warn("cannot lock %s", o->rundir);
 		if (lockfd >= 0)
 			close(lockfd);
 		return -1;

@@ -8,6 +8,7 @@
 #define PPTP_CALLMGR_H
 
 #include <netinet/in.h>
+#include <signal.h>
 
 #include "pptp_opts.h"
 
@@ -16,8 +17,10 @@
 /*
  * Connect to the call manager for server, starting one if none is alive
  * (a socket whose connect fails is stale: removed, replaced).  Returns a
- * SOCK_SEQPACKET fd to it, or -1 after logging why.
+ * SOCK_SEQPACKET fd to it, or -1 after logging why (or, with errno EINTR,
+ * silently when *stop was set by a signal meanwhile).
  */
-int callmgr_attach(const struct pptp_opts *o, struct in_addr server);
+int callmgr_attach(const struct pptp_opts *o, struct in_addr server,
+    volatile sig_atomic_t *stop);
 
 #endif

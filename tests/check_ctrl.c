@@ -448,7 +448,7 @@ START_TEST(test_cleared_waits_for_cdn)
 	ctrl_call_close(&r.c, call, r.now);
 	expect(&r, MSG_CCRQ, &m);
 	ck_assert_int_eq(r.cleared, 0);
-	/* an SLI or a second CCRQ's worth of time changes nothing */
+	/* time short of the CDN wait changes nothing */
 	ctrl_timer(&r.c, r.now + 999);
 	ck_assert_int_eq(r.cleared, 0);
 	msg_init(&m, MSG_CDN);

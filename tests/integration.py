@@ -1370,6 +1370,30 @@ def signal_while_resolving_acted_on_at_once(env):
 
 
 @test
+def signal_while_waiting_for_the_rundir_lock(env):
+    """Another instance holds the run directory's lock (here: the test):
+    a stop signal meanwhile ends pptp at once, with status 0."""
+    import fcntl
+    env.server()
+    os.makedirs(env.rundir, mode=0o700, exist_ok=True)
+    lock = os.open(env.rundir, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        cli = env.client()
+        time.sleep(0.5)
+        assert cli.proc.poll() is None, cli.stderr()
+        t = time.monotonic()
+        cli.proc.send_signal(signal.SIGTERM)
+        st = cli.exit_status()
+        took = time.monotonic() - t
+        assert took < 0.1, took
+        assert st == 0, (st, cli.stderr())
+    finally:
+        os.close(lock)
+    no_leftovers(env)
+
+
+@test
 def call_ids_unique_across_call_managers(env):
     """Two managers for one server (other options), made to start at the
     same call ID (pptp-hooks): the second takes another, and neither
