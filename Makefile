@@ -84,6 +84,8 @@ all: pptp pptpsetup
 pptp: $(B)/pptp
 ifneq ($(SANITIZE),1)
 	cp $< $@
+else
+	@:	# the sanitized build stays in $(B): no make built-in rule here
 endif
 
 $(B)/pptp: $(PROG_OBJS) $(LIB_OBJS)
@@ -92,6 +94,8 @@ $(B)/pptp: $(PROG_OBJS) $(LIB_OBJS)
 pptpsetup: $(B)/pptpsetup
 ifneq ($(SANITIZE),1)
 	cp $< $@
+else
+	@:	# the sanitized build stays in $(B): no make built-in rule here
 endif
 
 # pptpsetup names the pptp installed beside it; rebuilt when SBINDIR moves.
@@ -230,7 +234,7 @@ uninstall:
 	    "writes"; fi
 
 deb: need-deb
-	@MAKE="$(MAKE)" sh debian/mkdeb $(VERSION)
+	@sh debian/mkdeb $(VERSION)
 
 clean:
 	rm -rf build pptp pptpsetup

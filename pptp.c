@@ -726,11 +726,15 @@ launch_pppd(const struct pptp_opts *o, const struct gre_call *call,
 		argv[3 + i] = o->pppd_args[i];
 	pid = fork();
 	if (pid == 0) {
+		static const int ours[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+		    SIGCHLD, SIGPIPE };
 		sigset_t none;
 
+		/* pppd's dispositions first: a TERM now is pppd's to take */
+		for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+			signal(ours[i], SIG_DFL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
 		setsid();
 		for (int i = 0; stdio != NULL && i < 3; i++)
 			if (stdio[i] >= 0)
@@ -939,6 +943,11 @@ main(int argc, char **argv)
 	struct pptp_opts o;
 	int status;
 
+	/* 0, 1 and 2 taken, so that no socket or pipe of ours lands there */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", O_RDWR) != fd)
+			return PPTP_EXIT_ERROR;
 	signals_init();
 	/* Measure argv for process titles before getopt reorders it. */
 	proc_title_init(argc, argv);

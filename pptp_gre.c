@@ -1045,8 +1045,14 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 
 	if (g == NULL || gw_init(g, o, call, ppp_in, ppp_out, cm_fd,
 	    stop) < 0) {
-		if (g != NULL)
+		if (g != NULL) {
+			/* a pppd we launched is not left unwatched */
+			pppd_stop(g);
 			gw_free(g);
+		} else if (call->pppd > 0) {
+			kill(call->pppd, SIGKILL);
+			waitpid(call->pppd, NULL, 0);
+		}
 		free(g);
 		return PPTP_EXIT_ERROR;
 	}

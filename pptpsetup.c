@@ -245,9 +245,9 @@ tty_restore(int sig)
 static char *
 ask_password(const char *user)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-				    SIGTSTP };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	struct termios quiet;
+	sigset_t stops, before;
 	char line[MAX_SECRET + 2], prompt[MAX_NAME + 32];
 	size_t n = 0;
 	ssize_t r;
@@ -260,6 +260,12 @@ ask_password(const char *user)
 		    "on");
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], tty_restore);
+	/* no stopping (^Z) half way: echo would come back, input go */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTSTP);
+	sigaddset(&stops, SIGTTIN);
+	sigaddset(&stops, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &stops, &before);
 	quiet = tty_saved;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
 	quiet.c_lflag |= ICANON;
@@ -270,9 +276,10 @@ ask_password(const char *user)
 	while (ok && n < sizeof(line) && (r = read(tty_fd, &c, 1)) == 1
 	       && c != '\n')
 		line[n++] = c;
-	tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+	tcsetattr(tty_fd, TCSANOW, &tty_saved);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
+	sigprocmask(SIG_SETMASK, &before, NULL);
 	ok = write(tty_fd, "\n", 1) >= 0 && ok;
 	close(tty_fd);
 	if (!ok)
@@ -745,7 +752,7 @@ main(int argc, char **argv)
 	if (s.dir == NULL || *s.dir == '\0')
 		s.dir = PPP_DIR;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_CREATE:	s.create = optarg; break;
 		case OPT_DELETE:	s.delete = optarg; break;
@@ -758,16 +765,24 @@ main(int argc, char **argv)
 		case OPT_DIR:		s.dir = optarg; break;
 		case OPT_PPTP:		s.pptp = optarg; break;
 		case OPT_HELP:
+		case 'h':
 			usage(stdout);
 			return 0;
 		case OPT_VERSION:
 			printf("pptpsetup version %s\n", PPTP_VERSION);
 			return 0;
 		default:
-			if (optopt != 0)
-				die(EXIT_USAGE, "option --%s needs a value "
-				    "(--help lists them)", long_opts[optopt
-				    - OPT_CREATE].name);
+			/* getopt names the option in optopt when it has an
+			   id of ours (a value missing or not wanted) */
+			if (optopt >= OPT_CREATE && optopt <= OPT_VERSION) {
+				const struct option *lo =
+				    &long_opts[optopt - OPT_CREATE];
+
+				die(EXIT_USAGE, "option --%s %s (--help lists "
+				    "them)", lo->name, lo->has_arg ==
+				    no_argument ? "takes no value" :
+				    "needs a value");
+			}
 			die(EXIT_USAGE, "unknown or ambiguous option '%s' "
 			    "(--help lists them)", shown(argv[optind - 1]));
 		}

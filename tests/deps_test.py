@@ -424,7 +424,7 @@ def make_shell_calls(text):
 
 def scripts():
     """Every script the scan reads: its path from the top."""
-    out = ["Makefile", ".ci/run", ".ci/deps"]
+    out = ["Makefile", ".ci/run", ".ci/deps", "debian/mkdeb"]
     for root, dirs, files in os.walk(os.path.join(TOP, "tests")):
         for f in files:
             path = os.path.join(root, f)

@@ -416,6 +416,8 @@ def command_line():
                     "--username", "--password", "--encrypt", "--start",
                     "--dir", "--pptp", "PPTPSETUP_DIR", "pon TUNNEL"):
             need(opt in r.stdout, f"--help does not mention {opt}")
+        r = setup(None, "-h")
+        need(r.returncode == 0 and "--create" in r.stdout, f"-h: {r!r}")
         r = setup(None, "--version")
         need(r.returncode == 0 and r.stdout.startswith("pptpsetup "
                                                        "version "), r)
@@ -423,6 +425,8 @@ def command_line():
                 ([], "--create TUNNEL or --delete"),
                 (["--create", "a", "--delete", "a"], "one of"),
                 (["--bogus"], "'--bogus'"),
+                (["-x"], "'-x'"),
+                (["--encrypt=1"], "--encrypt takes no value"),
                 (["--create"], "--create needs a value"),
                 (["--create", "w", "--username", "u", "--password", "p"],
                  "--server"),
