@@ -509,7 +509,7 @@ secret_is_tunnel(const char *line, size_t len, const char *tunnel,
  */
 static unsigned
 edit_secrets(const struct buf *old, const char *tunnel, const char *line,
-	     struct buf *out)
+	     struct buf *out, unsigned *marked)
 {
 	unsigned removed = 0;
 	bool cont = false;
@@ -526,8 +526,11 @@ edit_secrets(const struct buf *old, const char *tunnel, const char *line,
 			removed++;
 			if (out->len - last == strlen(classic)
 			    && memcmp(out->p + last, classic, out->len - last)
-			       == 0)
+			       == 0) {
 				out->len = last;
+				if (marked != NULL)
+					(*marked)++;
+			}
 		} else {
 			last = out->len;
 			buf_add(out, old->p + at, len + (nl != NULL));
@@ -543,11 +546,12 @@ edit_secrets(const struct buf *old, const char *tunnel, const char *line,
 	return removed;
 }
 
-/* chap-secrets' mode: 0600 when new, else as it was less any "other" bit */
+/* chap-secrets' mode: 0600 when new, else as it was less "other" and
+   set-id bits */
 static mode_t
 secrets_mode(const struct stat *old)
 {
-	return old ? (old->st_mode & 07770) : 0600;
+	return old ? (old->st_mode & 0660) : 0600;
 }
 
 static int
@@ -629,16 +633,33 @@ do_create(struct setup *s)
 		die(EXIT_FAIL, "cannot create %s: %s", peers, strerror(errno));
 	/* the secret first: a peers file without it would only fail */
 	had_sec = read_file(secrets, &old) && stat(secrets, &st_sec) == 0;
-	unsigned replaced = edit_secrets(&old, s->create, line.p, &out);
+	unsigned marked = 0;
+	unsigned replaced = edit_secrets(&old, s->create, line.p, &out,
+					 &marked);
+	had_peer = stat(peer, &st_peer) == 0;
+	/* lines for a name that is no tunnel (neither a peers file nor the
+	   classic tool's comment): another's, such as a PPTP server's own
+	   name in its secrets; not ours to replace */
+	if (replaced > marked && !had_peer)
+		die(EXIT_USAGE, "%s has %u line%s whose server is %s, but there "
+		    "is no %s: not a tunnel's, left alone; choose another "
+		    "tunnel name", secrets, replaced, replaced == 1 ? "" : "s",
+		    s->create, peer);
 	replace_file(secrets, &out, secrets_mode(had_sec ? &st_sec : NULL),
 		     had_sec ? &st_sec : NULL);
-	had_peer = stat(peer, &st_peer) == 0;
 	replace_file(peer, &text, had_peer ? st_peer.st_mode & 07777 : 0644,
 		     had_peer ? &st_peer : NULL);
 	close(lock);
-	printf("pptpsetup: %s %s and its secret in %s%s\n",
-	       had_peer ? "replaced" : "wrote", peer, secrets,
-	       replaced ? " (old entry replaced)" : "");
+	printf("pptpsetup: %s %s and its secret in %s", had_peer ?
+	       "replaced" : "wrote", peer, secrets);
+	if (replaced == 1)
+		printf(" (its old line replaced)\n");
+	else if (replaced > 1)
+		printf(" (%u old lines for %s replaced)\n", replaced,
+		       s->create);
+	else
+		printf("\n");
+
 	if (access(options, F_OK) < 0)
 		fprintf(stderr, "pptpsetup: warning: %s does not exist: pppd "
 			"will refuse the tunnel until it does (make install "
@@ -659,7 +680,7 @@ do_delete(struct setup *s)
 	char *peer, *secrets = path_join(s->dir, "chap-secrets");
 	struct buf old = { 0 }, out = { 0 };
 	struct stat st;
-	unsigned removed = 0;
+	unsigned removed = 0, marked = 0;
 	bool had_peer;
 
 	if (asprintf(&peer, "%s/peers/%s", s->dir, s->delete) < 0)
@@ -668,7 +689,13 @@ do_delete(struct setup *s)
 		die(EXIT_FAIL, "%s is not a directory", s->dir);
 	int lock = lock_dir(s->dir);
 	if (read_file(secrets, &old)) {
-		removed = edit_secrets(&old, s->delete, NULL, &out);
+		removed = edit_secrets(&old, s->delete, NULL, &out, &marked);
+		/* as for --create: no tunnel's lines, not ours to remove */
+		if (removed > marked && lstat(peer, &st) < 0)
+			die(EXIT_USAGE, "%s has %u line%s whose server is %s, "
+			    "but there is no %s: not a tunnel's, left alone",
+			    secrets, removed, removed == 1 ? "" : "s",
+			    s->delete, peer);
 		if (removed > 0) {
 			if (stat(secrets, &st) < 0)
 				die(EXIT_FAIL, "cannot stat %s: %s", secrets,

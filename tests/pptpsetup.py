@@ -571,6 +571,9 @@ def delete_agrees_with_pppd_on_random_spellings():
             need(pppd_has_secret(d, client, server), f"the test's line for "
                  f"{client} {server} is not read by pppd as meant:\n"
                  f"{d.read('chap-secrets').decode()}")
+        # a tunnel of that name exists (its lines are its own)
+        os.makedirs(d.p("peers"), exist_ok=True)
+        open(d.p("peers", "work"), "w").close()
         need(setup(d, "--delete", "work").returncode == 0, "delete")
         for (client, server), line in zip(want, lines):
             need(pppd_has_secret(d, client, server) == (server != "work"),
@@ -606,6 +609,25 @@ def takes_over_the_classic_tools_entries():
              'alice server1 pw *\n\n'
              '\n# added by pptpsetup for work2\njoe work2 "pw" *\n\n',
              f"--delete: {d.read('chap-secrets').decode()}")
+    finally:
+        d.close()
+
+
+@test
+def another_servers_secrets_left_alone():
+    """A PPTP server on the same host keeps its clients in chap-secrets
+    with its own name as the server: no tunnel of that name exists, so
+    --create and --delete of that name touch nothing."""
+    server = "alice pptpd s1 *\nbob pptpd s2 *\n"
+    d = Dir(secrets=server)
+    try:
+        before = d.snapshot()
+        for args in (["--create", "pptpd", "--server", "vpn", "--username",
+                      "u", "--password", "p"], ["--delete", "pptpd"]):
+            r = setup(d, *args)
+            need(r.returncode == 2 and "not a tunnel's, left alone" in
+                 r.stderr, f"{args[0]} pptpd: {r!r}")
+            need(d.snapshot() == before, f"{args[0]} pptpd changed files")
     finally:
         d.close()
 
