@@ -36,7 +36,9 @@ void
 log_init(const char *tag, bool to_stderr, int level)
 {
 	if (tag != NULL && tag[0] != '\0')
-		snprintf(lg.prefix, sizeof(lg.prefix), "%s: ", tag);
+		/* a long tag is cut, its ": " kept */
+		snprintf(lg.prefix, sizeof(lg.prefix), "%.*s: ",
+		    (int)sizeof(lg.prefix) - 3, tag);
 	else
 		lg.prefix[0] = '\0';
 	lg.to_stderr = to_stderr;
