@@ -1056,7 +1056,14 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 		free(g);
 		return PPTP_EXIT_ERROR;
 	}
-	proc_title("pptp: GRE-to-PPP gateway for %s", g->addr);
+	/* ps tells tunnels apart; pkill -f can signal one alone */
+	proc_title("pptp: GRE-to-PPP gateway for %s%s%s%s call %u%s%s%s",
+	    strcmp(o->server, g->addr) != 0 ? o->server : "",
+	    strcmp(o->server, g->addr) != 0 ? " (" : "", g->addr,
+	    strcmp(o->server, g->addr) != 0 ? ")" : "", call->call_id,
+	    o->logstring != NULL ? " [" : "",
+	    o->logstring != NULL ? o->logstring : "",
+	    o->logstring != NULL ? "]" : "");
 	log_info("gre %s: call up: our call ID %u, server's %u: passing "
 	    "data", g->addr, call->call_id, call->peer_call_id);
 	sigaction(SIGUSR1, &sa, NULL);

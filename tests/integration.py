@@ -1827,16 +1827,25 @@ def sighup_and_sigint_end_calls(env):
 
 @test
 def process_titles(env):
-    env.server()
-    cli = env.client()
-    cli.wait_up()
-    titles = []
-    for pid in pptp_pids():
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            titles.append(f.read().split(b"\0")[0].decode())
-    assert "pptp: GRE-to-PPP gateway for 192.0.2.1" in titles, titles
-    assert "pptp: call manager 192.0.2.1" in titles, titles
-    cli.hangup()
+    """Each gateway's title names its server, call ID and --logstring,
+    so that SIGUSR1 can go to one tunnel alone."""
+    srv = env.server("--max-channels", "8")
+    a = env.client("--logstring", "work")
+    a.wait_up()
+    b = env.client()
+    b.wait_up()
+    ids = re.findall(r"recv OCRQ call_id=(\d+)", srv.text())
+    got = titles()
+    assert f"pptp: GRE-to-PPP gateway for 192.0.2.1 call {ids[0]} [work]" \
+        in got, got
+    assert f"pptp: GRE-to-PPP gateway for 192.0.2.1 call {ids[1]}" in got
+    assert "pptp: call manager 192.0.2.1" in got, got
+    subprocess.run(["pkill", "-USR1", "-f", f"gateway for 192.0.2.1 call "
+                    f"{ids[1]}$"], check=True)
+    b.wait_log("round trip")
+    time.sleep(0.2)
+    assert "round trip" not in a.stderr(), a.stderr()
+    end_all(env, [a, b])
 
 
 def in_order(srv, cli):
