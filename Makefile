@@ -43,6 +43,7 @@ LIB_SRCS += hdlc.c
 LIB_SRCS += accm.c
 LIB_SRCS += util.c
 LIB_SRCS += cm_msg.c
+LIB_SRCS += status.c
 LIB_SRCS += pqueue.c
 LIB_SRCS += pptp_ctrl.c
 LIB_SRCS += pptp_quirks.c
@@ -52,6 +53,7 @@ PROG_SRCS := pptp.c
 PROG_SRCS += pptp_callmgr.c
 PROG_SRCS += pptp_gre.c
 PROG_SRCS += route.c
+PROG_SRCS += pptp_status.c
 
 TEST_SRCS := tests/check_main.c
 TEST_SRCS += tests/check_msg.c
@@ -62,6 +64,7 @@ TEST_SRCS += tests/check_ctrl.c
 TEST_SRCS += tests/check_cm.c
 TEST_SRCS += tests/check_pqueue.c
 TEST_SRCS += tests/check_accm.c
+TEST_SRCS += tests/check_status.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 PROG_OBJS := $(PROG_SRCS:%.c=$(B)/%.o)

@@ -11,6 +11,9 @@ static const uint16_t cm_len[CM_NTYPES] = {
 	[CM_CALL_UP] = 4 + 12,
 	[CM_CALL_DOWN] = 4 + 4 + CM_WHY_LEN,
 	[CM_SLI] = 4 + 8,
+	[CM_STATS_FD] = 4,
+	[CM_STATUS_REQ] = 4,
+	[CM_STATUS_LINE] = 4 + CM_LINE_LEN,
 };
 
 size_t
@@ -47,6 +50,11 @@ cm_encode(const struct cm_msg *m, uint8_t *buf, size_t cap)
 		wr_u32(&w, m->sli.send_accm);
 		wr_u32(&w, m->sli.recv_accm);
 		break;
+	case CM_STATUS_LINE:
+		wr_str(&w, m->line, CM_LINE_LEN);
+		break;
+	case CM_STATS_FD:
+	case CM_STATUS_REQ:
 	case CM_NTYPES:
 		break;
 	}
@@ -90,6 +98,11 @@ cm_decode(const uint8_t *buf, size_t len, struct cm_msg *m)
 		m->sli.send_accm = rd_u32(&r);
 		m->sli.recv_accm = rd_u32(&r);
 		break;
+	case CM_STATUS_LINE:
+		rd_str(&r, m->line, CM_LINE_LEN);
+		break;
+	case CM_STATS_FD:
+	case CM_STATUS_REQ:
 	case CM_NTYPES:
 		break;
 	}

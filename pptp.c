@@ -26,6 +26,7 @@
 #include "pptp_gre.h"
 #include "pptp_opts.h"
 #include "pptp_quirks.h"
+#include "pptp_status.h"
 #include "util.h"
 
 #define MAX_ADDRS	8
@@ -55,6 +56,8 @@ enum {
 	OPT_REPLY_TIMEOUT,
 	OPT_CLIENT_HOSTNAME,
 	OPT_SHARE_CONNECTION,
+	OPT_STATUS,
+	OPT_JSON,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -83,6 +86,8 @@ static const struct option long_opts[] = {
 	{ "reply-timeout",	required_argument, NULL, OPT_REPLY_TIMEOUT },
 	{ "client-hostname",	required_argument, NULL, OPT_CLIENT_HOSTNAME },
 	{ "share-connection",	required_argument, NULL, OPT_SHARE_CONNECTION },
+	{ "status",		no_argument,	   NULL, OPT_STATUS },
+	{ "json",		no_argument,	   NULL, OPT_JSON },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
@@ -93,6 +98,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: pptp HOST [pptp options] [[--] pppd options]\n"
+"       pptp --status [--json] [HOST]\n"
 "\n"
 "Connects to the PPTP server HOST and runs PPP over the tunnel: either\n"
 "launching pppd on a pty with the given pppd options (the command then\n"
@@ -134,6 +140,9 @@ usage(FILE *f)
 "                          reverses eleven (default 0: in order)\n"
 "  --test-rate N           packets in order between tests (default 100)\n"
 "  --rundir DIR            call manager sockets (default %s)\n"
+"  --status [HOST]         show every tunnel (to HOST): state, IDs,\n"
+"                          traffic, loss; exit 0 if any, 3 if none\n"
+"  --json                  with --status: one JSON document\n"
 "  --version               print the version and exit\n"
 "  -h, --help              print this help and exit\n",
 	    quirk_names(), PPTP_RUNDIR_DEFAULT);
@@ -438,6 +447,12 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 				    "in order, as with the classic pptp");
 			o->test_rate = (unsigned)n;
 			break;
+		case OPT_STATUS:
+			o->status = true;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
 		case OPT_VERSION:
 			printf("pptp version %s\n", PPTP_VERSION);
 			return 1;
@@ -454,6 +469,21 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 		return -1;
 	if (o->test_rate == 0)
 		o->test_type = 0;
+	if (o->json && !o->status) {
+		log_warnx("--json goes with --status");
+		return -1;
+	}
+	if (o->status) {
+		/* pptp --status [HOST] */
+		if (argc - optind > 1) {
+			log_warnx("--status takes at most one server, not '%s'",
+			    argv[optind + 1]);
+			return -1;
+		}
+		if (optind < argc)
+			set_str(&o->server, argv[optind]);
+		return 0;
+	}
 	if (optind >= argc) {
 		log_warnx("no server given");
 		return -1;
@@ -965,7 +995,7 @@ main(int argc, char **argv)
 		/* Until the call is up (or for good, with --debug or from
 		   pppd's pty, where stderr is pppd's log) stderr too. */
 		log_init(o.logstring, true, o.loglevel);
-		status = run(&o);
+		status = o.status ? status_main(&o) : run(&o);
 		break;
 	}
 	opts_free(&o);

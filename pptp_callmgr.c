@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -37,6 +38,7 @@
 #include "pptp_ctrl.h"
 #include "pptp_quirks.h"
 #include "route.h"
+#include "status.h"
 #include "util.h"
 
 #define CM_MAX_CLIENTS	CTRL_MAX_CALLS
@@ -54,6 +56,8 @@ struct cm_conn {
 	bool			 server_closed;	/* its close or reset */
 	uint64_t		 connect_due_ms;
 	char			 name[INET_ADDRSTRLEN + 8]; /* for logs */
+	enum ctrl_state		 seen;		/* for status: the state, */
+	uint64_t		 since_ms;	/* since (CLOCK_REALTIME) */
 	struct ctrl_conn	 ctrl;
 };
 
@@ -66,6 +70,9 @@ struct cm_client {
 	bool			 again;	/* place req again, on its own */
 	bool			 hangup; /* it went, or must go */
 	bool			 gone;	/* no more input; reap once call-less */
+	const struct gw_pub	*pub;	/* its gateway's figures, or NULL */
+	enum call_state		 seen;	/* for status: the call's state, */
+	uint64_t		 since_ms;	/* since (CLOCK_REALTIME) */
 };
 
 struct cm {
@@ -87,6 +94,7 @@ struct cm {
 		int		 fd;	/* -1: entry free */
 	}			 ids[CM_MAX_IDS];
 	uint64_t		 started_ms;
+	uint64_t		 started_wall_ms;
 	int			 status;	/* of the last connection */
 	char			 why[256];
 	struct hostroute	 route;
@@ -691,6 +699,181 @@ cm_place(struct cm *cm, struct cm_client *cl, uint64_t now)
 	}
 }
 
+static const char *
+conn_state_word(enum ctrl_state st)
+{
+	switch (st) {
+	case CTRL_IDLE:
+	case CTRL_WAIT_REPLY:
+		return "connecting";
+	case CTRL_UP:
+		return "up";
+	case CTRL_WAIT_STOP:
+		return "stopping";
+	case CTRL_DEAD:
+		break;
+	}
+	return "closed";
+}
+
+static const char *
+call_state_word(enum call_state st)
+{
+	switch (st) {
+	case CALL_PENDING:
+	case CALL_WAIT_REPLY:
+		return "connecting";
+	case CALL_UP:
+		return "up";
+	case CALL_CLEARING:
+		return "clearing";
+	case CALL_FREE:
+		break;
+	}
+	return "gone";
+}
+
+static void
+status_send(struct cm_client *cl, const struct status_line *l)
+{
+	struct cm_msg m = { .type = CM_STATUS_LINE };
+
+	snprintf(m.line, sizeof(m.line), "%s", l->text);
+	client_send(cl, &m);
+}
+
+/* One call's line: the manager's view, then its gateway's figures. */
+static void
+cm_status_call(const struct cm_client *c, int conn, struct status_line *l)
+{
+	const struct ctrl_call *k = c->call;
+	struct gw_pub p;
+
+	status_line_init(l, "call");
+	status_line_u64(l, "conn", (uint64_t)conn);
+	status_line_str(l, "state", call_state_word(k->state));
+	status_line_u64(l, "since", c->since_ms);
+	status_line_u64(l, "call_id", k->call_id);
+	status_line_u64(l, "peer_call_id", k->peer_call_id);
+	status_line_u64(l, "speed", k->connect_speed);
+	status_line_u64(l, "peer_window", k->peer_window);
+	if (c->pub == NULL || !status_pub_read(c->pub, &p))
+		return;
+	status_line_u64(l, "pppd", p.pppd_pid > 0 ? (uint64_t)p.pppd_pid : 0);
+	status_line_u64(l, "rx_packets", p.rx_packets);
+	status_line_u64(l, "rx_bytes", p.rx_bytes);
+	status_line_u64(l, "tx_packets", p.tx_packets);
+	status_line_u64(l, "tx_bytes", p.tx_bytes);
+	status_line_u64(l, "rx_lost", p.rx_lost);
+	status_line_u64(l, "rx_reordered", p.rx_reordered);
+	status_line_u64(l, "rx_late", p.rx_late);
+	status_line_u64(l, "rx_over_window", p.rx_over_win);
+	status_line_u64(l, "rx_invalid", p.rx_invalid);
+	status_line_u64(l, "rx_truncated", p.rx_truncated);
+	status_line_u64(l, "rx_foreign", p.rx_foreign);
+	status_line_u64(l, "rx_wrong_call", p.rx_wrong_call);
+	status_line_u64(l, "rx_pppd_slow", p.rx_pppd_slow);
+	status_line_u64(l, "rx_socket_overflow", p.rx_overflow);
+	status_line_u64(l, "rx_resyncs", p.rx_resyncs);
+	status_line_u64(l, "tx_failed", p.tx_failed);
+	status_line_u64(l, "tx_oversize", p.tx_oversize);
+	status_line_u64(l, "tx_bad_fcs", p.tx_bad_fcs);
+	status_line_u64(l, "rtt_ms", p.rtt_ms);
+	status_line_u64(l, "reorder_wait_ms", p.wait_ms);
+	if (p.last_ms != 0) {
+		status_line_str(l, "last_warning", p.last);
+		status_line_u64(l, "last_warning_at", p.last_ms);
+	}
+}
+
+/*
+ * pptp --status: every connection and call, one line each, then "end".
+ * Sent without waiting: a reader that does not read loses its answer,
+ * and the manager goes on.
+ */
+static void
+cm_status(struct cm *cm, struct cm_client *cl)
+{
+	static const char *const share[] = { "auto", "never", "always" };
+	struct status_line l;
+
+	status_line_init(&l, "manager");
+	status_line_u64(&l, "version", STATUS_VERSION);
+	status_line_str(&l, "server", cm->addr);
+	status_line_str(&l, "host", cm->o->server);
+	status_line_u64(&l, "pid", (uint64_t)getpid());
+	status_line_u64(&l, "netns", netns_id());
+	status_line_u64(&l, "since", cm->started_wall_ms);
+	status_line_str(&l, "share", share[cm->o->share]);
+	status_line_u64(&l, "one_call", cm->one_call);
+	status_send(cl, &l);
+	for (int i = 0; i < CM_MAX_CONNS; i++) {
+		const struct cm_conn *cn = cm->conns[i];
+		const struct msg_sccrp *p;
+		struct sockaddr_in sin;
+		socklen_t len = sizeof(sin);
+		char addr[INET_ADDRSTRLEN + 8];
+
+		if (cn == NULL)
+			continue;
+		p = &cn->ctrl.peer;
+		status_line_init(&l, "conn");
+		status_line_u64(&l, "id", (uint64_t)i + 1);
+		status_line_str(&l, "state", conn_state_word(cn->ctrl.state));
+		status_line_u64(&l, "since", cn->since_ms);
+		if (cn->tcp >= 0 && !cn->connecting && getsockname(cn->tcp,
+		    (struct sockaddr *)&sin, &len) == 0) {
+			inet_ntop(AF_INET, &sin.sin_addr, addr, sizeof(addr));
+			status_line_str(&l, "local", addr);
+		}
+		if (cn->ctrl.state == CTRL_UP ||
+		    cn->ctrl.state == CTRL_WAIT_STOP) {
+			status_line_str(&l, "peer_host", p->hostname);
+			status_line_str(&l, "peer_vendor", p->vendor);
+			status_line_u64(&l, "firmware", p->firmware_rev);
+			status_line_u64(&l, "max_channels", p->max_channels);
+		}
+		status_line_u64(&l, "ncalls", ctrl_ncalls(&cn->ctrl));
+		status_send(cl, &l);
+		for (int j = 0; j < CM_MAX_CLIENTS; j++) {
+			const struct cm_client *c = &cm->clients[j];
+
+			if (c->fd < 0 || c->call == NULL || c->conn != cn)
+				continue;
+			cm_status_call(c, i + 1, &l);
+			status_send(cl, &l);
+		}
+	}
+	status_line_init(&l, "end");
+	status_send(cl, &l);
+}
+
+/* Note when connections and calls change state, for status. */
+static void
+cm_note_states(struct cm *cm)
+{
+	uint64_t now = 0;
+
+	for (int i = 0; i < CM_MAX_CONNS; i++) {
+		struct cm_conn *cn = cm->conns[i];
+
+		if (cn != NULL && (cn->since_ms == 0 ||
+		    cn->seen != cn->ctrl.state)) {
+			cn->seen = cn->ctrl.state;
+			cn->since_ms = now != 0 ? now : (now = wall_ms());
+		}
+	}
+	for (int i = 0; i < CM_MAX_CLIENTS; i++) {
+		struct cm_client *c = &cm->clients[i];
+
+		if (c->fd >= 0 && c->call != NULL && (c->since_ms == 0 ||
+		    c->seen != c->call->state)) {
+			c->seen = c->call->state;
+			c->since_ms = now != 0 ? now : (now = wall_ms());
+		}
+	}
+}
+
 static void
 cm_accept(struct cm *cm)
 {
@@ -710,27 +893,80 @@ cm_accept(struct cm *cm)
 	close(fd);
 }
 
+/* The gateway's statistics page, read-only; a wrong one is ignored. */
+static void
+cm_take_pub(struct cm_client *cl, int fd)
+{
+	struct stat st;
+	void *p;
+
+	if (fd < 0 || cl->pub != NULL || cl->call == NULL ||
+	    fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(struct gw_pub))
+		return;
+	p = mmap(NULL, sizeof(struct gw_pub), PROT_READ, MAP_SHARED, fd, 0);
+	if (p != MAP_FAILED)
+		cl->pub = p;
+}
+
+static void cm_status(struct cm *cm, struct cm_client *cl);
+
 static void
 cm_client_read(struct cm *cm, struct cm_client *cl, uint64_t now)
 {
 	uint8_t buf[CM_MAX_LEN + 1];
-	ssize_t n = recv(cl->fd, buf, sizeof(buf), 0);
+	union {
+		struct cmsghdr	h;
+		uint8_t		b[CMSG_SPACE(4 * sizeof(int))];
+	} cbuf;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = cbuf.b, .msg_controllen = sizeof(cbuf.b) };
+	ssize_t n = recvmsg(cl->fd, &mh, MSG_CMSG_CLOEXEC);
+	struct cm_msg m;
+	int fd = -1;
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	/* descriptors passed: the first is kept, any other closed */
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	    c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		size_t k = c->cmsg_level == SOL_SOCKET && c->cmsg_type ==
+		    SCM_RIGHTS ? (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
+
+		for (size_t i = 0; i < k; i++) {
+			int one;
+
+			memcpy(&one, CMSG_DATA(c) + i * sizeof(int),
+			    sizeof(int));
+			if (fd < 0)
+				fd = one;
+			else
+				close(one);
+		}
+	}
 	if (n <= 0) {
 		cl->hangup = true;	/* the instance is done */
 		return;
 	}
-	if (cm_decode(buf, (size_t)n, &cl->req) < 0 ||
-	    cl->req.type != CM_CALL_REQ || cl->conn != NULL || cl->again ||
+	if (cm_decode(buf, (size_t)n, &m) < 0)
+		m.type = CM_NTYPES;		/* bad: below */
+	if (m.type == CM_STATS_FD) {
+		cm_take_pub(cl, fd);
+	} else if (m.type == CM_STATUS_REQ && cl->conn == NULL &&
+	    !cl->again) {
+		cm_status(cm, cl);
+		cl->hangup = true;
+	} else if (m.type != CM_CALL_REQ || cl->conn != NULL || cl->again ||
 	    cl->call != NULL) {
 		log_warnx("callmgr %s: bad message from an instance (%zd "
 		    "bytes), dropping it", cm->addr, n);
 		cl->hangup = true;
-		return;
+	} else {
+		cl->req = m;
+		cm_place(cm, cl, now);
 	}
-	cm_place(cm, cl, now);
+	if (fd >= 0)
+		close(fd);
 }
 
 /*
@@ -758,6 +994,9 @@ cm_reap(struct cm *cm, uint64_t now)
 				ctrl_call_close(&cl->conn->ctrl, cl->call, now);
 		}
 		if (cl->gone && cl->call == NULL) {
+			if (cl->pub != NULL)
+				munmap((void *)(uintptr_t)cl->pub,
+				    sizeof(*cl->pub));
 			close(cl->fd);
 			*cl = (struct cm_client){ .fd = -1 };
 		}
@@ -892,6 +1131,7 @@ cm_tick(struct cm *cm, uint64_t now)
 		cm_stop_listening(cm);
 	cm_tend_conns(cm, now);
 	cm_release_ids(cm);
+	cm_note_states(cm);
 }
 
 static void
@@ -988,6 +1228,7 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd,
 	cm->server = server;
 	cm->lfd = lfd;
 	cm->started_ms = now_ms();
+	cm->started_wall_ms = wall_ms();
 	snprintf(cm->sockpath, sizeof(cm->sockpath), "%s", sockpath);
 	if (lstat(sockpath, &st) == 0) {
 		cm->sock_dev = st.st_dev;

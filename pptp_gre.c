@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -39,6 +40,7 @@
 #include "gre_hdr.h"
 #include "hdlc.h"
 #include "pqueue.h"
+#include "status.h"
 #include "util.h"
 
 #ifndef IPPROTO_GRE
@@ -115,7 +117,11 @@ struct gw {
 		uint64_t	os_errors, truncated, invalid, acks;
 		uint64_t	foreign, wrong_call, pppd_slow, overflow;
 		uint64_t	sent, failed, shortw, tx_acks;
+		uint64_t	rx_data, rx_bytes, tx_bytes;
 	} st;
+	struct gw_pub		*pub;		/* shared with the call manager */
+	pid_t			 pppd_pid;	/* for status: ours or our parent */
+	uint64_t		 up_ms;		/* CLOCK_REALTIME */
 };
 
 static volatile sig_atomic_t want_stats, child_exited;
@@ -315,10 +321,12 @@ tx_flush(struct gw *g, uint64_t now)
 			continue;
 		}
 		for (int i = 0; i < n; i++) {
-			if (m[off + i].msg_len < iov[off + i].iov_len)
+			if (m[off + i].msg_len < iov[off + i].iov_len) {
 				g->st.shortw++;
-			else
+			} else {
 				g->st.sent++;
+				g->st.tx_bytes += g->slot_len[off + i];
+			}
 		}
 		off += (unsigned)n;
 	}
@@ -571,6 +579,8 @@ gre_packet(struct gw *g, const uint8_t *pkt, size_t len, uint64_t now)
 		g->st.acks++;
 		return;
 	}
+	g->st.rx_data++;
+	g->st.rx_bytes += h.payload_len;
 	before = (uint32_t)g->pq.st.accepted;
 	pq_input(&g->pq, h.seq, pkt + ihl + h.hdr_len, h.payload_len, now,
 	    on_deliver, g);
@@ -896,6 +906,8 @@ gw_free(struct gw *g)
 	free(g->rbuf);
 	free(g->obuf);
 	free(g->tt.buf);
+	if (g->pub != NULL)
+		munmap(g->pub, sizeof(*g->pub));
 }
 
 /* pppd's wait status, to whoever waits for it (once). */
@@ -1032,6 +1044,116 @@ pppd_stop(struct gw *g)
 		pppd_report(g, st);
 }
 
+/*
+ * Which pppd runs us (--nolaunchpppd): our parent, or the parent of the
+ * shell pppd ran us through.  Our parent when neither is pppd.
+ */
+static pid_t
+pppd_above(void)
+{
+	pid_t pid = getppid(), up = pid;
+
+	for (int level = 0; level < 2 && up > 1; level++) {
+		char path[64], comm[32] = "", stat[256] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)up);
+		if ((f = fopen(path, "re")) != NULL) {
+			if (fgets(comm, sizeof(comm), f) == NULL)
+				comm[0] = '\0';
+			fclose(f);
+		}
+		if (strncmp(comm, "pppd", 4) == 0)
+			return up;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)up);
+		if ((f = fopen(path, "re")) == NULL)
+			break;
+		if (fgets(stat, sizeof(stat), f) == NULL || strrchr(stat,
+		    ')') == NULL || sscanf(strrchr(stat, ')') + 2, "%*c %d",
+		    &up) != 1)
+			up = 0;
+		fclose(f);
+	}
+	return pid;
+}
+
+/*
+ * The statistics page for pptp --status: made once, handed to the call
+ * manager with the call's socket (SCM_RIGHTS).  Without it (no memfd,
+ * an old manager) status shows the call without its figures.
+ */
+static void
+gw_share(struct gw *g)
+{
+	struct cm_msg m = { .type = CM_STATS_FD };
+	uint8_t buf[CM_MAX_LEN], cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { buf, cm_encode(&m, buf, sizeof(buf)) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	int fd = memfd_create("pptp-status", MFD_CLOEXEC);
+	void *p;
+
+	if (fd < 0 || ftruncate(fd, sizeof(struct gw_pub)) < 0 ||
+	    (p = mmap(NULL, sizeof(struct gw_pub), PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		log_debug("gre %s: no statistics page: %s", g->addr,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	g->pub = p;
+	g->up_ms = wall_ms();
+	g->pppd_pid = g->call.pppd > 0 ? g->call.pppd : pppd_above();
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (g->cm >= 0 && sendmsg(g->cm, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		log_debug("gre %s: statistics page not handed over: %s",
+		    g->addr, strerror(errno));
+	close(fd);
+}
+
+/* The figures, after each turn of the loop: stores, no system call. */
+static void
+gw_publish(struct gw *g)
+{
+	const struct pq_stats *q = &g->pq.st;
+	struct gw_pub *p = g->pub;
+	const char *last;
+
+	if (p == NULL)
+		return;
+	status_pub_begin(p);
+	p->pppd_pid = g->pppd_pid;
+	p->up_ms = g->up_ms;
+	p->rx_packets = g->st.rx_data;
+	p->rx_bytes = g->st.rx_bytes;
+	p->tx_packets = g->st.sent;
+	p->tx_bytes = g->st.tx_bytes;
+	p->rx_lost = q->lost;
+	p->rx_reordered = q->buffered;
+	p->rx_late = q->under_win;
+	p->rx_over_win = q->over_win;
+	p->rx_invalid = g->st.invalid;
+	p->rx_truncated = g->st.truncated;
+	p->rx_foreign = g->st.foreign;
+	p->rx_wrong_call = g->st.wrong_call;
+	p->rx_pppd_slow = g->st.pppd_slow;
+	p->rx_overflow = g->st.overflow;
+	p->rx_resyncs = q->resyncs;
+	p->tx_failed = g->st.failed;
+	p->tx_oversize = g->dec.st.too_long;
+	p->tx_bad_fcs = g->dec.st.bad_fcs;
+	p->rtt_ms = g->srtt_ms;
+	p->wait_ms = (uint32_t)g->pq.wait_ms;
+	last = log_last(&p->last_ms);
+	snprintf(p->last, sizeof(p->last), "%s", last);
+	status_pub_end(p);
+}
+
 int
 gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
     int ppp_out, int cm_fd, volatile sig_atomic_t *stop)
@@ -1081,6 +1203,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	sigdelset(&waitmask, SIGUSR1);
 	sigdelset(&waitmask, SIGCHLD);
 	child_exited = 1;	/* pppd may have gone before the handler came */
+	gw_share(g);
 
 	while (!g->done) {
 		struct pollfd pfd[4] = {
@@ -1114,6 +1237,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 			want_stats = 0;
 			gw_stats(g);
 		}
+		gw_publish(g);
 		if (ppoll(pfd, g->olen > g->ooff ? 4 : 3,
 		    t < 0 ? NULL : &ts, &waitmask) < 0) {
 			if (errno == EINTR)

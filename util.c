@@ -30,7 +30,9 @@ static struct {
 	char	prefix[64];	/* "TAG: " or "" */
 	bool	to_stderr;
 	int	level;
-} lg = { "", true, LOG_LEVEL_DEFAULT };
+	char	last[160];	/* the last warning, for pptp --status */
+	uint64_t last_ms;
+} lg = { "", true, LOG_LEVEL_DEFAULT, "", 0 };
 
 void
 log_init(const char *tag, bool to_stderr, int level)
@@ -67,6 +69,18 @@ vlog(int prio, const char *fmt, va_list ap, const char *err)
 	syslog(prio, "%s%s", lg.prefix, line);
 	if (lg.to_stderr)
 		fprintf(stderr, "%s: %s%s\n", ident, lg.prefix, line);
+	if (prio <= LOG_WARNING) {
+		snprintf(lg.last, sizeof(lg.last), "%.*s",
+		    (int)sizeof(lg.last) - 1, line);
+		lg.last_ms = wall_ms();
+	}
+}
+
+const char *
+log_last(uint64_t *when_ms)
+{
+	*when_ms = lg.last_ms;
+	return lg.last;
 }
 
 #define LOG_FN(name, prio, minlevel, with_errno)			\
@@ -136,6 +150,15 @@ log_escape(const char *s, char *out, size_t outsz)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 uint64_t

@@ -14,13 +14,17 @@
 
 #define CM_WHY_LEN	256
 #define CM_PHONE_LEN	64
-#define CM_MAX_LEN	(4 + 4 + CM_WHY_LEN)
+#define CM_LINE_LEN	1024
+#define CM_MAX_LEN	(4 + CM_LINE_LEN)
 
 enum cm_type {
 	CM_CALL_REQ = 1,	/* instance: place a call for me */
 	CM_CALL_UP,		/* manager: it is up, with these IDs */
 	CM_CALL_DOWN,		/* manager: it ended, status and words */
 	CM_SLI,			/* manager: the server sent Set-Link-Info */
+	CM_STATS_FD,		/* gateway: its statistics page (SCM_RIGHTS) */
+	CM_STATUS_REQ,		/* pptp --status: what is going on? */
+	CM_STATUS_LINE,		/* manager: one line of the answer (status.h) */
 	CM_NTYPES
 };
 
@@ -48,6 +52,7 @@ struct cm_msg {
 			uint32_t	send_accm;
 			uint32_t	recv_accm;
 		} sli;
+		char		line[CM_LINE_LEN + 1];
 	};
 };
 

@@ -27,6 +27,8 @@ struct pptp_opts {
 	const char	*rundir;	/* --rundir */
 	const char	*client_hostname; /* --client-hostname, NULL: ours */
 	enum pptp_share	 share;		/* --share-connection */
+	bool		 status;	/* --status: show tunnels, no call */
+	bool		 json;		/* --json: as one JSON document */
 	bool		 nolaunchpppd;
 	bool		 debug;
 	bool		 sync;

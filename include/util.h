@@ -28,6 +28,9 @@ void log_init(const char *tag, bool to_stderr, int level);
 /* Open syslog's socket again, as set (after closing every fd). */
 void log_reopen(void);
 
+/* The last warning logged ("" if none) and when (CLOCK_REALTIME ms). */
+const char *log_last(uint64_t *when_ms);
+
 /* Debug (level 2), information (1), notice (always). */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -50,6 +53,9 @@ char *log_escape(const char *s, char *out, size_t outsz);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 uint64_t now_ms(void);
+
+/* Milliseconds on CLOCK_REALTIME (since 1970), for when things began. */
+uint64_t wall_ms(void);
 
 /*
  * Parse arg as a decimal integer in [min, max] for option optname: the

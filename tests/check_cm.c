@@ -33,6 +33,11 @@ sample(enum cm_type t, struct cm_msg *m)
 		m->sli.send_accm = 1;
 		m->sli.recv_accm = 0xffffffff;
 		break;
+	case CM_STATUS_LINE:
+		strcpy(m->line, "call call_id=4711 last_warning=a%20b");
+		break;
+	case CM_STATS_FD:
+	case CM_STATUS_REQ:
 	case CM_NTYPES:
 		break;
 	}

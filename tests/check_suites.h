@@ -13,5 +13,6 @@ Suite *ctrl_suite(void);
 Suite *cm_suite(void);
 Suite *pqueue_suite(void);
 Suite *accm_suite(void);
+Suite *status_suite(void);
 
 #endif

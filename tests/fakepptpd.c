@@ -28,6 +28,7 @@
  *   --stopccrp-delay MS  answer StopCCRQ that much later
  *   --goodbye-gre N  on CCRQ, send N GRE packets for the call first (as
  *                   the server's pppd still talks), then the CDN
+ *   --hostname-hex HEX  the host name in SCCRP, as bytes in hex
  *
  * The script runs once the first call is up, a command a line:
  *   sleep MS | echorq | cdn | stopccrq | wen | sli | icrq | garbage |
@@ -65,6 +66,7 @@ static struct {
 	bool		no_cdn, no_echo, no_stopccrp, bytewise, one_call;
 	uint16_t	reserved0, window, max_channels;
 	unsigned	stop_delay_ms, goodbye_gre;
+	char		hostname[MSG_HOSTNAME_LEN + 1];
 	const char	*gre_mode;
 	const char	*script;
 	const char	*spoof;
@@ -267,7 +269,8 @@ on_msg(struct conn *c, const struct msg *m)
 		r.sccrp.bearer_caps = 1;
 		r.sccrp.firmware_rev = 0x0102;
 		r.sccrp.max_channels = cfg.max_channels;
-		strcpy(r.sccrp.hostname, "fakepptpd");
+		strcpy(r.sccrp.hostname, cfg.hostname[0] ? cfg.hostname :
+		    "fakepptpd");
 		strcpy(r.sccrp.vendor, "pptp test server");
 		send_msg(c, &r);
 		break;
@@ -644,6 +647,7 @@ main(int argc, char **argv)
 		{ "one-call", no_argument, NULL, '1' },
 		{ "stopccrp-delay", required_argument, NULL, 'D' },
 		{ "goodbye-gre", required_argument, NULL, 'G' },
+		{ "hostname-hex", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sockaddr_in sin = { .sin_family = AF_INET,
@@ -672,6 +676,12 @@ main(int argc, char **argv)
 		case '1': cfg.one_call = true; break;
 		case 'D': cfg.stop_delay_ms = (unsigned)atoi(optarg); break;
 		case 'G': cfg.goodbye_gre = (unsigned)atoi(optarg); break;
+		case 'H':
+			for (size_t i = 0; i < MSG_HOSTNAME_LEN &&
+			    sscanf(optarg + 2 * i, "%2hhx",
+			    (unsigned char *)&cfg.hostname[i]) == 1; i++)
+				;
+			break;
 		default: return 2;
 		}
 	}

@@ -11,6 +11,7 @@ With "demo" as the only scenario it narrates one tunnel for a person.
 """
 
 import hashlib
+import json
 import os
 import random
 import re
@@ -281,7 +282,7 @@ def scenario(fn):
 
 @scenario
 def connect():
-    p = pppd()
+    p = pppd(extra="linkname cli")     # /run/ppp-cli.pid names ppp0
     local, peer = tunnel_up()
     log = read("/tmp/pppd.log")
     need("MPPE 128-bit stateless compression enabled" in log,
@@ -289,13 +290,28 @@ def connect():
     got, rtt = ping(peer, 20)
     need(got == 20, f"{got} of 20 pings answered")
     accm = [l for _, l in SYSLOG if "pppd receives with ACCM" in l]
+    shown = ""
+    if any("passing data" in l for _, l in SYSLOG):
+        # this pptp: pptp --status sees the call, with traffic both ways
+        r = sh(f"ip netns exec cli {CLIENT} --status --json", check=False)
+        need(r.returncode == 0, f"pptp --status: {r.returncode} "
+             f"{r.stderr}")
+        calls = [k for m in json.loads(r.stdout)["managers"]
+                 for c in m["connections"] for k in c["calls"]]
+        need(len(calls) == 1 and calls[0]["state"] == "up" and
+             calls[0]["rx_packets"] >= 20 and calls[0]["tx_packets"] >= 20
+             and calls[0].get("ifname") == "ppp0",
+             f"pptp --status --json: {calls}")
+        shown = f"; pptp --status: call up on ppp0, " \
+            f"{calls[0]['rx_packets']} packets in, " \
+            f"{calls[0]['tx_packets']} out"
     p.terminate()
     if any("passing data" in l for _, l in SYSLOG):
         # this pptp: once LCP is open, pppd's ACCM spares the escapes
         need(accm, "pptp never learnt pppd's ACCM from LCP")
     return f"ppp0 {local} -> {peer}, MS-CHAPv2, MPPE-128, 20/20 pings, " \
            f"rtt {rtt} ms" + (f"; {accm[0].split(': ', 1)[-1]}"
-                              if accm else "")
+                              if accm else "") + shown
 
 
 def launch_nodetach():
@@ -698,6 +714,10 @@ def demo():
     up, down = bulk(5 * 1000 * 1000)
     say(f"   intact both ways (SHA-256 checked): up {up:.1f} MB/s, "
         f"down {down:.1f} MB/s")
+    say("== pptp --status: what the tunnel is doing now")
+    for l in sh(f"ip netns exec cli {CLIENT} --status",
+                check=False).stdout.splitlines():
+        say("   " + l)
     say("== pptp's statistics (SIGUSR1)")
     n = len(SYSLOG)
     stats()

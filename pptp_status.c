@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pptp --status: every call manager in the run directory is asked (one
+ * message), answers with a line per connection and call (status.h), and
+ * what they said is shown as a table or one JSON document.  A manager
+ * that does not answer within STATUS_WAIT_MS is named and skipped.
+ */
+#include "pptp_status.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <glob.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cm_msg.h"
+#include "status.h"
+#include "util.h"
+
+#define STATUS_WAIT_MS	2000
+#define MAX_PAIRS	48
+
+struct pair {
+	char	key[32];
+	char	val[STATUS_TEXT_LEN + 64];
+};
+
+struct rec {
+	char		kind[16];
+	int		npairs;
+	struct pair	pairs[MAX_PAIRS];
+};
+
+struct answer {
+	struct rec	*recs;
+	size_t		 n, cap;
+};
+
+static const char *
+get(const struct rec *r, const char *key)
+{
+	for (int i = 0; i < r->npairs; i++)
+		if (strcmp(r->pairs[i].key, key) == 0)
+			return r->pairs[i].val;
+	return NULL;
+}
+
+static uint64_t
+num(const struct rec *r, const char *key)
+{
+	const char *v = get(r, key);
+
+	return v != NULL ? strtoull(v, NULL, 10) : 0;
+}
+
+/* One line of an answer into a record; false if malformed. */
+static bool
+parse_line(const char *line, struct rec *r)
+{
+	struct status_reader rd;
+
+	memset(r, 0, sizeof(*r));
+	if (!status_kind(&rd, line, r->kind, sizeof(r->kind)))
+		return false;
+	while (r->npairs < MAX_PAIRS) {
+		struct pair *p = &r->pairs[r->npairs];
+
+		if (!status_next(&rd, p->key, sizeof(p->key), p->val,
+		    sizeof(p->val)))
+			break;
+		r->npairs++;
+	}
+	return !rd.bad;
+}
+
+/* Ask the manager at path; its lines in *a.  0, or -1 after a warning. */
+static int
+ask(const char *path, struct answer *a)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct cm_msg m = { .type = CM_STATUS_REQ };
+	uint8_t buf[CM_MAX_LEN + 1];
+	uint64_t end = now_ms() + STATUS_WAIT_MS;
+	size_t len = cm_encode(&m, buf, sizeof(buf));
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		if (e == ECONNREFUSED)
+			return 0;	/* a socket a killed manager left */
+		errno = e;
+		log_warn("status: cannot reach the call manager at %s", path);
+		return -1;
+	}
+	if (send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
+		goto failed;
+	for (;;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		uint64_t now = now_ms();
+		ssize_t n;
+
+		if (now >= end || poll(&pfd, 1, (int)(end - now)) <= 0)
+			goto failed;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n <= 0 || cm_decode(buf, (size_t)n, &m) < 0 ||
+		    m.type != CM_STATUS_LINE)
+			goto failed;
+		if (a->n == a->cap) {
+			size_t cap = a->cap ? 2 * a->cap : 64;
+			struct rec *r = realloc(a->recs, cap * sizeof(*r));
+
+			if (r == NULL)
+				fatal("status: realloc");
+			a->recs = r;
+			a->cap = cap;
+		}
+		if (!parse_line(m.line, &a->recs[a->n]))
+			goto failed;
+		if (strcmp(a->recs[a->n].kind, "end") == 0)
+			break;
+		a->n++;
+	}
+	close(fd);
+	return 0;
+failed:
+	log_warnx("status: no whole answer from the call manager at %s "
+	    "within %d s", path, STATUS_WAIT_MS / 1000);
+	close(fd);
+	return -1;
+}
+
+/* pppd's interface, from the pid files pppd writes; "" if not known. */
+static void
+ifname_of(uint64_t pid, char *out, size_t outsz)
+{
+	const char *pats[] = { "/run/ppp*.pid", "/var/run/ppp*.pid" };
+
+	out[0] = '\0';
+	for (size_t p = 0; p < 2 && out[0] == '\0' && pid != 0; p++) {
+		glob_t g;
+
+		if (glob(pats[p], 0, NULL, &g) != 0)
+			continue;
+		for (size_t i = 0; i < g.gl_pathc && out[0] == '\0'; i++) {
+			char l1[32] = "", l2[32] = "";
+			const char *base = strrchr(g.gl_pathv[i], '/') + 1;
+			FILE *f = fopen(g.gl_pathv[i], "re");
+
+			if (f == NULL)
+				continue;
+			if (fgets(l1, sizeof(l1), f) != NULL &&
+			    strtoull(l1, NULL, 10) == pid) {
+				/* pppN.pid; ppp-NAME.pid holds the name */
+				if (fgets(l2, sizeof(l2), f) != NULL &&
+				    l2[0] != '\n')
+					snprintf(out, outsz, "%.*s",
+					    (int)strcspn(l2, "\n"), l2);
+				else if (strncmp(base, "ppp-", 4) != 0)
+					snprintf(out, outsz, "%.*s",
+					    (int)(strlen(base) - 4), base);
+			}
+			fclose(f);
+		}
+		globfree(&g);
+	}
+}
+
+static void
+duration(uint64_t since_ms, char *out, size_t outsz)
+{
+	uint64_t now = wall_ms(), s = since_ms && now > since_ms ?
+	    (now - since_ms) / 1000 : 0;
+
+	if (s >= 86400)
+		snprintf(out, outsz, "%llud%02lluh", (unsigned long long)(s /
+		    86400), (unsigned long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(out, outsz, "%lluh%02llum", (unsigned long long)(s /
+		    3600), (unsigned long long)(s % 3600 / 60));
+	else
+		snprintf(out, outsz, "%llum%02llus", (unsigned long long)(s /
+		    60), (unsigned long long)(s % 60));
+}
+
+static void
+print_call(const struct rec *c)
+{
+	char since[32], ifn[32], when[32] = "";
+	uint64_t pppd = num(c, "pppd");
+	const char *last = get(c, "last_warning");
+
+	duration(num(c, "since"), since, sizeof(since));
+	ifname_of(pppd, ifn, sizeof(ifn));
+	printf("    call %llu, server's %llu: %s %s", (unsigned long long)num(c,
+	    "call_id"), (unsigned long long)num(c, "peer_call_id"),
+	    get(c, "state") ? get(c, "state") : "?", since);
+	if (pppd != 0)
+		printf(", pppd %llu%s%s%s", (unsigned long long)pppd,
+		    ifn[0] ? " (" : "", ifn, ifn[0] ? ")" : "");
+	printf("\n");
+	if (get(c, "rx_packets") == NULL)
+		return;		/* no figures from its gateway (yet) */
+	printf("      rx %llu packets %llu bytes, tx %llu packets %llu bytes\n",
+	    (unsigned long long)num(c, "rx_packets"),
+	    (unsigned long long)num(c, "rx_bytes"),
+	    (unsigned long long)num(c, "tx_packets"),
+	    (unsigned long long)num(c, "tx_bytes"));
+	printf("      lost %llu, reordered %llu, late %llu; dropped: over "
+	    "window %llu, invalid %llu, truncated %llu, foreign %llu, wrong "
+	    "call %llu, pppd slow %llu, socket overflow %llu; tx failed "
+	    "%llu\n", (unsigned long long)num(c, "rx_lost"),
+	    (unsigned long long)num(c, "rx_reordered"),
+	    (unsigned long long)num(c, "rx_late"),
+	    (unsigned long long)num(c, "rx_over_window"),
+	    (unsigned long long)num(c, "rx_invalid"),
+	    (unsigned long long)num(c, "rx_truncated"),
+	    (unsigned long long)num(c, "rx_foreign"),
+	    (unsigned long long)num(c, "rx_wrong_call"),
+	    (unsigned long long)num(c, "rx_pppd_slow"),
+	    (unsigned long long)num(c, "rx_socket_overflow"),
+	    (unsigned long long)num(c, "tx_failed"));
+	printf("      round trip %llu ms, reorder wait %llu ms\n",
+	    (unsigned long long)num(c, "rtt_ms"),
+	    (unsigned long long)num(c, "reorder_wait_ms"));
+	if (last != NULL) {
+		char esc[3 * STATUS_TEXT_LEN];
+		time_t t = (time_t)(num(c, "last_warning_at") / 1000);
+		struct tm tm;
+
+		if (localtime_r(&t, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		printf("      last warning, %s: %s\n", when,
+		    log_escape(last, esc, sizeof(esc)));
+	}
+}
+
+static void
+print_table(const struct answer *a)
+{
+	char since[32], esc1[200], esc2[200];
+
+	for (size_t i = 0; i < a->n; i++) {
+		const struct rec *r = &a->recs[i];
+
+		duration(num(r, "since"), since, sizeof(since));
+		if (strcmp(r->kind, "manager") == 0) {
+			const char *host = get(r, "host"), *srv =
+			    get(r, "server");
+
+			printf("%s%s%s%s: call manager %llu, up %s, network "
+			    "namespace %llu\n", srv ? srv : "?", host && srv &&
+			    strcmp(host, srv) ? " (" : "", host && srv &&
+			    strcmp(host, srv) ? log_escape(host, esc1,
+			    sizeof(esc1)) : "", host && srv && strcmp(host,
+			    srv) ? ")" : "", (unsigned long long)num(r, "pid"),
+			    since, (unsigned long long)num(r, "netns"));
+		} else if (strcmp(r->kind, "conn") == 0) {
+			printf("  connection %llu: %s %s", (unsigned long long)
+			    num(r, "id"), get(r, "state") ? get(r, "state") :
+			    "?", since);
+			if (get(r, "local") != NULL)
+				printf(", from %s", get(r, "local"));
+			if (get(r, "peer_host") != NULL)
+				printf(", server \"%s\", vendor \"%s\", "
+				    "firmware 0x%04llx, maximum channels %llu",
+				    log_escape(get(r, "peer_host"), esc1,
+				    sizeof(esc1)), log_escape(get(r,
+				    "peer_vendor") ? get(r, "peer_vendor") : "",
+				    esc2, sizeof(esc2)), (unsigned long long)
+				    num(r, "firmware"), (unsigned long long)
+				    num(r, "max_channels"));
+			printf("\n");
+		} else if (strcmp(r->kind, "call") == 0) {
+			print_call(r);
+		}
+	}
+}
+
+/* A JSON string: always valid, whatever bytes the value holds. */
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			printf("\\u%04x", *p);	/* as Latin-1: no bad UTF-8 */
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+/* The keys whose values are words; every other one is a number. */
+static bool
+is_text(const char *key)
+{
+	static const char *const text[] = { "state", "local", "peer_host",
+	    "peer_vendor", "server", "host", "share", "last_warning", NULL };
+
+	for (int i = 0; text[i] != NULL; i++)
+		if (strcmp(key, text[i]) == 0)
+			return true;
+	return false;
+}
+
+static void
+json_pairs(const struct rec *r, const char *skip)
+{
+	bool first = true;
+
+	for (int i = 0; i < r->npairs; i++) {
+		const struct pair *p = &r->pairs[i];
+
+		if (skip != NULL && strcmp(p->key, skip) == 0)
+			continue;
+		printf("%s", first ? "" : ",");
+		first = false;
+		json_str(p->key);
+		putchar(':');
+		if (is_text(p->key) || p->val[0] == '\0' ||
+		    strspn(p->val, "0123456789") != strlen(p->val))
+			json_str(p->val);
+		else
+			printf("%s", p->val);
+	}
+}
+
+static void
+print_json(const struct answer *a)
+{
+	bool first_m = true, first_c = true, first_k = true, open_m = false,
+	    open_c = false;
+
+	printf("{\"version\":%d,\"managers\":[", STATUS_VERSION);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct rec *r = &a->recs[i];
+
+		if (strcmp(r->kind, "manager") == 0) {
+			if (open_c)
+				printf("]}");
+			if (open_m)
+				printf("]}");
+			printf("%s{", first_m ? "" : ",");
+			json_pairs(r, "version");
+			printf(",\"connections\":[");
+			first_m = false;
+			open_m = true;
+			open_c = false;
+			first_c = true;
+		} else if (strcmp(r->kind, "conn") == 0) {
+			if (open_c)
+				printf("]}");
+			printf("%s{", first_c ? "" : ",");
+			json_pairs(r, NULL);
+			printf(",\"calls\":[");
+			first_c = false;
+			open_c = true;
+			first_k = true;
+		} else if (strcmp(r->kind, "call") == 0 && open_c) {
+			char ifn[32];
+
+			printf("%s{", first_k ? "" : ",");
+			json_pairs(r, "conn");
+			ifname_of(num(r, "pppd"), ifn, sizeof(ifn));
+			if (ifn[0] != '\0') {
+				printf(",\"ifname\":");
+				json_str(ifn);
+			}
+			putchar('}');
+			first_k = false;
+		}
+	}
+	if (open_c)
+		printf("]}");
+	if (open_m)
+		printf("]}");
+	printf("]}\n");
+}
+
+/* Does the socket named name serve one of addrs (or any, if n < 0)? */
+static bool
+wanted(const char *name, const struct in_addr *addrs, int n)
+{
+	char addr[INET_ADDRSTRLEN + 4];
+
+	if (n < 0)
+		return true;
+	for (int i = 0; i < n; i++) {
+		inet_ntop(AF_INET, &addrs[i], addr, INET_ADDRSTRLEN);
+		strcat(addr, "-ns");
+		if (strncmp(name, addr, strlen(addr)) == 0)
+			return true;
+	}
+	return false;
+}
+
+int
+status_main(const struct pptp_opts *o)
+{
+	struct in_addr addrs[16];
+	struct answer a = { 0 };
+	int naddrs = -1, status = PPTP_EXIT_OK, calls = 0;
+	struct dirent *d;
+	DIR *dir;
+
+	if (o->server != NULL) {
+		struct addrinfo hints = { .ai_family = AF_INET }, *res, *ai;
+		int e = getaddrinfo(o->server, NULL, &hints, &res);
+
+		if (e != 0) {
+			log_warnx("cannot resolve server %s: %s", o->server,
+			    gai_strerror(e));
+			return PPTP_EXIT_ERROR;
+		}
+		naddrs = 0;
+		for (ai = res; ai != NULL && naddrs < 16; ai = ai->ai_next)
+			addrs[naddrs++] = ((struct sockaddr_in *)
+			    ai->ai_addr)->sin_addr;
+		freeaddrinfo(res);
+	}
+	dir = opendir(o->rundir);
+	if (dir == NULL && errno != ENOENT) {
+		log_warn("status: cannot read %s", o->rundir);
+		return PPTP_EXIT_ERROR;
+	}
+	while (dir != NULL && (d = readdir(dir)) != NULL) {
+		char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+		struct stat st;
+
+		if (strncmp(d->d_name, "route-", 6) == 0 ||
+		    !wanted(d->d_name, addrs, naddrs) ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", o->rundir,
+		    d->d_name) >= sizeof(path) || lstat(path, &st) < 0 ||
+		    !S_ISSOCK(st.st_mode))
+			continue;
+		if (ask(path, &a) < 0)
+			status = PPTP_EXIT_ERROR;
+	}
+	if (dir != NULL)
+		closedir(dir);
+	for (size_t i = 0; i < a.n; i++)
+		calls += strcmp(a.recs[i].kind, "call") == 0;
+	if (o->json)
+		print_json(&a);
+	else if (a.n > 0)
+		print_table(&a);
+	else
+		printf("no tunnels%s%s\n", o->server ? " to " : "",
+		    o->server ? o->server : "");
+	free(a.recs);
+	if (status == PPTP_EXIT_OK && calls == 0)
+		status = PPTP_EXIT_CONNECT;	/* none: 3 */
+	return status;
+}
