@@ -174,7 +174,8 @@ e2e: need-e2e $(B)/pptp $(B)/pptpsetup build/uml_xstate.so
 bench: need-bench $(B)/pptp $(B)/pptpbench
 	python3 tests/bench/bench.py --bench $(CURDIR)/$(B)/pptpbench \
 	    --client $(CLIENT) $(if $(COMPARE),--compare $(COMPARE)) \
-	    $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(ONLY),--only "$(ONLY)")
+	    $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(ONLY),--only "$(ONLY)") \
+	    $(if $(STATUS_READER),--status-reader)
 
 # libFuzzer over every decoder and the control state machine (clang).
 FUZZ_SECONDS ?= 60

@@ -661,9 +661,10 @@ do_create(struct setup *s)
 		printf("\n");
 
 	if (access(options, F_OK) < 0)
-		fprintf(stderr, "pptpsetup: warning: %s does not exist: pppd "
-			"will refuse the tunnel until it does (make install "
-			"writes an example)\n", options);
+		fprintf(stderr, "pptpsetup: warning: %s does not exist: the "
+			"tunnel's pppd reads " PPP_DIR "/options.pptp and "
+			"refuses the tunnel without it (make install or the "
+			"package writes an example)\n", options);
 	buf_free(&text);
 	buf_free(&line);
 	buf_free(&old);

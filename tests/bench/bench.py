@@ -26,10 +26,12 @@ stack can go below it.
 import argparse
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 CASES = [  # (direction, frame size, stdin, frames[, frames/s if paced])
@@ -102,7 +104,45 @@ def serve(bench, d, mode, size, count, fps=None):
                             stdout=subprocess.PIPE, text=True)
 
 
+READER = "?status-reader"
+
+
+def status_reader(client, stop):
+    """pptp --status 10 times a second, and a reader that asks and never
+    reads, for as long as the case runs (make bench STATUS_READER=1)."""
+    stuck = []
+    while not stop.is_set():
+        subprocess.run(["ip", "netns", "exec", NS_C, client, "--status"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for f in os.listdir("/var/run/pptp"):
+            if f.startswith("192.0.2.1-") and len(stuck) < 8:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                try:
+                    s.connect(os.path.join("/var/run/pptp", f))
+                    s.send(b"\x00\x06\x00\x04")  # status, never read
+                    stuck.append(s)
+                except OSError:
+                    s.close()
+        stop.wait(0.1)
+    for s in stuck:
+        s.close()
+
+
 def run_case(bench, client, case):
+    mode, size, stdin, count = case[:4]
+    reader = client.endswith(READER)
+    client = client[:-len(READER)] if reader else client
+    stop = threading.Event()
+    if reader:
+        threading.Thread(target=status_reader, args=(client, stop),
+                         daemon=True).start()
+    try:
+        return run_case_once(bench, client, case)
+    finally:
+        stop.set()
+
+
+def run_case_once(bench, client, case):
     mode, size, stdin, count = case[:4]
     d = tempfile.mkdtemp(prefix="pptpbench-")
     srv = serve(bench, d, mode, size, count, *case[4:])
@@ -252,7 +292,12 @@ def main():
     ap.add_argument("--compare")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--only", help="cases whose name has this, as 'up'")
+    ap.add_argument("--status-reader", action="store_true",
+                    help="B is A with pptp --status polling 10 times a "
+                    "second and readers that never read")
     a = ap.parse_args()
+    if a.status_reader:
+        a.compare = a.client + READER
     cases = [c for c in CASES if not a.only or a.only in name(c)]
     if os.geteuid() != 0:
         sys.exit("make bench needs root (namespaces, raw sockets)")

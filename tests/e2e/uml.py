@@ -757,7 +757,8 @@ def demo():
         st = p2.wait(8)
     except subprocess.TimeoutExpired:
         st = None
-    say(f"   Ctrl-C (SIGINT): pptp exited with pppd's status {st}")
+    say(f"   Ctrl-C (SIGINT): pptp exited with pppd's own status, {st} "
+        "(pppd's for ending on a signal)")
     need(st == 5, f"standalone: pptp exited {st}, not pppd's 5")
     need(wait_until(lambda: not pptp_procs(), 5),
          f"pptp processes left after Ctrl-C: {pptp_procs()}")
