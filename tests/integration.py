@@ -178,6 +178,8 @@ class Env:
             except ProcessLookupError:
                 pass
         wait_until(lambda: not pptp_pids(), 3)
+        for f in route_locks(self):     # what a SIGKILL leaves
+            os.unlink(f)
         for ns in [self.sns, self.cns] + self.extra_ns:
             subprocess.run(["ip", "netns", "del", ns],
                            stderr=subprocess.DEVNULL)
@@ -297,12 +299,29 @@ class Client:
         return stats
 
 
+def route_locks(env):
+    """Host route lock files of the test's namespaces (route.c)."""
+    inos = []
+    for ns in [env.sns, env.cns] + env.extra_ns:
+        try:
+            inos.append(os.stat(f"/run/netns/{ns}").st_ino)
+        except OSError:
+            pass
+    try:
+        names = os.listdir("/var/run/pptp")
+    except OSError:
+        return []
+    return [os.path.join("/var/run/pptp", n) for n in names
+            if any(f"-ns{i}-" in n for i in inos)]
+
+
 def no_leftovers(env):
-    """Nothing of pptp may remain: processes, sockets."""
+    """Nothing of pptp may remain: processes, sockets, route locks."""
     if not wait_until(lambda: not pptp_pids(), 3):
         raise AssertionError(f"pptp processes left: {pptp_pids()}")
     left = os.listdir(env.rundir) if os.path.isdir(env.rundir) else []
     assert not left, f"files left in rundir: {left}"
+    assert not route_locks(env), f"route locks left: {route_locks(env)}"
 
 
 def seq_frames(text):
