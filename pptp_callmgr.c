@@ -900,8 +900,10 @@ cm_take_pub(struct cm_client *cl, int fd)
 	struct stat st;
 	void *p;
 
+	/* only a page sealed against shrinking: reading it cannot fault */
 	if (fd < 0 || cl->pub != NULL || cl->call == NULL ||
-	    fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(struct gw_pub))
+	    fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(struct gw_pub) ||
+	    !(fcntl(fd, F_GET_SEALS) & F_SEAL_SHRINK))
 		return;
 	p = mmap(NULL, sizeof(struct gw_pub), PROT_READ, MAP_SHARED, fd, 0);
 	if (p != MAP_FAILED)

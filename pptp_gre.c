@@ -1091,10 +1091,13 @@ gw_share(struct gw *g)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 	    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	int fd = memfd_create("pptp-status", MFD_CLOEXEC);
+	int fd = memfd_create("pptp-status", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	void *p;
 
+	/* sealed at its size: the manager's reads can never fault */
 	if (fd < 0 || ftruncate(fd, sizeof(struct gw_pub)) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_SEAL) < 0 ||
 	    (p = mmap(NULL, sizeof(struct gw_pub), PROT_READ | PROT_WRITE,
 	    MAP_SHARED, fd, 0)) == MAP_FAILED) {
 		log_debug("gre %s: no statistics page: %s", g->addr,
