@@ -316,7 +316,8 @@ def main():
                 for c in clients:
                     results[c][name(case)].append(run_case(a.bench, c,
                                                            case))
-        idle = {c: idle_cpu(a.bench, c.removesuffix(READER)) for c in clients}
+        idle = {c: idle_cpu(a.bench, c.removesuffix(READER))
+                for c in clients}
         ceil = {(size, stdin): feed_ceiling(a.bench, size, n, stdin)
                 for stdin in ("pair", "pty")
                 for size, n in ((64, 300000), (1400, 100000))}
