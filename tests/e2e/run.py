@@ -51,7 +51,8 @@ DEMO_WHERE = """\
    ordinary program, with its own pptpd server and network namespaces:
    this machine's network and /etc/ppp were not touched."""
 DEMO_NEXT = """\
-   Next: install pptp (make install, or make deb and dpkg -i the package),
+   Next: install pptp (make install, or make deb and apt install ./build/
+   pptp_*.deb),
    set up a tunnel with pptpsetup --create NAME --server HOST --username
    USER, and read man pptp (before installing: man ./man/pptp.8)."""
 
