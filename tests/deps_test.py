@@ -33,6 +33,8 @@ import subprocess
 import sys
 import tempfile
 
+import runlib
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TABLE = os.path.join(TOP, "tests", "deps.txt")
 NEED = os.path.join(TOP, "tests", "need")
@@ -783,19 +785,7 @@ def runners_refuse_unknown_names():
 
 
 def main():
-    passed = failed = 0
-    for t in TESTS:
-        try:
-            detail = t()
-            passed += 1
-            print(f"PASS {t.__name__}" + (f": {detail}" if detail else ""),
-                  flush=True)
-        except AssertionError as e:
-            failed += 1
-            print(f"FAIL {t.__name__}: {e}", flush=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
+    return runlib.run(TESTS)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -19,8 +19,8 @@ import stat
 import subprocess
 import sys
 import tempfile
-import time
-import traceback
+
+import runlib
 
 TOP = os.path.realpath(os.path.join(os.path.dirname(__file__), ".."))
 TESTS = []
@@ -416,23 +416,7 @@ def main():
               "dpkg dpkg-dev lintian file)")
         print("0 passed, 1 failed")
         return 1
-    passed = failed = 0
-    for t in TESTS:
-        if names and t.__name__ not in names:
-            continue
-        t0 = time.monotonic()
-        try:
-            t()
-            passed += 1
-            print(f"PASS {t.__name__} ({time.monotonic() - t0:.1f} s)",
-                  flush=True)
-        except Exception as e:
-            failed += 1
-            print(f"FAIL {t.__name__}: {e}", flush=True)
-            if not isinstance(e, Fail):
-                traceback.print_exc(limit=3)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return runlib.run(TESTS, names, (Fail, AssertionError))
 
 
 if __name__ == "__main__":

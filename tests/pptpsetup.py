@@ -23,7 +23,8 @@ import sys
 import tempfile
 import termios
 import time
-import traceback
+
+import runlib
 
 SETUP = OPTIONS = None
 TESTS = []
@@ -859,23 +860,7 @@ def main():
               "(Debian: ppp util-linux)")
         print("0 passed, 1 failed")
         return 1
-    passed = failed = 0
-    for t in TESTS:
-        if a.names and t.__name__ not in a.names:
-            continue
-        t0 = time.monotonic()
-        try:
-            t()
-            passed += 1
-            print(f"PASS {t.__name__} ({time.monotonic() - t0:.1f} s)",
-                  flush=True)
-        except Exception as e:
-            failed += 1
-            print(f"FAIL {t.__name__}: {e}", flush=True)
-            if not isinstance(e, Fail):
-                traceback.print_exc(limit=3)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return runlib.run(TESTS, a.names, (Fail, AssertionError))
 
 
 if __name__ == "__main__":
