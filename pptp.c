@@ -664,10 +664,22 @@ wait_for_pppd(pid_t child, int rfd)
 			continue;
 		if (n == sizeof(st))
 			exit(pppd_exit_status(st));
-		while (waitpid(child, &st, 0) < 0)
-			if (errno != EINTR)
-				exit(PPTP_EXIT_ERROR);
-		exit(WIFEXITED(st) ? WEXITSTATUS(st) : PPTP_EXIT_ERROR);
+		break;		/* no word: the child is ending; wait for it */
+	}
+	for (;;) {
+		struct timespec ts = { 0, 10 * 1000000 };
+		pid_t r = waitpid(child, &st, WNOHANG);
+
+		if (r == child)
+			exit(WIFEXITED(st) ? WEXITSTATUS(st) :
+			    PPTP_EXIT_ERROR);
+		if (r < 0 && errno != EINTR)
+			exit(PPTP_EXIT_ERROR);
+		if (got_signal) {	/* still passed on meanwhile */
+			kill(child, (int)got_signal);
+			got_signal = 0;
+		}
+		(void)ppoll(NULL, 0, &ts, &waitmask);
 	}
 }
 
