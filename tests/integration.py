@@ -18,6 +18,7 @@ import re
 import select
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -1682,6 +1683,27 @@ def status_readers_that_hang_or_lie_stall_nothing(env):
     cli.hangup()
     assert cli.exit_status() == 0
     no_leftovers(env)
+
+
+@test
+def status_for_root_alone(env):
+    """The run directory is root's (0700): another user's pptp --status
+    gets a refusal, not the tunnels."""
+    os.chmod(env.dir, 0o755)
+    env.server()
+    cli = env.client()
+    cli.wait_up()
+    assert stat.S_IMODE(os.stat(env.rundir).st_mode) == 0o700
+    r = subprocess.run(["ip", "netns", "exec", env.cns, "setpriv",
+                        "--reuid=65534", "--regid=65534", "--clear-groups",
+                        PPTP, "--status", "--rundir", env.rundir],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+    assert "cannot read" in r.stderr and "Permission denied" in r.stderr, \
+        r.stderr
+    assert "192.0.2.1" not in r.stdout, r.stdout
+    cli.hangup()
+    assert cli.exit_status() == 0
 
 
 @test
