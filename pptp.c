@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -912,6 +914,44 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 	}
 }
 
+/* Is capability cap (linux/capability.h) in our effective set? */
+static bool
+have_cap(int cap)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return geteuid() == 0;
+	return (d[cap / 32].effective & (1U << (cap % 32))) != 0;
+}
+
+/*
+ * What the call will need, checked before anything goes to the server:
+ * without it the server would see a call come up and go at once.
+ */
+static int
+can_set_up(const struct pptp_opts *o)
+{
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_GRE);
+
+	if (fd < 0 && (errno == EPERM || errno == EACCES)) {
+		log_warn("needs root, or CAP_NET_RAW, to open its raw GRE "
+		    "socket (IP protocol 47)");
+		return -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	if ((!o->nohostroute || o->rtmark_set) && !have_cap(CAP_NET_ADMIN)) {
+		log_warnx("needs root, or CAP_NET_ADMIN, to %s",
+		    o->rtmark_set ? "mark its packets (--rtmark)" :
+		    "add the host route to the server (or --nohostroute)");
+		return -1;
+	}
+	return 0;
+}
+
 /* Place the call on the first address that answers; run its gateway. */
 static int
 run(struct pptp_opts *po)
@@ -921,6 +961,8 @@ run(struct pptp_opts *po)
 	int naddrs, status = PPTP_EXIT_CONNECT;
 
 	test_pause("start");
+	if (can_set_up(&o) < 0)
+		return PPTP_EXIT_ERROR;
 	if (o.nolaunchpppd && o.pppd_nargs > 0)
 		log_warnx("pppd options ignored with --nolaunchpppd (first: "
 		    "'%s'): give them to pppd", o.pppd_args[0]);

@@ -1707,6 +1707,30 @@ def status_for_root_alone(env):
 
 
 @test
+def without_privileges_nothing_reaches_the_server(env):
+    """As another user, or with CAP_NET_RAW alone: pptp says what it
+    needs and stops before it connects; the server sees nothing."""
+    os.chmod(env.dir, 0o755)
+    srv = env.server()
+    base = ["ip", "netns", "exec", env.cns, "setpriv", "--reuid=65534",
+            "--regid=65534", "--clear-groups"]
+    raw = ["--inh-caps=+net_raw", "--ambient-caps=+net_raw"]
+    for caps, args, words in (
+            ([], [], "needs root, or CAP_NET_RAW, to open its raw GRE"),
+            (raw, [], "needs root, or CAP_NET_ADMIN, to add the host "
+             "route"),
+            (raw, ["--nohostroute", "--rtmark", "7"],
+             "needs root, or CAP_NET_ADMIN, to mark its packets")):
+        r = subprocess.run(base + caps + [PPTP, "192.0.2.1",
+                                          "--nolaunchpppd", "--rundir",
+                                          env.path("run-nobody")] + args,
+                           stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=10)
+        assert r.returncode == 1 and words in r.stderr, (caps, args, r)
+    assert not srv.lines("accept connection"), srv.text()
+
+
+@test
 def status_options_refused_where_meaningless(env):
     r = run_pptp(["--json"])
     assert r.returncode == 2 and "--json goes with --status" in r.stderr
