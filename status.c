@@ -59,7 +59,7 @@ status_line_str(struct status_line *l, const char *key, const char *value)
 
 	for (const unsigned char *s = (const unsigned char *)value; *s &&
 	    n + 4 < sizeof(enc); s++) {
-		if (plain(*s) && *s != '\0') {
+		if (plain(*s)) {
 			enc[n++] = (char)*s;
 		} else {
 			snprintf(enc + n, 4, "%%%02X", *s);

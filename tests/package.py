@@ -21,26 +21,12 @@ import sys
 import tempfile
 
 import runlib
+from runlib import TESTS, Fail, need, test
 
 TOP = os.path.realpath(os.path.join(os.path.dirname(__file__), ".."))
-TESTS = []
 # make's own variables would leak into ours (SANITIZE=1 from make check)
 ENV = {k: v for k, v in os.environ.items()
        if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-class Fail(Exception):
-    pass
-
-
-def need(cond, what):
-    if not cond:
-        raise Fail(what)
 
 
 def run(cmd, ok=True, **kw):

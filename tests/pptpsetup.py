@@ -25,23 +25,9 @@ import termios
 import time
 
 import runlib
+from runlib import TESTS, Fail, need, test
 
 SETUP = OPTIONS = None
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-class Fail(Exception):
-    pass
-
-
-def need(cond, what):
-    if not cond:
-        raise Fail(what)
 
 
 # --- a world of our own -------------------------------------------------------

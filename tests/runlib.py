@@ -6,6 +6,23 @@ import sys
 import time
 import traceback
 
+TESTS = []
+
+
+def test(fn):
+    """@test: a test of the script, run in the order written."""
+    TESTS.append(fn)
+    return fn
+
+
+class Fail(Exception):
+    pass
+
+
+def need(cond, what):
+    if not cond:
+        raise Fail(what)
+
 
 def run(tests, names=(), quiet=(AssertionError,)):
     """Run tests; a test may return a detail for its PASS line.  An
