@@ -53,6 +53,8 @@ PROG_SRCS := pptp.c
 PROG_SRCS += pptp_callmgr.c
 PROG_SRCS += pptp_gre.c
 PROG_SRCS += route.c
+PROG_SRCS += keeper.c
+PROG_SRCS += sandbox.c
 PROG_SRCS += pptp_status.c
 
 TEST_SRCS := tests/check_main.c
@@ -154,10 +156,17 @@ unit: need-unit $(B)/check_pptp $(B)/pptp
 	CK_FORK=yes PPTP_BIN=$(CURDIR)/$(B)/pptp $(B)/check_pptp
 
 # Client and test server in network namespaces (root, iproute2, python3).
-integration: need-integration $(B)/pptp $(B)/fakepptpd $(B)/pptp-hooks
+integration: need-integration $(B)/pptp $(B)/fakepptpd $(B)/pptp-hooks \
+    $(B)/sysprobe.so
 	python3 tests/integration.py --pptp $(CURDIR)/$(B)/pptp \
 	    --server $(CURDIR)/$(B)/fakepptpd \
-	    --pptp-hooks $(CURDIR)/$(B)/pptp-hooks $(TESTS)
+	    --pptp-hooks $(CURDIR)/$(B)/pptp-hooks \
+	    --probe $(CURDIR)/$(B)/sysprobe.so $(TESTS)
+
+# Preloaded by a test: a forbidden system call on SIGUSR2 (see the file).
+$(B)/sysprobe.so: tests/sysprobe.c | need-build
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -fPIC -o $@ $<
 
 # Real pppd and pptpd, in User-Mode Linux (see tests/e2e/run.py).
 # CLIENT=/usr/sbin/pptp runs the same scenarios against another client.

@@ -58,6 +58,8 @@ enum {
 	OPT_REPLY_TIMEOUT,
 	OPT_CLIENT_HOSTNAME,
 	OPT_SHARE_CONNECTION,
+	OPT_USER,
+	OPT_NOSANDBOX,
 	OPT_STATUS,
 	OPT_JSON,
 	OPT_VERSION,
@@ -88,6 +90,8 @@ static const struct option long_opts[] = {
 	{ "reply-timeout",	required_argument, NULL, OPT_REPLY_TIMEOUT },
 	{ "client-hostname",	required_argument, NULL, OPT_CLIENT_HOSTNAME },
 	{ "share-connection",	required_argument, NULL, OPT_SHARE_CONNECTION },
+	{ "user",		required_argument, NULL, OPT_USER },
+	{ "nosandbox",		no_argument,	   NULL, OPT_NOSANDBOX },
 	{ "status",		no_argument,	   NULL, OPT_STATUS },
 	{ "json",		no_argument,	   NULL, OPT_JSON },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
@@ -132,6 +136,13 @@ usage(FILE *f)
 "                          auto, when the server says it can carry them\n"
 "                          (default); never, a connection per call; always,\n"
 "                          one connection (poptop then ends the first)\n"
+"  --user NAME             user the call manager and the gateway become\n"
+"                          once set up (default: pptp if it exists, else\n"
+"                          nobody)\n"
+"  --nosandbox             keep them root, capabilities and all, with no\n"
+"                          system call filter: for debugging only; a bug\n"
+"                          in parsing what the server sends could then\n"
+"                          give the machine away (see pptp(8) SECURITY)\n"
 "  --logstring NAME        start each log line with NAME (the syslog tag\n"
 "                          stays pptp)\n"
 "  --loglevel 0|1|2        0 warnings and errors, 1 also information\n"
@@ -424,6 +435,12 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 		case OPT_NOHOSTROUTE:
 			o->nohostroute = true;
 			break;
+		case OPT_USER:
+			set_str(&o->user, optarg);
+			break;
+		case OPT_NOSANDBOX:
+			o->nosandbox = true;
+			break;
 		case OPT_TEST_TYPE:
 			if (parse_lead_long("--test-type", optarg, 10,
 			    &n) < 0) {
@@ -505,7 +522,8 @@ static void
 opts_free(struct pptp_opts *o)
 {
 	const char **strs[] = { &o->server, &o->phone, &o->quirks,
-	    &o->logstring, &o->localbind, &o->rundir, &o->client_hostname };
+	    &o->logstring, &o->localbind, &o->rundir, &o->client_hostname,
+	    &o->user };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free((char *)(uintptr_t)*strs[i]);
@@ -1049,7 +1067,13 @@ main(int argc, char **argv)
 		/* Until the call is up (or for good, with --debug or from
 		   pppd's pty, where stderr is pppd's log) stderr too. */
 		log_init(o.logstring, true, o.loglevel);
-		status = o.status ? status_main(&o) : run(&o);
+		if (o.status)
+			status = status_main(&o);
+		/* the user to become, looked up while the files are there */
+		else if (sandbox_prepare(&o.sandbox, o.user, o.nosandbox) < 0)
+			status = PPTP_EXIT_ERROR;
+		else
+			status = run(&o);
 		break;
 	}
 	opts_free(&o);

@@ -37,7 +37,8 @@
 #include "cm_msg.h"
 #include "pptp_ctrl.h"
 #include "pptp_quirks.h"
-#include "route.h"
+#include "keeper.h"
+#include "sandbox.h"
 #include "status.h"
 #include "util.h"
 
@@ -79,16 +80,16 @@ struct cm {
 	const struct pptp_opts	*o;
 	char			 addr[INET_ADDRSTRLEN];
 	char			 sockpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char			 routelock[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct in_addr		 server;
 	int			 lfd;		/* listening socket, -1 closed */
-	dev_t			 sock_dev;	/* our socket file */
-	ino_t			 sock_ino;
+	int			 kfd;		/* to the keeper (keeper.h) */
 	bool			 had_client;
 	bool			 settled;	/* a first call came up or not */
 	bool			 one_call;	/* server: one call a connection */
 	bool			 route_held;
+	bool			 route_added;	/* by our keeper, for us */
 	bool			 route_told;	/* logged once connected */
+	char			 route_desc[100];
 	struct cm_idres {
 		uint16_t	 id;
 		int		 fd;	/* -1: entry free */
@@ -97,7 +98,6 @@ struct cm {
 	uint64_t		 started_wall_ms;
 	int			 status;	/* of the last connection */
 	char			 why[256];
-	struct hostroute	 route;
 	struct ctrl_cfg		 cfg;		/* for each new connection */
 	struct cm_conn		*conns[CM_MAX_CONNS];
 	struct cm_client	 clients[CM_MAX_CLIENTS];
@@ -148,17 +148,10 @@ client_down(struct cm_client *cl, int status, const char *why)
 static void
 cm_settled(struct cm *cm)
 {
-	int null;
-
 	if (cm->settled || cm->o->debug)
 		return;
 	cm->settled = true;
-	log_init(cm->o->logstring, false, cm->o->loglevel);
-	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, 2);
-		close(null);
-	}
+	log_stderr(false, 1);	/* /dev/null since we started */
 }
 
 static void
@@ -388,12 +381,15 @@ sock_path(const struct pptp_opts *o, struct in_addr server, char *out,
  * whatever the run directory of the tunnels that need it.
  */
 static void
-route_lock_path(const struct cm *cm, char *out, size_t outsz)
+route_lock_path(struct in_addr server, char *out, size_t outsz)
 {
+	char addr[INET_ADDRSTRLEN];
+
 	if (mkdir(PPTP_RUNDIR_DEFAULT, 0700) < 0 && errno != EEXIST)
 		log_warn("cannot create %s", PPTP_RUNDIR_DEFAULT);
-	snprintf(out, outsz, "%s/route-%s-ns%lu", PPTP_RUNDIR_DEFAULT,
-	    cm->addr, netns_id());
+	inet_ntop(AF_INET, &server, addr, sizeof(addr));
+	snprintf(out, outsz, "%s/route-%s-ns%lu", PPTP_RUNDIR_DEFAULT, addr,
+	    netns_id());
 }
 
 static const char *
@@ -454,18 +450,14 @@ cm_tcp_start(struct cm_conn *cn, uint64_t now)
 	/* Pin the way to the server before anything is sent there. */
 	if (!o->nohostroute && !cm->route_held) {
 		cm->route_held = true;
-		(void)route_add_host(cm->server, o->rtmark_set, o->rtmark,
-		    cm->routelock, &cm->route);
+		if (keeper_route(cm->kfd, &cm->route_added, cm->route_desc,
+		    sizeof(cm->route_desc)) < 0)
+			log_warnx("callmgr: no keeper for the host route");
 	}
-	cn->tcp = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
+	/* from the keeper: with --rtmark's mark, which takes CAP_NET_ADMIN */
+	cn->tcp = keeper_socket(cm->kfd);
 	if (cn->tcp < 0) {
 		log_warn("callmgr: socket");
-		return -1;
-	}
-	if (o->rtmark_set && setsockopt(cn->tcp, SOL_SOCKET, SO_MARK,
-	    &o->rtmark, sizeof(o->rtmark)) < 0) {
-		log_warn("callmgr: --rtmark %u: SO_MARK", o->rtmark);
 		return -1;
 	}
 	if (o->localbind != NULL) {
@@ -512,7 +504,7 @@ cm_tcp_connected(struct cm_conn *cn, uint64_t now)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
-	char name[120], route[100] = "";
+	char name[120], route[110] = "";
 
 	if (getsockopt(cn->tcp, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
@@ -521,10 +513,10 @@ cm_tcp_connected(struct cm_conn *cn, uint64_t now)
 		return;
 	}
 	cn->connecting = false;
-	if (cn->cm->route.added && !cn->cm->route_told) {
+	if (cn->cm->route_added && !cn->cm->route_told) {
 		cn->cm->route_told = true;
-		strcpy(route, "; added ");
-		route_describe(&cn->cm->route, route + 8, sizeof(route) - 8);
+		snprintf(route, sizeof(route), "; added %s",
+		    cn->cm->route_desc);
 	}
 	log_info("callmgr %s: connected to %s port %d%s", cn->name,
 	    cm_name(cn->cm, name, sizeof(name)), PPTP_PORT, route);
@@ -1027,28 +1019,18 @@ cm_nconns(const struct cm *cm)
 
 /*
  * No more new instances here: they will start a fresh manager.  The
- * socket file goes only if it is still ours (a newer manager may have
- * replaced it), checked under the lock that instances take.
+ * keeper removes the socket file if it is still ours (a newer manager
+ * may have replaced it), under the lock that instances take; unlinked
+ * before closed, so that no attacher takes it for a crashed one's.
  */
 static void
 cm_stop_listening(struct cm *cm)
 {
-	struct stat st;
-	int lockfd;
-
 	if (cm->lfd < 0)
 		return;
-	/* Unlinked before closed: no attacher takes it for a crashed one. */
-	lockfd = open(cm->o->rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lockfd >= 0)
-		flock(lockfd, LOCK_EX);
-	if (lstat(cm->sockpath, &st) == 0 && st.st_ino == cm->sock_ino &&
-	    st.st_dev == cm->sock_dev)
-		unlink(cm->sockpath);
+	keeper_unlink(cm->kfd);
 	close(cm->lfd);
 	cm->lfd = -1;
-	if (lockfd >= 0)
-		close(lockfd);
 }
 
 /* Connections with no call left say goodbye; dead ones go. */
@@ -1204,41 +1186,23 @@ cm_loop(struct cm *cm, const sigset_t *waitmask)
 
 /* The manager's life, in the grandchild of the instance that started it. */
 static void __attribute__((noreturn))
-cm_main(const struct pptp_opts *o, struct in_addr server, int lfd,
+cm_main(const struct pptp_opts *o, struct in_addr server, int lfd, int kfd,
     const char *sockpath)
 {
 	struct cm *cm = calloc(1, sizeof(*cm));
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t block, waitmask;
-	int null = open("/dev/null", O_RDWR);
-	struct stat st;
 
 	if (cm == NULL)
 		fatal("callmgr: calloc");
-	setsid();
-	if (chdir("/") < 0)
-		log_warn("callmgr: chdir /");
-	/* stdin/stdout go away: the instance's are pppd's */
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		if (null > 2)
-			close(null);
-	}
-
 	cm->o = o;
 	cm->server = server;
 	cm->lfd = lfd;
+	cm->kfd = kfd;
 	cm->started_ms = now_ms();
 	cm->started_wall_ms = wall_ms();
 	snprintf(cm->sockpath, sizeof(cm->sockpath), "%s", sockpath);
-	if (lstat(sockpath, &st) == 0) {
-		cm->sock_dev = st.st_dev;
-		cm->sock_ino = st.st_ino;
-	}
 	inet_ntop(AF_INET, &server, cm->addr, sizeof(cm->addr));
-	route_lock_path(cm, cm->routelock, sizeof(cm->routelock));
-	cm->route.lockfd = -1;
 	for (int i = 0; i < CM_MAX_CLIENTS; i++)
 		cm->clients[i].fd = -1;
 	for (int i = 0; i < CM_MAX_IDS; i++)
@@ -1272,12 +1236,13 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd,
 	cm->cfg.cdn_wait_ms = 1000;
 	cm->cfg.stop_wait_ms = 1000;
 	snprintf(cm->why, sizeof(cm->why), "no calls");
+	/* Set up: what is left reads the network, and may do no more. */
+	sandbox_enter(&o->sandbox, SB_MANAGER, "callmgr");
 	test_pause("callmgr");
 	cm_loop(cm, &waitmask);
 
+	/* the keeper removes the host route once we are gone */
 	cm_stop_listening(cm);
-	if (cm->route_held)
-		route_del_host(&cm->route);
 	log_info("callmgr %s: exiting: %s", cm->addr, cm->why);
 	exit(cm->status);
 }
@@ -1329,6 +1294,11 @@ cm_spawn(const struct pptp_opts *o, struct in_addr server, int lfd,
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		char routelock[sizeof(((struct sockaddr_un *)0)->sun_path)];
+		struct keeper_cfg k = { .server = server, .sockpath = path,
+		    .routelock = routelock };
+		int null, kfd;
+
 		close(lockfd);
 		if (fork() != 0)
 			_exit(0);
@@ -1342,7 +1312,23 @@ cm_spawn(const struct pptp_opts *o, struct in_addr server, int lfd,
 			close_range(3, (unsigned)lfd - 1, 0);
 		close_range((unsigned)lfd + 1, ~0U, 0);
 		log_reopen();	/* else glibc tags lines with argv[0] */
-		cm_main(o, server, lfd, path);
+		setsid();
+		if (chdir("/") < 0)
+			log_warn("callmgr: chdir /");
+		/* stdin/stdout go away: the instance's are pppd's */
+		null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			if (null > 2)
+				close(null);
+		}
+		route_lock_path(server, routelock, sizeof(routelock));
+		/* the keeper stays here, root's; the manager goes on below */
+		kfd = keeper_fork(o, &k);
+		if (kfd < 0)
+			fatal("callmgr: cannot start its keeper");
+		cm_main(o, server, lfd, kfd, path);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

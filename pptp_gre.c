@@ -40,6 +40,7 @@
 #include "gre_hdr.h"
 #include "hdlc.h"
 #include "pqueue.h"
+#include "sandbox.h"
 #include "status.h"
 #include "util.h"
 
@@ -65,6 +66,8 @@ struct gw {
 	char			 addr[INET_ADDRSTRLEN];
 	struct sockaddr_in	 peer;
 	int			 gre, ppp_in, ppp_out, cm;
+	int			 null;		/* /dev/null, to hang up with */
+	bool			 sandboxed;	/* pppd is beyond our signals */
 	volatile sig_atomic_t	*stop;
 	int			 status;
 	bool			 done;
@@ -855,6 +858,7 @@ gw_init(struct gw *g, const struct pptp_opts *o, const struct gre_call *call,
 	g->ppp_out = ppp_out;
 	g->cm = cm_fd;
 	g->gre = -1;
+	g->null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	g->stop = stop;
 	g->status = PPTP_EXIT_OK;
 	if (call->pty_slave >= 0)
@@ -900,6 +904,8 @@ gw_free(struct gw *g)
 {
 	if (g->gre >= 0)
 		close(g->gre);
+	if (g->null >= 0)
+		close(g->null);
 	pq_free(&g->pq);
 	free(g->slot);
 	free(g->rx);
@@ -1016,7 +1022,8 @@ pppd_gone(struct gw *g, int ms)
  * The call is over: a pppd we launched goes too.  Unless a signal ended
  * the call (pppd had SIGTERM then), its line hangs up first, as when the
  * classic client's gateway went: pppd ends with its status for that
- * ("Modem hangup", 16).  Then TERM, then KILL.
+ * ("Modem hangup", 16).  Then TERM, then KILL; but a sandboxed gateway
+ * may not signal pppd (root's): the hangup is all it has.
  */
 static void
 pppd_stop(struct gw *g)
@@ -1027,14 +1034,14 @@ pppd_stop(struct gw *g)
 		return;
 	if (g->stop_due_ms == 0) {
 		/* our only hold on the pty master (launch mode) goes */
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		bool gone = null >= 0 && dup2(null, g->ppp_in) >= 0 &&
-		    pppd_gone(g, 1000);
-
-		if (null >= 0)
-			close(null);
-		if (gone)
+		if (g->null >= 0 && dup2(g->null, g->ppp_in) >= 0 &&
+		    pppd_gone(g, g->sandboxed ? 2000 : 1000))
 			return;
+	}
+	if (g->sandboxed) {
+		log_warnx("gre %s: pppd (pid %d) has not ended on the "
+		    "hangup in 2 s: leaving it", g->addr, (int)g->call.pppd);
+		return;
 	}
 	kill(g->call.pppd, SIGTERM);
 	if (pppd_gone(g, 500))
@@ -1207,6 +1214,9 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	sigdelset(&waitmask, SIGCHLD);
 	child_exited = 1;	/* pppd may have gone before the handler came */
 	gw_share(g);
+	/* Set up: what is left reads the network, and may do no more. */
+	sandbox_enter(&o->sandbox, SB_GATEWAY, "gre");
+	g->sandboxed = o->sandbox.on;
 
 	while (!g->done) {
 		struct pollfd pfd[4] = {
@@ -1222,8 +1232,8 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 		if (*g->stop && g->stop_due_ms == 0) {
 			log_info("gre %s: signal %d: call ends", g->addr,
 			    (int)*g->stop);
-			if (g->call.pppd <= 0)
-				break;
+			if (g->call.pppd <= 0 || g->sandboxed)
+				break;	/* pppd hangs up (pppd_stop) */
 			/* let pppd end the link (LCP) through us first */
 			kill(g->call.pppd, SIGTERM);
 			g->stop_due_ms = now + 1500;

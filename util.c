@@ -49,6 +49,14 @@ log_init(const char *tag, bool to_stderr, int level)
 }
 
 void
+log_stderr(bool on, int null_fd)
+{
+	lg.to_stderr = on;
+	if (!on && null_fd >= 0)
+		dup2(null_fd, 2);
+}
+
+void
 log_reopen(void)
 {
 	closelog();

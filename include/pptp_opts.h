@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sandbox.h"
+
 #define PPTP_RUNDIR_DEFAULT	"/var/run/pptp"
 
 /* --share-connection: may a call go over a connection that has one? */
@@ -26,6 +28,9 @@ struct pptp_opts {
 	const char	*localbind;	/* --localbind, dotted quad */
 	const char	*rundir;	/* --rundir */
 	const char	*client_hostname; /* --client-hostname, NULL: ours */
+	const char	*user;		/* --user, NULL: the default */
+	bool		 nosandbox;	/* --nosandbox */
+	struct sandbox	 sandbox;	/* filled before setup */
 	enum pptp_share	 share;		/* --share-connection */
 	bool		 status;	/* --status: show tunnels, no call */
 	bool		 json;		/* --json: as one JSON document */

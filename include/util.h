@@ -28,6 +28,13 @@ void log_init(const char *tag, bool to_stderr, int level);
 /* Open syslog's socket again, as set (after closing every fd). */
 void log_reopen(void);
 
+/*
+ * From now on syslog alone, or stderr too; stderr itself becomes null_fd
+ * (>= 0), so that a gone terminal or pty takes nothing.  Opens nothing:
+ * for sandboxed processes.
+ */
+void log_stderr(bool on, int null_fd);
+
 /* The last warning logged ("" if none) and when (CLOCK_REALTIME ms). */
 const char *log_last(uint64_t *when_ms);
 

@@ -13,6 +13,7 @@ import ctypes
 import difflib
 import json
 import os
+import pwd
 import random
 import re
 import select
@@ -25,7 +26,7 @@ import tempfile
 import time
 import traceback
 
-PPTP = SERVER = HOOKS = None
+PPTP = SERVER = HOOKS = PROBE = None
 TESTS = []
 
 
@@ -110,6 +111,15 @@ def reap():
         if pid == 0:
             return
         REAPED[pid] = os.waitstatus_to_exitcode(status)
+
+
+def title_of(pid):
+    """A process's title (its argv[0] as ps shows it), "" if gone."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().split(b"\0")[0].decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def pptp_pids():
@@ -1793,10 +1803,30 @@ def launch_mode_goes_to_background(env):
 
 
 @test
-def launch_mode_sigterm_stops_pppd(env):
+def launch_mode_sigterm_hangs_up_pppd(env):
+    """Sandboxed, the gateway may not signal pppd (root's): it hangs up
+    pppd's line, and pppd's status for that (16) is the command's."""
     out = fake_pppd(env, wait=True)
     srv = env.server()
     cli = env.client("--debug", "nodetach", launch=True)
+    pppd_result(out)
+    t = time.monotonic()
+    cli.proc.send_signal(signal.SIGTERM)
+    assert cli.exit_status() == 16, "not pppd's status for a hangup"
+    assert time.monotonic() - t < 2
+    assert not os.path.exists(out + ".term"), "pppd got SIGTERM"
+    assert "Modem hangup" in cli.stderr(), cli.stderr()
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def launch_mode_nosandbox_sigterm_stops_pppd(env):
+    """--nosandbox: the gateway stays root and asks pppd to end the link
+    (SIGTERM) first, as the classic client did."""
+    out = fake_pppd(env, wait=True)
+    srv = env.server()
+    cli = env.client("--debug", "--nosandbox", "nodetach", launch=True)
     pppd_result(out)
     t = time.monotonic()
     cli.proc.send_signal(signal.SIGTERM)
@@ -2287,13 +2317,13 @@ def nodetach_foreground_until_pppd_ends(env):
     time.sleep(1)
     assert run.proc.poll() is None, "pptp left the foreground"
     assert "recv CCRQ" not in srv.text()
-    # the user's Ctrl-C or kill: pppd ends the link and its status is ours
+    # the user's Ctrl-C or kill: pppd's line hangs up, its status is ours
     t = time.monotonic()
     run.proc.send_signal(signal.SIGINT)
     st, _ = run.status(3)
-    assert st == 5, (st, run.err())
+    assert st == 16, (st, run.err())
     assert time.monotonic() - t < 2
-    assert os.path.exists(run.res + ".term"), "pppd was not asked to stop"
+    assert "Modem hangup" in run.err(), run.err()
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
     run.syslog.wait("callmgr 192.0.2.1: exiting")
@@ -2392,7 +2422,17 @@ def pppd_child_dies_after_opening_the_pty(env):
 @test
 def pppd_never_opens_the_pty(env):
     # alive but silent: stopped at the deadline, its status ours
-    run = pppd_ends(env, ["nodetach"], "silent", 5,
+    # sandboxed, the gateway may not signal it (root's): it says so
+    run = pppd_ends(env, ["nodetach"], "silent", 1,
+                    "pppd wrote nothing on its pty in 10 s: call ends", 14)
+    assert "pppd killed" not in str(run.syslog.lines())
+    run.syslog.wait("has not ended on the hangup in 2 s: leaving it")
+
+
+@test
+def pppd_never_opens_the_pty_nosandbox(env):
+    # alive but silent: stopped at the deadline, its status ours
+    run = pppd_ends(env, ["nodetach", "--nosandbox"], "silent", 5,
                     "pppd wrote nothing on its pty in 10 s: call ends", 13)
     assert "pppd killed" not in str(run.syslog.lines())
 
@@ -2420,7 +2460,7 @@ def syslog_tag_is_pptp_in_every_process(env):
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 titles[pid] = f.read().split(b"\\0")[0].decode()
         run.proc.send_signal(signal.SIGTERM)
-        assert run.status(5)[0] == 5, run.err()
+        assert run.status(5)[0] == 16, run.err()
         run.syslog.wait("callmgr 192.0.2.1: exiting")
         lines = run.syslog.lines()
         prefix = "work: " if "--logstring" in args else ""
@@ -2504,8 +2544,10 @@ def signals_to_the_call_manager_while_connecting(env):
                            stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE)
     env.procs.append(cli)
-    assert wait_until(lambda: len(pptp_pids()) == 2, 3), pptp_pids()
-    cm = [p for p in pptp_pids() if p != cli.pid][0]
+    # the command, the call manager and its keeper
+    assert wait_until(lambda: len(pptp_pids()) == 3, 3), pptp_pids()
+    cm = [p for p in pptp_pids() if title_of(p).startswith(
+        "pptp: call manager")][0]
     survives_usr1(cli, cm)
     os.kill(cm, signal.SIGTERM)
     assert wait_until(lambda: cm not in pptp_pids(), 0.3, 0.01), \
@@ -2517,14 +2559,14 @@ def signals_to_the_call_manager_while_connecting(env):
 @test
 def signals_to_the_waiting_command_in_launch_mode(env):
     # the command waits for pppd (nodetach): SIGUSR1 goes on to the
-    # gateway (statistics), SIGHUP makes pppd end the link: its status
+    # gateway (statistics), SIGHUP hangs up pppd's line: its status
     srv = env.server()
     run = Launched(env, ["nodetach"], wait=True)
     pppd_result(run.res)
     survives_usr1(run.proc)
     run.syslog.wait("round trip")
-    acted_on(run.proc, signal.SIGHUP, 5, 0.5)
-    assert os.path.exists(run.res + ".term"), "pppd was not asked to stop"
+    acted_on(run.proc, signal.SIGHUP, 16, 0.5)
+    assert "Modem hangup" in run.err(), run.err()
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
 
@@ -2624,8 +2666,9 @@ STAGES = [
     ("callmgr", "call manager", signal.SIGHUP, None),
     ("attached", "command", signal.SIGHUP, {0}),
     ("call-up", "command", signal.SIGTERM, {0}),
-    ("background", "gateway", signal.SIGINT, {5, 143}),
-    ("pppd-launched", "gateway", signal.SIGHUP, {5, 143}),
+    # pppd's line hangs up: it ends on that (16), or fails to open it (1)
+    ("background", "gateway", signal.SIGINT, {1, 16}),
+    ("pppd-launched", "gateway", signal.SIGHUP, {1, 16}),
 ]
 
 
@@ -2721,17 +2764,189 @@ def server_hangup_is_pppds_modem_hangup(env):
     assert "server disconnected the call" in str(run.syslog.lines())
 
 
+# --- least privilege (pptp(8) SECURITY) -------------------------------------------
+
+EMPTY = "/var/run/pptp/empty"
+NOBODY = pwd.getpwnam("nobody")
+NOCAPS = "0000000000000000"
+
+
+def proc_status(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f
+                    if ":\t" in line)
+
+
+def pid_titled(prefix, timeout=3):
+    pids = []
+    wait_until(lambda: pids.extend(p for p in pptp_pids()
+                                   if title_of(p).startswith(prefix))
+               or pids, timeout)
+    assert pids, (prefix, [title_of(p) for p in pptp_pids()])
+    return pids[0]
+
+
+def sandboxed(pid, who):
+    """What SECURITY says the call manager and the gateway keep."""
+    st = proc_status(pid)
+    ids = f"{NOBODY.pw_uid}\t" * 3 + f"{NOBODY.pw_uid}"
+    gids = f"{NOBODY.pw_gid}\t" * 3 + f"{NOBODY.pw_gid}"
+    assert st["Uid"] == ids and st["Gid"] == gids, (who, st)
+    assert st["Groups"].strip() == "", (who, st["Groups"])
+    for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert st[cap] == NOCAPS, (who, cap, st[cap])
+    assert st["NoNewPrivs"] == "1", (who, st)
+    assert st["Seccomp"] == "2", (who, st)
+    assert os.stat(f"/proc/{pid}/root").st_ino == os.stat(EMPTY).st_ino, \
+        (who, os.readlink(f"/proc/{pid}/root"))
+    assert os.listdir(EMPTY) == []
+    # beyond stdio (pppd's, the user's): sockets, pipes, the pty,
+    # /dev/null, the statistics page; no file
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        if int(fd) <= 2:
+            continue
+        what = os.readlink(f"/proc/{pid}/fd/{fd}")
+        assert re.match(r"(socket|pipe|anon_inode):|/dev/(null|pts/(\d+|ptmx)|"
+                        r"ptmx)$|/memfd:pptp-status", what), (who, fd, what)
+
+
+def keeper_keeps_net_admin_alone(pid):
+    st = proc_status(pid)
+    assert st["Uid"] == "0\t0\t0\t0", st
+    net_admin = f"{1 << 12:016x}"
+    for cap in ("CapPrm", "CapEff", "CapBnd"):
+        assert st[cap] == net_admin, (cap, st[cap])
+    assert st["CapInh"] == NOCAPS and st["CapAmb"] == NOCAPS, st
+    assert st["NoNewPrivs"] == "1", st
+
+
+@test
+def sandboxed_processes_keep_only_what_security_names(env):
+    """During a call, in both modes: the call manager and the gateway are
+    nobody, without groups or capabilities, with no new privileges, a
+    seccomp filter and the empty root; the keeper is root with
+    CAP_NET_ADMIN alone."""
+    srv = env.server()
+    cli = env.client()
+    cli.wait_up()
+    passes_data(cli, b"sandboxed")
+    sandboxed(cli.proc.pid, "gateway (--nolaunchpppd)")
+    sandboxed(pid_titled("pptp: call manager"), "call manager")
+    keeper_keeps_net_admin_alone(pid_titled("pptp: keeper for 192.0.2.1"))
+    # standalone: the gateway is pppd's parent, pppd stays root
+    run = Launched(env, ["nodetach"], wait=True)
+    pppd_result(run.res)
+    gws = [p for p in pptp_pids() if p != cli.proc.pid and
+           title_of(p).startswith("pptp: GRE-to-PPP gateway")]
+    assert len(gws) == 1, gws
+    sandboxed(gws[0], "gateway (launch mode)")
+    pids = [int(x.split()[0]) for x in open(run.res + ".pids")]
+    assert proc_status(pids[0])["Uid"].startswith("0\t"), "pppd not root"
+    # statistics and status still work with all that
+    os.kill(gws[0], signal.SIGUSR1)
+    run.syslog.wait("round trip")
+    code, out, _ = status(env)
+    assert code == 0 and len(re.findall(r"call \d+", out)) >= 2, out
+    run.proc.send_signal(signal.SIGTERM)
+    assert run.status(5)[0] == 16, run.err()
+    cli.hangup()
+    assert cli.exit_status() == 0
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def nosandbox_keeps_root(env):
+    """--nosandbox: the processes stay as they started, unfiltered."""
+    env.server()
+    cli = env.client("--nosandbox")
+    cli.wait_up()
+    for pid in (cli.proc.pid, pid_titled("pptp: call manager")):
+        st = proc_status(pid)
+        assert st["Uid"].startswith("0\t") and st["Seccomp"] == "0", st
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
+def probed(env, args=()):
+    """A client with tests/sysprobe.c preloaded (SIGUSR2: the call)."""
+    env.vars["LD_PRELOAD"] = PROBE
+    env.vars["ASAN_OPTIONS"] = "verify_asan_link_order=0"
+    try:
+        return env.client(*args)
+    finally:
+        del env.vars["LD_PRELOAD"]
+
+
+@test
+def forbidden_calls_kill_with_sigsys(env):
+    """The filter bites: a gateway that opens a file, or runs a program,
+    or signals, is killed by the kernel (SIGSYS); the call is cleared and
+    nothing is left.  The same for the call manager, which its keeper
+    reports and cleans up after."""
+    srv = env.server()
+    for call in ("open", "execve", "kill"):
+        env.vars["PPTP_PROBE"] = call
+        cli = probed(env)
+        cli.wait_up()
+        cli.proc.send_signal(signal.SIGUSR2)
+        assert cli.exit_status() == -signal.SIGSYS, (call, cli.stderr())
+        srv.wait("recv CCRQ")
+        no_leftovers(env)
+        srv.proc.kill()
+        srv.proc.wait()
+        srv = env.server()
+    env.vars["PPTP_PROBE"] = "open"
+    cli = probed(env, ["--debug"])
+    cli.wait_up()
+    os.kill(pid_titled("pptp: call manager"), signal.SIGUSR2)
+    cli.wait_log("callmgr 192.0.2.1: killed by signal 31 (a system call "
+                 "its filter forbids: see pptp(8) SECURITY)")
+    assert cli.exit_status() != 0
+    no_leftovers(env)
+    # and without the sandbox the same probe does no harm
+    cli = probed(env, ["--nosandbox"])
+    cli.wait_up()
+    cli.proc.send_signal(signal.SIGUSR2)
+    passes_data(cli, b"unfiltered")
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
+@test
+def keeper_cleans_up_after_a_killed_call_manager(env):
+    """SIGKILL to the call manager: its keeper removes the socket file
+    and the host route, the gateway ends, a new tunnel comes up."""
+    routed(env)
+    cli = env.client(host="203.0.113.1")
+    cli.wait_up()
+    assert "proto 47" in host_route(env)
+    os.kill(pid_titled("pptp: call manager"), signal.SIGKILL)
+    assert cli.exit_status() != 0
+    no_leftovers(env)
+    assert host_route(env) == "", host_route(env)
+    cli = env.client(host="203.0.113.1")
+    cli.wait_up()
+    passes_data(cli, b"again")
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
 # --- runner ------------------------------------------------------------------------
 
 def main():
-    global PPTP, SERVER, HOOKS
+    global PPTP, SERVER, HOOKS, PROBE
     ap = argparse.ArgumentParser()
     ap.add_argument("--pptp", required=True)
     ap.add_argument("--server", required=True)
     ap.add_argument("--pptp-hooks", help="pptp built with test_pause()")
+    ap.add_argument("--probe", help="tests/sysprobe.c, built")
     ap.add_argument("names", nargs="*")
     a = ap.parse_args()
-    PPTP, SERVER, HOOKS = a.pptp, a.server, a.pptp_hooks
+    PPTP, SERVER, HOOKS, PROBE = a.pptp, a.server, a.pptp_hooks, a.probe
     known = [t.__name__ for t in TESTS]
     unknown = [n for n in a.names if n not in known]
     if unknown:

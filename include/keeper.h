@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The keeper: the call manager's privileged remainder (pptp(8)
+ * SECURITY).  It is the manager's parent, reads nothing from the
+ * network, and does for the manager, which has given up root, the three
+ * things that need root or CAP_NET_ADMIN: the host route (added on
+ * request, removed when the manager is gone, however it went), the TCP
+ * sockets (with --rtmark's SO_MARK), and the removal of the manager's
+ * socket file from the root-owned run directory.  Each request is one
+ * byte; a manager that turned hostile can ask for nothing else.
+ */
+#ifndef PPTP_KEEPER_H
+#define PPTP_KEEPER_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pptp_opts.h"
+
+struct keeper_cfg {
+	struct in_addr	 server;
+	const char	*sockpath;	/* the manager's socket file */
+	const char	*routelock;	/* route_add_host's lock prefix */
+};
+
+/*
+ * Fork: the parent becomes the keeper for good (it exits when the
+ * manager does); the child, the manager-to-be, gets the fd to ask it on.
+ * -1 if no process could be made.
+ */
+int keeper_fork(const struct pptp_opts *o, const struct keeper_cfg *k);
+
+/*
+ * The manager's requests.  keeper_route: the host route; 0 with *added
+ * and a description ("host route via ..."), -1 when the keeper is gone.
+ * keeper_socket: a non-blocking TCP socket, -1 with errno.
+ * keeper_unlink: the socket file goes, if it is still this manager's.
+ */
+int keeper_route(int kfd, bool *added, char *desc, size_t descsz);
+int keeper_socket(int kfd);
+void keeper_unlink(int kfd);
+
+#endif

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Least privilege (pptp(8) SECURITY).  Once a process that reads network
+ * input is set up, it gives up root for an unprivileged user, every
+ * capability in every set, and its file system (a chroot to an empty,
+ * root-owned directory), and goes under a seccomp filter that kills it on
+ * any system call its loop does not make.  The call manager's privileged
+ * remainder, the keeper, keeps root's files and CAP_NET_ADMIN alone.
+ */
+#ifndef PPTP_SANDBOX_H
+#define PPTP_SANDBOX_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* The user pptp's network-facing processes become, unless --user says. */
+#define SANDBOX_USER		"pptp"
+#define SANDBOX_USER_FALLBACK	"nobody"
+
+/* The empty directory they are shut in: made root's, 0555. */
+#define SANDBOX_EMPTY_DIR	"/var/run/pptp/empty"
+
+enum sandbox_role {
+	SB_MANAGER,	/* the call manager: TCP 1723 */
+	SB_GATEWAY,	/* the GRE-to-PPP gateway: GRE and pppd's pty */
+};
+
+struct sandbox {
+	bool	on;		/* not --nosandbox */
+	bool	switch_user;	/* we may, and will, become uid/gid */
+	uid_t	uid;
+	gid_t	gid;
+	char	user[64];
+};
+
+/*
+ * Before anything is set up: which user (--user NAME, else SANDBOX_USER
+ * if it exists, else SANDBOX_USER_FALLBACK), looked up while the files
+ * are still reachable.  0, or -1 after saying why.
+ */
+int sandbox_prepare(struct sandbox *sb, const char *user, bool off);
+
+/*
+ * Setup is done: become sb's user in an empty root, with no capability
+ * left, no new privileges, and role's filter.  A failure is fatal: the
+ * process would go on with more than it should.  Nothing when off.
+ */
+void sandbox_enter(const struct sandbox *sb, enum sandbox_role role,
+    const char *who);
+
+/*
+ * The keeper: root's user (for the run directory and the route lock),
+ * CAP_NET_ADMIN alone (the host route, SO_MARK), no new privileges.
+ */
+void sandbox_keeper(const struct sandbox *sb);
+
+#endif

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Least privilege (sandbox.h, pptp(8) SECURITY): the user switch, the
+ * capability sets, the empty root and the seccomp-BPF allowlists, with
+ * libc and the kernel's headers alone.
+ *
+ * A filter is a list of rules, one per system call: allowed, allowed
+ * unless an argument says otherwise (mmap and mprotect never map
+ * anything executable), or refused with an errno where libc copes
+ * (socket in the gateway, for syslog's reconnect).  The architecture is
+ * checked first, and anything not listed kills the whole process
+ * (SIGSYS): a parser bug that makes a process do something new ends it.
+ */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pwd.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pptp_opts.h"
+#include "util.h"
+
+#if defined(__x86_64__) && !defined(__ILP32__)
+#define SB_ARCH		AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SB_ARCH		AUDIT_ARCH_AARCH64
+#elif defined(__riscv) && __riscv_xlen == 64
+#define SB_ARCH		AUDIT_ARCH_RISCV64
+#endif
+
+#ifndef SECCOMP_RET_KILL_PROCESS
+#define SECCOMP_RET_KILL_PROCESS	0x80000000U
+#endif
+
+/* The low 32 bits of argument i. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ARG_LO(i)	(offsetof(struct seccomp_data, args) + 8 * (i))
+#else
+#define ARG_LO(i)	(offsetof(struct seccomp_data, args) + 8 * (i) + 4)
+#endif
+
+enum rule_kind {
+	ALLOW,
+	NO_EXEC,	/* allowed unless argument 2 has PROT_EXEC */
+	UNIX_ONLY,	/* allowed for AF_UNIX (argument 0), else EACCES */
+	DENY,		/* EACCES */
+};
+
+struct rule {
+	long		nr;
+	enum rule_kind	kind;
+};
+
+#define R(name, kind)	{ __NR_##name, kind }
+
+/* What every filtered process's loop does: I/O, time, memory, signals. */
+static const struct rule common_rules[] = {
+	R(read, ALLOW), R(write, ALLOW), R(readv, ALLOW), R(writev, ALLOW),
+	R(close, ALLOW), R(recvfrom, ALLOW), R(recvmsg, ALLOW),
+	R(sendto, ALLOW), R(sendmsg, ALLOW), R(ppoll, ALLOW),
+	R(clock_gettime, ALLOW), R(clock_nanosleep, ALLOW),
+	R(nanosleep, ALLOW), R(gettimeofday, ALLOW),
+	R(exit, ALLOW), R(exit_group, ALLOW), R(rt_sigreturn, ALLOW),
+	R(rt_sigprocmask, ALLOW), R(restart_syscall, ALLOW),
+	R(getpid, ALLOW), R(brk, ALLOW), R(mmap, NO_EXEC),
+	R(mprotect, NO_EXEC), R(munmap, ALLOW), R(mremap, ALLOW),
+	R(madvise, ALLOW), R(futex, ALLOW), R(fcntl, ALLOW),
+	R(fstat, ALLOW), R(newfstatat, ALLOW), R(getrandom, ALLOW),
+	R(dup3, ALLOW), R(shutdown, ALLOW),
+#ifdef __NR_dup2
+	R(dup2, ALLOW),
+#endif
+#ifdef __NR_poll
+	R(poll, ALLOW),
+#endif
+#ifdef __NR_time
+	R(time, ALLOW),
+#endif
+};
+
+/* The call manager: TCP, its instances' socket, call-ID reservations. */
+static const struct rule manager_rules[] = {
+	R(accept4, ALLOW), R(connect, ALLOW), R(bind, ALLOW),
+	R(getsockopt, ALLOW), R(setsockopt, ALLOW), R(getsockname, ALLOW),
+	R(getpeername, ALLOW), R(socket, UNIX_ONLY),
+};
+
+/* The gateway: GRE, pppd's pty, and pppd's end when we launched it. */
+static const struct rule gateway_rules[] = {
+	R(wait4, ALLOW), R(recvmmsg, ALLOW), R(sendmmsg, ALLOW),
+	R(getsockopt, ALLOW), R(socket, DENY),
+};
+
+#ifdef SB_ARCH
+#define MAX_INSNS	256
+
+struct prog {
+	struct sock_filter	insn[MAX_INSNS];
+	unsigned short		len;
+};
+
+static void
+emit(struct prog *p, struct sock_filter f)
+{
+	if (p->len >= MAX_INSNS)
+		fatalx("sandbox: filter too long");
+	p->insn[p->len++] = f;
+}
+
+#define STMT(code, k)		((struct sock_filter)BPF_STMT(code, k))
+#define JUMP(code, k, t, f)	((struct sock_filter)BPF_JUMP(code, k, t, f))
+#define RET(v)			STMT(BPF_RET | BPF_K, v)
+#define LOAD(off)		STMT(BPF_LD | BPF_W | BPF_ABS, off)
+
+/* Each rule checks the number and returns; A holds it on the way in. */
+static void
+emit_rules(struct prog *p, const struct rule *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (r[i].kind) {
+		case ALLOW:
+			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			    (uint32_t)r[i].nr, 0, 1));
+			emit(p, RET(SECCOMP_RET_ALLOW));
+			break;
+		case DENY:
+			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			    (uint32_t)r[i].nr, 0, 1));
+			emit(p, RET(SECCOMP_RET_ERRNO | EACCES));
+			break;
+		case NO_EXEC:
+			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			    (uint32_t)r[i].nr, 0, 4));
+			emit(p, LOAD(ARG_LO(2)));
+			emit(p, JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC,
+			    0, 1));
+			emit(p, RET(SECCOMP_RET_KILL_PROCESS));
+			emit(p, RET(SECCOMP_RET_ALLOW));
+			break;
+		case UNIX_ONLY:
+			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			    (uint32_t)r[i].nr, 0, 4));
+			emit(p, LOAD(ARG_LO(0)));
+			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0,
+			    1));
+			emit(p, RET(SECCOMP_RET_ALLOW));
+			emit(p, RET(SECCOMP_RET_ERRNO | EACCES));
+			break;
+		}
+	}
+}
+
+static void
+filter_install(enum sandbox_role role, const char *who)
+{
+	static struct prog p;
+	struct sock_fprog fp;
+
+	p.len = 0;
+	emit(&p, LOAD(offsetof(struct seccomp_data, arch)));
+	emit(&p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, SB_ARCH, 1, 0));
+	emit(&p, RET(SECCOMP_RET_KILL_PROCESS));
+	emit(&p, LOAD(offsetof(struct seccomp_data, nr)));
+#ifdef __x86_64__
+	/* the x32 numbers alias the same calls: none is allowed */
+	emit(&p, JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000U, 0, 1));
+	emit(&p, RET(SECCOMP_RET_KILL_PROCESS));
+#endif
+	emit_rules(&p, common_rules, sizeof(common_rules) /
+	    sizeof(common_rules[0]));
+	if (role == SB_MANAGER)
+		emit_rules(&p, manager_rules, sizeof(manager_rules) /
+		    sizeof(manager_rules[0]));
+	else
+		emit_rules(&p, gateway_rules, sizeof(gateway_rules) /
+		    sizeof(gateway_rules[0]));
+	emit(&p, RET(SECCOMP_RET_KILL_PROCESS));
+	fp.len = p.len;
+	fp.filter = p.insn;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp) < 0)
+		fatal("%s: cannot set its system call filter", who);
+}
+#else
+static void
+filter_install(enum sandbox_role role, const char *who)
+{
+	(void)role;
+	log_notice("%s: no system call filter on this architecture", who);
+}
+#endif
+
+static int
+caps_get(struct __user_cap_data_struct d[2])
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3 };
+
+	return (int)syscall(SYS_capget, &h, d);
+}
+
+static int
+caps_set(uint64_t keep)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	for (int i = 0; i < 2; i++)
+		d[i].effective = d[i].permitted = (uint32_t)(keep >> (32 * i));
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+static bool
+have_cap(int cap)
+{
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	if (caps_get(d) < 0)
+		return false;
+	return (d[cap / 32].effective & (1U << (cap % 32))) != 0;
+}
+
+/* Every capability but those in keep leaves the bounding set. */
+static void
+bounding_drop(uint64_t keep, const char *who)
+{
+	if (!have_cap(CAP_SETPCAP))
+		return;		/* not ours to shrink; nothing is raised */
+	for (int cap = 0; cap < 64; cap++) {
+		if (prctl(PR_CAPBSET_READ, cap) < 0)
+			break;	/* past the kernel's last */
+		if ((keep >> cap) & 1)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap) < 0)
+			fatal("%s: cannot drop capability %d", who, cap);
+	}
+}
+
+int
+sandbox_prepare(struct sandbox *sb, const char *user, bool off)
+{
+	struct passwd *pw;
+
+	memset(sb, 0, sizeof(*sb));
+	sb->on = !off;
+	if (off)
+		return 0;
+	/* Not root, and unable to change user: we stay who we are. */
+	if (geteuid() != 0 && !have_cap(CAP_SETUID)) {
+		if (user != NULL) {
+			log_warnx("--user %s: only root can switch users",
+			    user);
+			return -1;
+		}
+		return 0;
+	}
+	errno = 0;
+	pw = getpwnam(user != NULL ? user : SANDBOX_USER);
+	if (pw == NULL && user == NULL)
+		pw = getpwnam(SANDBOX_USER_FALLBACK);
+	if (pw == NULL) {
+		log_warnx("no user '%s' to run as%s", user != NULL ? user :
+		    SANDBOX_USER_FALLBACK, user != NULL ? " (--user)" : "");
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		log_warnx("--user %s: that is root; the network-facing "
+		    "processes must not be (--nosandbox, to run them as root)",
+		    pw->pw_name);
+		return -1;
+	}
+	sb->switch_user = true;
+	sb->uid = pw->pw_uid;
+	sb->gid = pw->pw_gid;
+	snprintf(sb->user, sizeof(sb->user), "%s", pw->pw_name);
+	return 0;
+}
+
+/* Shut in SANDBOX_EMPTY_DIR, made if missing, refused if not safe. */
+static void
+empty_root(const char *who)
+{
+	struct stat st;
+	int fd;
+
+	(void)mkdir(PPTP_RUNDIR_DEFAULT, 0700);
+	if (mkdir(SANDBOX_EMPTY_DIR, 0555) == 0)
+		(void)chmod(SANDBOX_EMPTY_DIR, 0555);	/* whatever umask */
+	fd = open(SANDBOX_EMPTY_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0)
+		fatal("%s: cannot open %s", who, SANDBOX_EMPTY_DIR);
+	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 0222))
+		fatalx("%s: %s must be an empty directory of root's that "
+		    "nobody may write to", who, SANDBOX_EMPTY_DIR);
+	if (fchdir(fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		fatal("%s: cannot shut itself in %s", who, SANDBOX_EMPTY_DIR);
+	close(fd);
+}
+
+void
+sandbox_enter(const struct sandbox *sb, enum sandbox_role role,
+    const char *who)
+{
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!sb->on)
+		return;
+	/* What libc would read from files later, read now: the zone. */
+	tzset();
+	(void)localtime_r(&now, &tm);
+	if (sb->switch_user) {
+		bounding_drop(0, who);
+		empty_root(who);
+		if (setgroups(0, NULL) < 0 ||
+		    setresgid(sb->gid, sb->gid, sb->gid) < 0 ||
+		    setresuid(sb->uid, sb->uid, sb->uid) < 0)
+			fatal("%s: cannot become user %s", who, sb->user);
+		if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg,
+		    &sg) < 0 || ru != sb->uid || eu != sb->uid ||
+		    su != sb->uid || rg != sb->gid || eg != sb->gid ||
+		    sg != sb->gid || getgroups(0, NULL) != 0)
+			fatalx("%s: still not only user %s", who, sb->user);
+	}
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (caps_set(0) < 0 || caps_get(d) < 0 || d[0].effective ||
+	    d[1].effective || d[0].permitted || d[1].permitted ||
+	    d[0].inheritable || d[1].inheritable)
+		fatalx("%s: cannot give up its capabilities", who);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fatal("%s: PR_SET_NO_NEW_PRIVS", who);
+	filter_install(role, who);
+}
+
+void
+sandbox_keeper(const struct sandbox *sb)
+{
+	const uint64_t keep = 1ULL << CAP_NET_ADMIN;
+
+	if (!sb->on)
+		return;
+	bounding_drop(keep, "keeper");
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (caps_set(keep & (have_cap(CAP_NET_ADMIN) ? keep : 0)) < 0)
+		fatal("keeper: cannot give up its capabilities");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fatal("keeper: PR_SET_NO_NEW_PRIVS");
+}

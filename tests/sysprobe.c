@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * For the integration tests: preloaded into pptp (LD_PRELOAD), it makes
+ * a process do, on SIGUSR2, the system call $PPTP_PROBE names, so that a
+ * test can show that a sandboxed process's filter kills it for that,
+ * with no test path in pptp itself.
+ *   open     open a file (/etc/hostname)
+ *   execve   run /bin/true
+ *   kill     signal process 1 with 0
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void
+probe(int sig)
+{
+	const char *what = getenv("PPTP_PROBE");
+	char *const argv[] = { "true", NULL };
+
+	(void)sig;
+	if (what == NULL)
+		return;
+	if (strcmp(what, "open") == 0)
+		(void)open("/etc/hostname", O_RDONLY);
+	else if (strcmp(what, "execve") == 0)
+		(void)execve("/bin/true", argv, NULL);
+	else if (strcmp(what, "kill") == 0)
+		(void)kill(1, 0);
+}
+
+static void __attribute__((constructor))
+install(void)
+{
+	struct sigaction sa = { .sa_handler = probe, .sa_flags = SA_RESTART };
+
+	sigaction(SIGUSR2, &sa, NULL);
+}
