@@ -30,6 +30,7 @@ endif
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=all
+CPPFLAGS += -DPPTP_SANITIZED	# sandbox.c lets the leak checker work
 LDFLAGS += -fsanitize=address,undefined
 B       := build/san
 else
@@ -161,7 +162,8 @@ integration: need-integration $(B)/pptp $(B)/fakepptpd $(B)/pptp-hooks \
 	python3 tests/integration.py --pptp $(CURDIR)/$(B)/pptp \
 	    --server $(CURDIR)/$(B)/fakepptpd \
 	    --pptp-hooks $(CURDIR)/$(B)/pptp-hooks \
-	    --probe $(CURDIR)/$(B)/sysprobe.so $(TESTS)
+	    --probe $(CURDIR)/$(B)/sysprobe.so \
+	    $(if $(filter 1,$(SANITIZE)),--sanitized) $(TESTS)
 
 # Preloaded by a test: a forbidden system call on SIGUSR2 (see the file).
 $(B)/sysprobe.so: tests/sysprobe.c | need-build

@@ -131,6 +131,7 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);	/* pkill -USR1 pptp: statistics */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (lstat(k->sockpath, &st) == 0) {
