@@ -304,7 +304,7 @@ def connect():
              f"pptp --status --json: {calls}")
         shown = f"; pptp --status: call up on ppp0, " \
             f"{calls[0]['rx_packets']} packets in, " \
-            f"{calls[0]['tx_packets']} out"
+            f"{calls[0]['tx_packets']} out; " + sandboxed()
     p.terminate()
     if any("passing data" in l for _, l in SYSLOG):
         # this pptp: once LCP is open, pppd's ACCM spares the escapes
@@ -312,6 +312,26 @@ def connect():
     return f"ppp0 {local} -> {peer}, MS-CHAPv2, MPPE-128, 20/20 pings, " \
            f"rtt {rtt} ms" + (f"; {accm[0].split(': ', 1)[-1]}"
                               if accm else "") + shown
+
+
+def sandboxed():
+    """This pptp's network-facing processes hold what pptp(8) SECURITY
+    says: nobody, no capabilities, no new privileges, a filter."""
+    procs = pptp_procs()
+    seen = []
+    for pid, title in procs.items():
+        if not title.startswith(("pptp: call manager",
+                                 "pptp: GRE-to-PPP gateway")):
+            continue
+        st = dict(l.split(":\t", 1) for l in read(f"/proc/{pid}/status")
+                  .splitlines() if ":\t" in l)
+        need(st["Uid"].split()[0] == "65534" and st["CapEff"] ==
+             "0000000000000000" and st["CapBnd"] == "0000000000000000" and
+             st["NoNewPrivs"] == "1" and st["Seccomp"] == "2",
+             f"{title} is not sandboxed: {st}")
+        seen.append(title.split()[1])
+    need(sorted(seen) == ["GRE-to-PPP", "call"], f"processes: {procs}")
+    return "call manager and gateway run as nobody under seccomp"
 
 
 def launch_nodetach():
@@ -327,7 +347,8 @@ def launch_nodetach():
 @scenario
 def launch():
     # nodetach: in the foreground until pppd ends, pppd's log on its
-    # stderr, pppd's exit status (5: ended on a signal) its own
+    # stderr, pppd's exit status its own: a SIGTERM hangs up pppd's line
+    # (the sandboxed gateway may not signal pppd), 16 is "Modem hangup"
     p = launch_nodetach()
     local, peer = tunnel_up()
     need(wait_until(lambda: "MPPE 128-bit" in read("/tmp/launch.log"), 5),
@@ -340,7 +361,7 @@ def launch():
         st = p.wait(8)
     except subprocess.TimeoutExpired:
         raise AssertionError("pptp still running 8 s after SIGTERM")
-    need(st == 5, f"pptp exited {st}, not pppd's 5")
+    need(st == 16, f"pptp exited {st}, not pppd's 16 (Modem hangup)")
     need(wait_until(lambda: not pptp_procs(), 8),
          f"pptp processes left: {pptp_procs()}")
     need(wait_until(lambda: not ppp_addr("cli"), 5), "ppp0 still up")
@@ -358,7 +379,7 @@ def launch():
     need(wait_until(lambda: not pptp_procs(), 8),
          f"pptp processes left: {pptp_procs()}")
     return f"nodetach: MPPE-128 on pptp's stderr, foreground until " \
-           f"SIGTERM, status 5; default: back with 0, ppp0 {local}, " \
+           f"SIGTERM, status 16; default: back with 0, ppp0 {local}, " \
            "10/10 pings, all gone after pppd's SIGTERM"
 
 
