@@ -186,7 +186,8 @@ bench: need-bench $(B)/pptp $(B)/pptpbench
 	python3 tests/bench/bench.py --bench $(CURDIR)/$(B)/pptpbench \
 	    --client $(CLIENT) $(if $(COMPARE),--compare $(COMPARE)) \
 	    $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(ONLY),--only "$(ONLY)") \
-	    $(if $(STATUS_READER),--status-reader)
+	    $(if $(STATUS_READER),--status-reader) \
+	    $(if $(NOSANDBOX),--nosandbox)
 
 # libFuzzer over every decoder and the control state machine (clang).
 FUZZ_SECONDS ?= 60

@@ -196,6 +196,7 @@ keeper_fork(const struct pptp_opts *o, const struct keeper_cfg *k)
 	}
 	if (pid > 0) {
 		close(sv[1]);
+		close(k->lfd);
 		keeper_main(o, k, sv[0], pid);
 	}
 	close(sv[0]);

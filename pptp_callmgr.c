@@ -1296,7 +1296,7 @@ cm_spawn(const struct pptp_opts *o, struct in_addr server, int lfd,
 	if (pid == 0) {
 		char routelock[sizeof(((struct sockaddr_un *)0)->sun_path)];
 		struct keeper_cfg k = { .server = server, .sockpath = path,
-		    .routelock = routelock };
+		    .routelock = routelock, .lfd = lfd };
 		int null, kfd;
 
 		close(lockfd);

@@ -22,6 +22,7 @@ struct keeper_cfg {
 	struct in_addr	 server;
 	const char	*sockpath;	/* the manager's socket file */
 	const char	*routelock;	/* route_add_host's lock prefix */
+	int		 lfd;		/* the manager's listener: not ours */
 };
 
 /*

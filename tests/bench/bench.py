@@ -105,6 +105,7 @@ def serve(bench, d, mode, size, count, fps=None):
 
 
 READER = "?status-reader"
+UNBOXED = "?nosandbox"          # B is A with --nosandbox
 
 
 def status_reader(client, stop):
@@ -130,6 +131,9 @@ def status_reader(client, stop):
 
 def run_case(bench, client, case):
     mode, size, stdin, count = case[:4]
+    if client.endswith(UNBOXED):
+        return run_case_once(bench, client.removesuffix(UNBOXED), case,
+                             ["--nosandbox"])
     reader = client.endswith(READER)
     client = client[:-len(READER)] if reader else client
     stop = threading.Event()
@@ -142,7 +146,7 @@ def run_case(bench, client, case):
         stop.set()
 
 
-def run_case_once(bench, client, case):
+def run_case_once(bench, client, case, extra=()):
     mode, size, stdin, count = case[:4]
     d = tempfile.mkdtemp(prefix="pptpbench-")
     srv = serve(bench, d, mode, size, count, *case[4:])
@@ -153,7 +157,7 @@ def run_case_once(bench, client, case):
         f = subprocess.run(["ip", "netns", "exec", NS_C, bench, "feed", d,
                             mode, str(size), str(count), stdin, client,
                             client, "192.0.2.1", "--nolaunchpppd",
-                            "--nohostroute"],
+                            "--nohostroute", *extra],
                            capture_output=True, text=True, timeout=180)
         s_out, _ = srv.communicate(timeout=60)
         if os.environ.get("PPTPBENCH_CLIENT_LOG"):
@@ -295,9 +299,13 @@ def main():
     ap.add_argument("--status-reader", action="store_true",
                     help="B is A with pptp --status polling 10 times a "
                     "second and readers that never read")
+    ap.add_argument("--nosandbox", action="store_true",
+                    help="B is A with --nosandbox: what the sandbox costs")
     a = ap.parse_args()
     if a.status_reader:
         a.compare = a.client + READER
+    if a.nosandbox:
+        a.compare = a.client + UNBOXED
     cases = [c for c in CASES if not a.only or a.only in name(c)]
     if os.geteuid() != 0:
         sys.exit("make bench needs root (namespaces, raw sockets)")
@@ -316,7 +324,8 @@ def main():
                 for c in clients:
                     results[c][name(case)].append(run_case(a.bench, c,
                                                            case))
-        idle = {c: idle_cpu(a.bench, c.removesuffix(READER))
+        idle = {c: idle_cpu(a.bench, c.removesuffix(READER).removesuffix(
+            UNBOXED))
                 for c in clients}
         ceil = {(size, stdin): feed_ceiling(a.bench, size, n, stdin)
                 for stdin in ("pair", "pty")

@@ -87,6 +87,12 @@ def ppp_addr(ns, dev="ppp0"):
     return (m.group(1), m.group(2)) if m else None
 
 
+def rundir_left():
+    """What pptp left in /run/pptp, but the sandbox's root (kept)."""
+    left = os.listdir("/run/pptp") if os.path.isdir("/run/pptp") else []
+    return [f for f in left if f != "empty"]
+
+
 def host_route():
     return sh(f"ip -n cli route show {SERVER}/32").stdout.strip()
 
@@ -556,7 +562,7 @@ def shared():
     need(wait_until(lambda: not pptp_procs(), 8),
          f"pptp processes left: {pptp_procs()}")
     need(host_route() == "", f"host route left: {host_route()!r}")
-    left = os.listdir("/run/pptp") if os.path.isdir("/run/pptp") else []
+    left = rundir_left()
     need(not left, f"files left in /run/pptp: {left}")
     said = [l for l in log_lines("pptpd") if "already open" in l]
     need(not said, f"pptpd: {said}")
@@ -610,7 +616,7 @@ def teardown():
              "stop")
         need(host_route() == "", f"round {i + 1}: host route left: "
              f"{host_route()!r}")
-        left = os.listdir("/run/pptp") if os.path.isdir("/run/pptp") else []
+        left = rundir_left()
         need(not left, f"round {i + 1}: files left in /run/pptp: {left}")
         wait_until(lambda: not sh("ip netns exec srv pgrep -x pppd",
                                   check=False).stdout, 5)
@@ -633,6 +639,46 @@ def server_gone():
     need(host_route() == "", f"host route left: {host_route()!r}")
     p.wait(10)
     return f"server cut off: client ended in {gone:.1f} s, route removed"
+
+
+def procs_named(comm):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if read(f"/proc/{d}/comm").strip() == comm:
+                    out.append(int(d))
+            except OSError:
+                pass
+    return out
+
+
+@scenario
+def persist():
+    """pppd's persist: the server drops the call (its pptpctrl killed);
+    pppd runs a new, sandboxed pptp, and the tunnel is back."""
+    p = pppd(extra="persist holdoff 1 maxfail 0")
+    local, peer = tunnel_up()
+    got, _ = ping(peer, 5)
+    need(got == 5, f"{got} of 5 pings answered")
+    first = sorted(pptp_procs())
+    for pid in procs_named("pptpctrl"):
+        os.kill(pid, signal.SIGKILL)
+    need(wait_until(lambda: not set(first) & set(pptp_procs()), 15),
+         f"the first pptp is still there: {pptp_procs()}")
+    need(wait_until(lambda: pptp_procs() and ppp_addr("cli"), 30),
+         "pppd's persist brought no tunnel back within 30 s")
+    local, peer = tunnel_up()
+    got, _ = ping(peer, 5)
+    need(got == 5, f"{got} of 5 pings answered after the reconnect")
+    sandboxed_now = sandboxed()
+    stop(p, "ppp0")
+    need(wait_until(lambda: not pptp_procs(), 10),
+         f"pptp processes left: {pptp_procs()}")
+    need(host_route() == "", f"host route left: {host_route()!r}")
+    p.wait(10)
+    return "server dropped the call: pppd's persist ran pptp again, " \
+        f"tunnel back, 5/5 pings; {sandboxed_now}"
 
 
 @scenario
@@ -749,8 +795,7 @@ def demo():
     t = time.monotonic()
     os.killpg(p.pid, signal.SIGTERM)
     gone = wait_until(lambda: not pptp_procs(), 5)
-    took, route, left = time.monotonic() - t, host_route(), \
-        os.listdir("/run/pptp")
+    took, route, left = time.monotonic() - t, host_route(), rundir_left()
     say(f"   every pptp process gone in {took:.1f} s; "
         f"host route {'removed' if route == '' else 'LEFT'}; "
         f"sockets left: {left or 'none'}")
