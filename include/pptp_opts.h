@@ -26,6 +26,7 @@ struct pptp_opts {
 	const char	*localbind;	/* --localbind, dotted quad */
 	const char	*rundir;	/* --rundir */
 	const char	*client_hostname; /* --client-hostname, NULL: ours */
+	const char	*pppd_path;	/* --pppd, absolute (PPPD_PATH) */
 	enum pptp_share	 share;		/* --share-connection */
 	bool		 status;	/* --status: show tunnels, no call */
 	bool		 json;		/* --json: as one JSON document */
