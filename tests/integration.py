@@ -1935,6 +1935,10 @@ def instance_trusts_only_its_own_call_managers(env):
     assert f"pptp: the call manager at {path} is of uid 65534 (pid " \
         f"{listener.pid}), not root or ours: not using it" in \
         cli.stderr(), cli.stderr()
+    st, out, err = status(env)
+    assert st == 1 and f"pptp: status: the call manager at {path} is of " \
+        f"uid 65534 (pid {listener.pid}), not root or ours: not asked" in \
+        err, (st, out, err)
     listener.kill()
     listener.wait()
     os.unlink(path)
@@ -1961,6 +1965,28 @@ def instance_trusts_only_its_own_call_managers(env):
         conn.close()
         lsock.close()
         os.unlink(path)
+    # root's, with odd words for pptp --status's table
+    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    lsock.bind(path)
+    lsock.listen(1)
+    asker = subprocess.Popen(["ip", "netns", "exec", env.cns, PPTP,
+                              "--status", "--rundir", env.rundir],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    conn, _ = lsock.accept()
+    conn.settimeout(5)
+    assert conn.recv(2000) == b"\x00\x06\x00\x04"     # CM_STATUS_REQ
+    for line in (b"manager version=1 server=192.0.2.1 host=192.0.2.1 "
+                 b"pid=1 netns=1 since=0",
+                 b"conn id=1 state=up%1b%5b31m%0a since=0 local=1%0a2",
+                 b"end"):
+        conn.send(b"\x00\x07\x04\x04" + line.ljust(1024, b"\0"))
+    out, err = asker.communicate(timeout=10)
+    assert "connection 1: up\\x1b[31m\\x0a " in out and \
+        "from 1\\x0a2\n" in out, (out, err)
+    conn.close()
+    lsock.close()
+    os.unlink(path)
     assert not srv.lines("accept connection")[1:], srv.text()
 
 
