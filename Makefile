@@ -13,6 +13,8 @@ PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 PPPDIR     ?= /etc/ppp
+# the pppd that launch mode runs (never looked up on PATH); --pppd overrides
+PPPD_PATH  ?= /usr/sbin/pppd
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
@@ -20,7 +22,8 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wimplicit-fallthrough -Wformat=2 \
             -Wpointer-arith -Wcast-qual -Wvla
-CPPFLAGS += -Iinclude -MMD -MP -D_GNU_SOURCE -DPPTP_VERSION='"$(VERSION)"'
+CPPFLAGS += -Iinclude -MMD -MP -D_GNU_SOURCE -DPPTP_VERSION='"$(VERSION)"' \
+            -DPPPD_PATH='"$(PPPD_PATH)"'
 
 ifeq ($(WERROR),1)
 CFLAGS  += -Werror

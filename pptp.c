@@ -51,6 +51,7 @@ enum {
 	OPT_MISSING_WINDOW,
 	OPT_WINDOW,
 	OPT_RUNDIR,
+	OPT_PPPD,
 	OPT_NOHOSTROUTE,
 	OPT_TEST_TYPE,
 	OPT_TEST_RATE,
@@ -83,6 +84,7 @@ static const struct option long_opts[] = {
 	{ "missing-window",	required_argument, NULL, OPT_MISSING_WINDOW },
 	{ "window",		required_argument, NULL, OPT_WINDOW },
 	{ "rundir",		required_argument, NULL, OPT_RUNDIR },
+	{ "pppd",		required_argument, NULL, OPT_PPPD },
 	{ "nohostroute",	no_argument,	   NULL, OPT_NOHOSTROUTE },
 	{ "test-type",		required_argument, NULL, OPT_TEST_TYPE },
 	{ "test-rate",		required_argument, NULL, OPT_TEST_RATE },
@@ -152,13 +154,17 @@ usage(FILE *f)
 "                          two packets, 2 sends one ahead of ten, 3\n"
 "                          reverses eleven (default 0: in order)\n"
 "  --test-rate N           packets in order between tests (default 100)\n"
-"  --rundir DIR            call manager sockets (default %s)\n"
+"  --rundir DIR            call manager sockets (default %s): a\n"
+"                          directory of root's (or ours), not a symlink,\n"
+"                          writable by no one else\n"
+"  --pppd PATH             the pppd to launch, an absolute path (default\n"
+"                          %s; never looked up on PATH)\n"
 "  --status [HOST]         show every tunnel (to HOST): state, IDs,\n"
 "                          traffic, loss; exit 0 if any, 3 if none\n"
 "  --json                  with --status: one JSON document\n"
 "  --version               print the version and exit\n"
 "  -h, --help              print this help and exit\n",
-	    quirk_names(), PPTP_RUNDIR_DEFAULT);
+	    quirk_names(), PPTP_RUNDIR_DEFAULT, PPPD_PATH);
 }
 
 /* Options own copies of their strings: the process title overwrites argv. */
@@ -185,6 +191,7 @@ opts_defaults(struct pptp_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->phone = keep("");
 	o->rundir = keep(PPTP_RUNDIR_DEFAULT);
+	o->pppd_path = keep(PPPD_PATH);
 	o->loglevel = LOG_LEVEL_DEFAULT;
 	o->timeout_ms = 300;
 	o->idle_wait_s = 60;
@@ -251,6 +258,41 @@ rtmark_opt(const char *arg, uint32_t *out)
 	else if (hex)
 		log_warnx("--rtmark: '%s' is mark %u; the classic pptp read "
 		    "it as 0 and set no mark", arg, *out);
+	return 0;
+}
+
+/*
+ * --rundir, made absolute now: the call manager works from "/", and
+ * the name it unlinks at its end must be the one we checked.  The
+ * current directory is prefixed as it is (getcwd), not resolved, so
+ * that the check of the run directory itself still sees a symbolic
+ * link; trailing slashes go, since they would make lstat follow one.
+ */
+static int
+rundir_opt(struct pptp_opts *o, const char *arg)
+{
+	char cwd[4096], *abs = NULL;
+	size_t n = strlen(arg);
+
+	while (n > 1 && arg[n - 1] == '/')
+		n--;
+	if (n == 0) {
+		log_warnx("--rundir: an empty name is no directory");
+		return -1;
+	}
+	if (arg[0] == '/') {
+		if (asprintf(&abs, "%.*s", (int)n, arg) < 0)
+			fatal("asprintf");
+	} else if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		log_warn("--rundir: '%s' is relative, and the current "
+		    "directory has no name", arg);
+		return -1;
+	} else if (asprintf(&abs, "%s%s%.*s", cwd, strcmp(cwd, "/") ?
+	    "/" : "", (int)n, arg) < 0) {
+		fatal("asprintf");
+	}
+	free((char *)(uintptr_t)o->rundir);
+	o->rundir = abs;
 	return 0;
 }
 
@@ -430,7 +472,15 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 			    &o->window);
 			break;
 		case OPT_RUNDIR:
-			set_str(&o->rundir, optarg);
+			bad |= rundir_opt(o, optarg);
+			break;
+		case OPT_PPPD:
+			if (optarg[0] != '/') {
+				log_warnx("--pppd: '%s' is not an absolute "
+				    "path", optarg);
+				bad = -1;
+			}
+			set_str(&o->pppd_path, optarg);
 			break;
 		case OPT_NOHOSTROUTE:
 			o->nohostroute = true;
@@ -523,7 +573,7 @@ opts_free(struct pptp_opts *o)
 {
 	const char **strs[] = { &o->server, &o->phone, &o->quirks,
 	    &o->logstring, &o->localbind, &o->rundir, &o->client_hostname,
-	    &o->user };
+	    &o->user, &o->pppd_path };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free((char *)(uintptr_t)*strs[i]);
@@ -749,9 +799,37 @@ go_background(const struct pptp_opts *o, int stdio[3])
 }
 
 /*
+ * In the child, just before pppd runs: every signal at its default
+ * disposition (whatever ours, or the ignored ones we inherited, were),
+ * none blocked, and no descriptor but 0, 1 and 2.
+ */
+static void
+pppd_clean_start(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	uint64_t kdfl[4] = { 0 };	/* the kernel's: all zero is SIG_DFL */
+	sigset_t none;
+
+	/*
+	 * The C library's own signals (32, 33) it refuses to touch: they
+	 * too may come ignored from whoever started us.  KILL and STOP
+	 * refuse both: they never change.
+	 */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigaction(sig, &dfl, NULL) < 0 && errno == EINVAL)
+			(void)syscall(SYS_rt_sigaction, sig, kdfl, NULL,
+			    (size_t)(NSIG - 1 + 7) / 8);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	closelog();	/* its socket goes too; reopened on demand */
+	close_range(3, ~0U, 0);
+}
+
+/*
  * A pty for pppd, and pppd on it: "pppd TTY 38400 <user options>", as
- * the classic client runs it; pppd from PATH, else /usr/sbin/pppd.
- * stdio: pppd's stdin, stdout and stderr (the user's), or NULL for ours.
+ * the classic client runs it; pppd by its absolute path (--pppd), never
+ * looked up on PATH.  stdio: pppd's stdin, stdout and stderr (the
+ * user's), or NULL for ours.
  */
 static pid_t
 launch_pppd(const struct pptp_opts *o, const struct gre_call *call,
@@ -788,24 +866,15 @@ launch_pppd(const struct pptp_opts *o, const struct gre_call *call,
 		argv[3 + i] = o->pppd_args[i];
 	pid = fork();
 	if (pid == 0) {
-		static const int ours[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
-		    SIGCHLD, SIGPIPE };
-		sigset_t none;
-
-		/* pppd's dispositions first: a TERM now is pppd's to take */
-		for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
-			signal(ours[i], SIG_DFL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
 		setsid();
 		for (int i = 0; stdio != NULL && i < 3; i++)
 			if (stdio[i] >= 0)
 				dup2(stdio[i], i);
-		if (stdio != NULL)
-			log_init(o->logstring, true, o->loglevel);
-		execvp("pppd", argv);
-		execv("/usr/sbin/pppd", argv);
-		log_warn("cannot run pppd");
+		/* pppd's dispositions: a TERM from now on is pppd's to take */
+		pppd_clean_start();
+		execv(o->pppd_path, argv);
+		log_init(o->logstring, true, o->loglevel);
+		log_warn("cannot run pppd %s", o->pppd_path);
 		_exit(127);
 	}
 	free(argv);
@@ -921,11 +990,11 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 		switch (up->type) {
 		case CM_CALL_UP:
 			return PPTP_EXIT_OK;
-		case CM_CALL_DOWN:
-			if (up->down.status != PPTP_EXIT_RETRY)
-				log_warnx("%s", up->down.why);
-			return up->down.status != PPTP_EXIT_OK ?
-			    up->down.status : PPTP_EXIT_HANGUP;
+		case CM_CALL_DOWN: {
+			int st = callmgr_down(up);
+
+			return st != PPTP_EXIT_OK ? st : PPTP_EXIT_HANGUP;
+		}
 		default:
 			break;	/* SLI before the call is up: nothing to do */
 		}
@@ -961,6 +1030,11 @@ can_set_up(const struct pptp_opts *o)
 	}
 	if (fd >= 0)
 		close(fd);
+	if (!o->nolaunchpppd && access(o->pppd_path, X_OK) < 0) {
+		log_warn("cannot run pppd %s (--pppd names another)",
+		    o->pppd_path);
+		return -1;
+	}
 	if ((!o->nohostroute || o->rtmark_set) && !have_cap(CAP_NET_ADMIN)) {
 		log_warnx("needs root, or CAP_NET_ADMIN, to %s",
 		    o->rtmark_set ? "mark its packets (--rtmark)" :

@@ -71,6 +71,8 @@ struct cm_client {
 	bool			 again;	/* place req again, on its own */
 	bool			 hangup; /* it went, or must go */
 	bool			 gone;	/* no more input; reap once call-less */
+	pid_t			 pid;	/* SO_PEERCRED, for logs */
+	uint64_t		 hello_due_ms; /* first message by then; 0 once */
 	const struct gw_pub	*pub;	/* its gateway's figures, or NULL */
 	enum call_state		 seen;	/* for status: the call's state, */
 	uint64_t		 since_ms;	/* since (CLOCK_REALTIME) */
@@ -96,6 +98,7 @@ struct cm {
 	}			 ids[CM_MAX_IDS];
 	uint64_t		 started_ms;
 	uint64_t		 started_wall_ms;
+	uid_t			 start_uid;	/* real uid, before any drop */
 	int			 status;	/* of the last connection */
 	char			 why[256];
 	struct ctrl_cfg		 cfg;		/* for each new connection */
@@ -866,16 +869,36 @@ cm_note_states(struct cm *cm)
 	}
 }
 
+/*
+ * Only root and the user that started us may use us: the run directory
+ * should keep everyone else out, and this holds if it does not.
+ */
 static void
-cm_accept(struct cm *cm)
+cm_accept(struct cm *cm, uint64_t now)
 {
 	int fd = accept4(cm->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
 
 	if (fd < 0)
 		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+		log_warn("callmgr %s: SO_PEERCRED", cm->addr);
+		close(fd);
+		return;
+	}
+	if (cr.uid != 0 && cr.uid != cm->start_uid) {
+		log_warnx("callmgr %s: refused a client of uid %u (pid %d): "
+		    "only root and uid %u may use this call manager",
+		    cm->addr, (unsigned)cr.uid, (int)cr.pid,
+		    (unsigned)cm->start_uid);
+		close(fd);
+		return;
+	}
 	for (int i = 0; i < CM_MAX_CLIENTS; i++) {
 		if (cm->clients[i].fd < 0) {
-			cm->clients[i] = (struct cm_client){ .fd = fd };
+			cm->clients[i] = (struct cm_client){ .fd = fd,
+			    .pid = cr.pid, .hello_due_ms = now + CM_HELLO_MS };
 			cm->had_client = true;
 			return;
 		}
@@ -942,6 +965,7 @@ cm_client_read(struct cm *cm, struct cm_client *cl, uint64_t now)
 		cl->hangup = true;	/* the instance is done */
 		return;
 	}
+	cl->hello_due_ms = 0;		/* it spoke: judged by what it said */
 	if (cm_decode(buf, (size_t)n, &m) < 0)
 		m.type = CM_NTYPES;		/* bad: below */
 	if (m.type == CM_STATS_FD) {
@@ -1079,6 +1103,13 @@ cm_poll_timeout(const struct cm *cm, uint64_t now)
 		if (due == 0 || first < due)
 			due = first;
 	}
+	for (int i = 0; i < CM_MAX_CLIENTS; i++) {
+		const struct cm_client *cl = &cm->clients[i];
+
+		if (cl->fd >= 0 && !cl->hangup && cl->hello_due_ms != 0 &&
+		    (due == 0 || cl->hello_due_ms < due))
+			due = cl->hello_due_ms;
+	}
 	if (due == 0)
 		return -1;
 	return due <= now ? 0 : (int)(due - now);
@@ -1105,6 +1136,17 @@ cm_tick(struct cm *cm, uint64_t now)
 		if (cn->connecting && now >= cn->connect_due_ms)
 			cm_connect_failed(cn, ETIMEDOUT);
 		ctrl_timer(&cn->ctrl, now);
+	}
+	for (int i = 0; i < CM_MAX_CLIENTS; i++) {
+		struct cm_client *cl = &cm->clients[i];
+
+		if (cl->fd < 0 || cl->hangup || cl->hello_due_ms == 0 ||
+		    now < cl->hello_due_ms)
+			continue;
+		log_warnx("callmgr %s: a client (pid %d) said nothing in %d s: "
+		    "dropping it", cm->addr, (int)cl->pid, CM_HELLO_MS / 1000);
+		cl->hello_due_ms = 0;
+		cl->hangup = true;
 	}
 	cm_reap(cm, now);
 	if (!cm->had_client && now >= cm->started_ms + CM_FIRST_CLIENT_MS) {
@@ -1167,7 +1209,7 @@ cm_loop(struct cm *cm, const sigset_t *waitmask)
 		now = now_ms();
 		n = 0;
 		if (cm->lfd >= 0 && pfd[n++].revents & POLLIN)
-			cm_accept(cm);
+			cm_accept(cm, now);
 		for (int i = 0; i < nconn; i++, n++) {
 			struct cm_conn *cn = pconn[i];
 
@@ -1195,6 +1237,7 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd, int kfd,
 
 	if (cm == NULL)
 		fatal("callmgr: calloc");
+	cm->start_uid = getuid();
 	cm->o = o;
 	cm->server = server;
 	cm->lfd = lfd;
@@ -1269,15 +1312,21 @@ static int
 listen_unix(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
+	mode_t mask;
+	int fd, r;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    listen(fd, CM_MAX_CLIENTS) < 0) {
+	/* srw-------, whatever the umask: its owner (and root) alone */
+	mask = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(mask);
+	if (r < 0 || listen(fd, CM_MAX_CLIENTS) < 0) {
+		r = errno;
 		close(fd);
+		errno = r;
 		return -1;
 	}
 	return fd;
@@ -1363,6 +1412,107 @@ lock_rundir(int fd, volatile sig_atomic_t *stop)
 	return 0;
 }
 
+bool
+trusted_manager_uid(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+int
+callmgr_down(const struct cm_msg *m)
+{
+	char why[4 * CM_WHY_LEN + 1];
+	unsigned st = m->down.status;
+
+	if (st != PPTP_EXIT_RETRY)
+		log_warnx("%s", log_escape(m->down.why, why, sizeof(why)));
+	if (st <= PPTP_EXIT_RETRY)
+		return (int)st;
+	log_warnx("the call manager ended the call with status %u, which "
+	    "pptp does not know: exit status %d", st, PPTP_EXIT_ERROR);
+	return PPTP_EXIT_ERROR;
+}
+
+/*
+ * Whoever may write in the run directory may put a call manager of
+ * their own there, so it must be a directory (not a symbolic link to
+ * one), root's (or that of our effective user: pptp run by a user with
+ * CAP_NET_RAW and CAP_NET_ADMIN, with a run directory of its own, which
+ * only that user and root can change), and writable by no one else.
+ * Created (0700) if missing; checked every time, existing or not.
+ * Returns it open (for the lock), or -1 after one line saying why.
+ */
+static int
+rundir_open(const char *dir)
+{
+	struct stat st, fst;
+	int fd;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		log_warn("cannot create %s", dir);
+		return -1;
+	}
+	if (lstat(dir, &st) < 0) {
+		log_warn("cannot lock %s", dir);
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		log_warnx("run directory %s is a symbolic link: not using it "
+		    "(name the directory itself)", dir);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_warnx("run directory %s is not a directory: not using it",
+		    dir);
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		log_warnx("run directory %s belongs to uid %u, not root (or "
+		    "uid %u): not using it", dir, (unsigned)st.st_uid,
+		    (unsigned)geteuid());
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		log_warnx("run directory %s is writable by group or others "
+		    "(mode %04o): not using it", dir,
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	/* the one we checked, not one put in its place meanwhile */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &fst) < 0 || fst.st_dev != st.st_dev ||
+	    fst.st_ino != st.st_ino)) {
+		log_warnx("run directory %s changed while it was checked: not "
+		    "using it", dir);
+		close(fd);
+		return -1;
+	}
+	if (fd < 0)
+		log_warn("cannot lock %s", dir);
+	return fd;
+}
+
+/*
+ * What answers on the socket: made by a user we trust (SO_PEERCRED of
+ * a connected unix socket names the process that called listen()).
+ */
+static int
+manager_trusted(int fd, const char *path)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+		log_warn("SO_PEERCRED on %s", path);
+		return -1;
+	}
+	if (trusted_manager_uid(cr.uid))
+		return 0;
+	log_warnx("the call manager at %s is of uid %u (pid %d), not root "
+	    "or ours: not using it", path, (unsigned)cr.uid, (int)cr.pid);
+	return -1;
+}
+
 int
 callmgr_attach(const struct pptp_opts *o, struct in_addr server,
     volatile sig_atomic_t *stop)
@@ -1372,17 +1522,14 @@ callmgr_attach(const struct pptp_opts *o, struct in_addr server,
 
 	if (sock_path(o, server, path, sizeof(path)) < 0)
 		return -1;
-	if (mkdir(o->rundir, 0700) < 0 && errno != EEXIST) {
-		log_warn("cannot create %s", o->rundir);
-		return -1;
-	}
 	/* One instance at a time looks for (and maybe starts) a manager. */
-	lockfd = open(o->rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lockfd < 0 || lock_rundir(lockfd, stop) < 0) {
+	lockfd = rundir_open(o->rundir);
+	if (lockfd < 0)
+		return -1;
+	if (lock_rundir(lockfd, stop) < 0) {
 		if (errno != EINTR)
 			log_warn("cannot lock %s", o->rundir);
-		if (lockfd >= 0)
-			close(lockfd);
+		close(lockfd);
 		return -1;
 	}
 	fd = connect_unix(path);
@@ -1402,8 +1549,12 @@ callmgr_attach(const struct pptp_opts *o, struct in_addr server,
 			fd = connect_unix(path);
 		}
 	}
-	if (fd < 0)
+	if (fd < 0) {
 		log_warn("cannot reach the call manager at %s", path);
+	} else if (manager_trusted(fd, path) < 0) {
+		close(fd);
+		fd = -1;
+	}
 	close(lockfd);
 	return fd;
 }

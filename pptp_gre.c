@@ -39,6 +39,7 @@
 #include "cm_msg.h"
 #include "gre_hdr.h"
 #include "hdlc.h"
+#include "pptp_callmgr.h"
 #include "pqueue.h"
 #include "sandbox.h"
 #include "status.h"
@@ -747,8 +748,7 @@ cm_read(struct gw *g)
 		return;
 	}
 	if (m.type == CM_CALL_DOWN) {
-		log_warnx("%s", m.down.why);
-		g->status = m.down.status;
+		g->status = callmgr_down(&m);	/* its words logged */
 		g->done = true;
 		g->cm_ended = true;
 	} else if (m.type == CM_SLI) {

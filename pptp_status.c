@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cm_msg.h"
+#include "pptp_callmgr.h"
 #include "status.h"
 #include "util.h"
 
@@ -54,6 +55,15 @@ get(const struct rec *r, const char *key)
 	return NULL;
 }
 
+/* A word from the manager, fit for a terminal: escaped, "?" if none. */
+static const char *
+word(const struct rec *r, const char *key, char *out, size_t outsz)
+{
+	const char *v = get(r, key);
+
+	return v != NULL ? log_escape(v, out, outsz) : "?";
+}
+
 static uint64_t
 num(const struct rec *r, const char *key)
 {
@@ -82,6 +92,25 @@ parse_line(const char *line, struct rec *r)
 	return !rd.bad;
 }
 
+/* Made by root or us (SO_PEERCRED)?  Else not asked, and said so. */
+static bool
+manager_ok(int fd, const char *path)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+		log_warn("status: SO_PEERCRED on %s", path);
+		return false;
+	}
+	if (trusted_manager_uid(cr.uid))
+		return true;
+	log_warnx("status: the call manager at %s is of uid %u (pid %d), "
+	    "not root or ours: not asked", path, (unsigned)cr.uid,
+	    (int)cr.pid);
+	return false;
+}
+
 /* Ask the manager at path; its lines in *a.  0, or -1 after a warning. */
 static int
 ask(const char *path, struct answer *a)
@@ -103,6 +132,10 @@ ask(const char *path, struct answer *a)
 			return 0;	/* a socket a killed manager left */
 		errno = e;
 		log_warn("status: cannot reach the call manager at %s", path);
+		return -1;
+	}
+	if (!manager_ok(fd, path)) {
+		close(fd);
 		return -1;
 	}
 	if (send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
@@ -198,7 +231,7 @@ duration(uint64_t since_ms, char *out, size_t outsz)
 static void
 print_call(const struct rec *c)
 {
-	char since[32], ifn[32], when[32] = "";
+	char since[32], ifn[32], when[32] = "", st[64];
 	uint64_t pppd = num(c, "pppd");
 	const char *last = get(c, "last_warning");
 
@@ -206,7 +239,7 @@ print_call(const struct rec *c)
 	ifname_of(pppd, ifn, sizeof(ifn));
 	printf("    call %llu, server's %llu: %s %s", (unsigned long long)num(c,
 	    "call_id"), (unsigned long long)num(c, "peer_call_id"),
-	    get(c, "state") ? get(c, "state") : "?", since);
+	    word(c, "state", st, sizeof(st)), since);
 	if (pppd != 0)
 		printf(", pppd %llu%s%s%s", (unsigned long long)pppd,
 		    ifn[0] ? " (" : "", ifn, ifn[0] ? ")" : "");
@@ -269,10 +302,11 @@ print_table(const struct answer *a)
 			    since, (unsigned long long)num(r, "netns"));
 		} else if (strcmp(r->kind, "conn") == 0) {
 			printf("  connection %llu: %s %s", (unsigned long long)
-			    num(r, "id"), get(r, "state") ? get(r, "state") :
-			    "?", since);
+			    num(r, "id"), word(r, "state", esc1, sizeof(esc1)),
+			    since);
 			if (get(r, "local") != NULL)
-				printf(", from %s", get(r, "local"));
+				printf(", from %s", word(r, "local", esc1,
+				    sizeof(esc1)));
 			if (get(r, "peer_host") != NULL)
 				printf(", server \"%s\", vendor \"%s\", "
 				    "firmware 0x%04llx, maximum channels %llu",

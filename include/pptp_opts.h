@@ -31,6 +31,7 @@ struct pptp_opts {
 	const char	*user;		/* --user, NULL: the default */
 	bool		 nosandbox;	/* --nosandbox */
 	struct sandbox	 sandbox;	/* filled before setup */
+	const char	*pppd_path;	/* --pppd, absolute (PPPD_PATH) */
 	enum pptp_share	 share;		/* --share-connection */
 	bool		 status;	/* --status: show tunnels, no call */
 	bool		 json;		/* --json: as one JSON document */

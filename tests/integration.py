@@ -28,6 +28,7 @@ import traceback
 
 PPTP = SERVER = HOOKS = PROBE = None
 SANITIZED = False
+PPPD_DEFAULT = "/usr/sbin/pppd"     # the Makefile's PPPD_PATH
 TESTS = []
 
 
@@ -156,6 +157,7 @@ class Env:
         self.sns, self.cns = f"pps{tag}", f"ppc{tag}"
         self.dir = tempfile.mkdtemp(prefix=f"pptp-{name}-")
         self.rundir = os.path.join(self.dir, "run")
+        self.launch_args = []       # --pppd, once fake_pppd() made one
         self.procs = []
         self.extra_ns = []
         self.vars = dict(os.environ)
@@ -177,8 +179,8 @@ class Env:
         return Server(self, list(args), script, listen)
 
     def client(self, *args, sync=False, host="192.0.2.1", launch=False,
-               netns=None):
-        return Client(self, list(args), sync, host, launch, netns)
+               netns=None, **popen):
+        return Client(self, list(args), sync, host, launch, netns, **popen)
 
     def close(self):
         for p in self.procs:
@@ -243,16 +245,16 @@ class Server:
 class Client:
     """pptp HOST --nolaunchpppd, with the test as pppd on a socketpair."""
 
-    def __init__(self, env, args, sync, host, launch, netns=None):
+    def __init__(self, env, args, sync, host, launch, netns=None, **popen):
         kind = socket.SOCK_SEQPACKET if sync else socket.SOCK_STREAM
         self.ours, theirs = socket.socketpair(socket.AF_UNIX, kind)
         self.errpath = env.path(f"client{len(env.procs)}.err")
         self.err = open(self.errpath, "w")
-        mode = [] if launch else ["--nolaunchpppd"]
+        mode = env.launch_args if launch else ["--nolaunchpppd"]
         cmd = ["ip", "netns", "exec", netns or env.cns, PPTP, host,
                "--rundir", env.rundir] + mode + args
         self.proc = subprocess.Popen(cmd, stdin=theirs, stdout=theirs,
-                                     stderr=self.err, env=env.vars)
+                                     stderr=self.err, env=env.vars, **popen)
         theirs.close()
         env.procs.append(self.proc)
         self.reader = HdlcReader()
@@ -1749,19 +1751,292 @@ def status_options_refused_where_meaningless(env):
     assert r.returncode == 2 and "at most one server" in r.stderr
 
 
+# --- the rendezvous: run directory, socket, peers -------------------------------
+
+def manager_socket(env):
+    names = [f for f in os.listdir(env.rundir) if f.startswith("192.0.2.1")]
+    assert len(names) == 1, names
+    return os.path.join(env.rundir, names[0])
+
+
+SOCKET_PROBE = """
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+print(os.getpid(), flush=True)
+try:
+    s.send(bytes.fromhex("00060004"))   # CM_STATUS_REQ
+except OSError:
+    pass
+s.settimeout(5)
+try:
+    print(repr(s.recv(2000)))
+except ConnectionResetError:        # closed with our request unread
+    print(repr(b""))
+"""
+
+
+@test
+def another_user_refused_by_the_call_manager(env):
+    """Where the socket is reachable (the test opens the run directory
+    and the socket), another user's client is refused for its
+    credentials, and the call manager says whose; root is still served.
+    The socket is srw------- even under umask 0."""
+    env.server()
+    cli = env.client("--debug", umask=0)
+    cli.wait_up()
+    path = manager_socket(env)
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    assert mode == 0o600, oct(mode)
+    for p in (env.dir, env.rundir):
+        os.chmod(p, 0o755)
+    os.chmod(path, 0o666)
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534",
+                        "--clear-groups", sys.executable, "-c",
+                        SOCKET_PROBE, path],
+                       capture_output=True, text=True, timeout=10)
+    pid, got = r.stdout.split("\n")[:2]
+    assert r.returncode == 0 and got == "b''", (r.stdout, r.stderr)
+    cli.wait_log(f"callmgr 192.0.2.1: refused a client of uid 65534 (pid "
+                 f"{pid}): only root and uid 0 may use this call manager")
+    os.chmod(env.rundir, 0o700)
+    st, out, _ = status(env)
+    assert st == 0 and "call " in out, (st, out)
+    passes_data(cli, b"still served")
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
+@test
+def silent_clients_dropped_at_their_deadline(env):
+    """Clients that connect and never speak hold no slot, no manager
+    and no control connection past 5 s; a tunnel placed meanwhile
+    works."""
+    srv = env.server()
+    cli = env.client("--debug")
+    cli.wait_up()
+    path = manager_socket(env)
+    silent = [socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+              for _ in range(3)]
+    t = time.monotonic()
+    for s_ in silent:
+        s_.connect(path)
+    cli2 = env.client()
+    cli2.wait_up()
+    passes_data(cli2, b"placed while they sat there")
+    for s_ in silent:
+        s_.settimeout(10)
+        assert s_.recv(100) == b""
+        s_.close()
+    took = time.monotonic() - t
+    assert 4.5 < took < 6.5, took
+    assert cli.stderr().count("said nothing in 5 s: dropping it") == 3, \
+        cli.stderr()
+    passes_data(cli2, b"and after")
+    # alone with a silent client, the manager still ends
+    last = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    last.connect(path)
+    t = time.monotonic()
+    cli.hangup()
+    cli2.hangup()
+    assert cli.exit_status() == 0 and cli2.exit_status() == 0
+    srv.wait("recv StopCCRQ", 10)
+    assert wait_until(lambda: not pptp_pids(), 10), pptp_pids()
+    assert time.monotonic() - t < 6.5, time.monotonic() - t
+    last.close()
+    no_leftovers(env)
+
+
+@test
+def unsafe_run_directory_refused(env):
+    """A run directory that is a symbolic link (with or without a
+    trailing slash), writable by group or others, another user's, or
+    no directory: refused in one line before anything reaches the
+    server; a safe one then works."""
+    srv = env.server()
+    real = env.path("real")
+    os.mkdir(real, 0o700)
+    cases = [
+        (lambda: os.symlink(real, env.rundir), "",
+         "is a symbolic link: not using it"),
+        (lambda: os.symlink(real, env.rundir), "/",
+         "is a symbolic link: not using it"),
+        (lambda: os.mkdir(env.rundir), "",
+         "is writable by group or others (mode 0777): not using it"),
+        (lambda: os.mkdir(env.rundir), "",
+         "is writable by group or others (mode 0770): not using it"),
+        (lambda: os.mkdir(env.rundir), "",
+         "belongs to uid 65534, not root (or uid 0): not using it"),
+        (lambda: open(env.rundir, "w").close(), "",
+         "is not a directory: not using it"),
+    ]
+    for i, (make, slash, words) in enumerate(cases):
+        make()
+        if "0777" in words:
+            os.chmod(env.rundir, 0o777)
+        elif "0770" in words:
+            os.chmod(env.rundir, 0o770)
+        elif "65534" in words:
+            os.chmod(env.rundir, 0o700)
+            os.chown(env.rundir, 65534, 65534)
+        cli = env.client("--rundir", env.rundir + slash)
+        assert cli.exit_status() == 1, (words, cli.stderr())
+        assert f"pptp: run directory {env.rundir} {words}" in \
+            cli.stderr(), (words, cli.stderr())
+        assert len(cli.stderr().splitlines()) == 1, cli.stderr()
+        assert os.listdir(real) == [], os.listdir(real)
+        subprocess.run(["rm", "-rf", env.rundir])
+    assert not srv.lines("accept connection"), srv.text()
+    cli = env.client()
+    cli.wait_up()
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
+@test
+def relative_rundir_made_absolute(env):
+    """--rundir run, from the directory above: the call manager (which
+    works from /) still removes its socket at the end."""
+    env.server()
+    cli = env.client("--rundir", "run/", cwd=env.dir)
+    cli.wait_up()
+    assert manager_socket(env)
+    st, out, _ = status(env)
+    assert st == 0 and "call " in out, (st, out)
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+    r = run_pptp(["127.0.0.1", "--nolaunchpppd", "--rundir", ""])
+    assert r.returncode == 2 and "--rundir: an empty name is no " \
+        "directory" in r.stderr, r.stderr
+
+
+CM_CALL_DOWN = 3
+
+
+@test
+def instance_trusts_only_its_own_call_managers(env):
+    """What answers on the socket must be root's or ours (SO_PEERCRED):
+    another user's listener there is refused.  A trusted manager's
+    words are logged escaped, and a status pptp does not know is exit
+    status 1, said so."""
+    srv = env.server()
+    cli = env.client()
+    cli.wait_up()
+    name = os.path.basename(manager_socket(env))
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+    path = os.path.join(env.rundir, name)
+    # another user's socket, left in the run directory
+    os.chmod(env.dir, 0o755)
+    os.chmod(env.rundir, 0o777)
+    listener = subprocess.Popen(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+         sys.executable, "-c", "import socket, sys, time\n"
+         "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)\n"
+         "s.bind(sys.argv[1]); s.listen(8); print('ready', flush=True)\n"
+         "time.sleep(60)\n", path], stdout=subprocess.PIPE, text=True)
+    env.procs.append(listener)
+    assert listener.stdout.readline() == "ready\n"
+    os.chmod(env.rundir, 0o700)
+    cli = env.client()
+    assert cli.exit_status() == 1, cli.stderr()
+    assert f"pptp: the call manager at {path} is of uid 65534 (pid " \
+        f"{listener.pid}), not root or ours: not using it" in \
+        cli.stderr(), cli.stderr()
+    st, out, err = status(env)
+    assert st == 1 and f"pptp: status: the call manager at {path} is of " \
+        f"uid 65534 (pid {listener.pid}), not root or ours: not asked" in \
+        err, (st, out, err)
+    listener.kill()
+    listener.wait()
+    os.unlink(path)
+    # root's, saying odd things
+    why = b"refused\x1b[31m\nforged line\x7f"
+    for status_, code, words in ((77, 1, "the call manager ended the "
+                                  "call with status 77, which pptp does "
+                                  "not know: exit status 1"),
+                                 (5, 5, None)):
+        lsock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        lsock.bind(path)
+        lsock.listen(1)
+        cli = env.client()
+        conn, _ = lsock.accept()
+        conn.settimeout(5)
+        assert conn.recv(2000)[:2] == b"\x00\x01"     # CM_CALL_REQ
+        body = status_.to_bytes(2, "big") + b"\0\0" + why.ljust(256, b"\0")
+        conn.send(CM_CALL_DOWN.to_bytes(2, "big") +
+                  (4 + len(body)).to_bytes(2, "big") + body)
+        assert cli.exit_status() == code, cli.stderr()
+        err = cli.stderr()
+        assert "pptp: refused\\x1b[31m\\x0aforged line\\x7f\n" in err, err
+        assert words is None or f"pptp: {words}\n" in err, err
+        conn.close()
+        lsock.close()
+        os.unlink(path)
+    # root's, with odd words for pptp --status's table
+    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    lsock.bind(path)
+    lsock.listen(1)
+    asker = subprocess.Popen(["ip", "netns", "exec", env.cns, PPTP,
+                              "--status", "--rundir", env.rundir],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    conn, _ = lsock.accept()
+    conn.settimeout(5)
+    assert conn.recv(2000) == b"\x00\x06\x00\x04"     # CM_STATUS_REQ
+    for line in (b"manager version=1 server=192.0.2.1 host=192.0.2.1 "
+                 b"pid=1 netns=1 since=0",
+                 b"conn id=1 state=up%1b%5b31m%0a since=0 local=1%0a2",
+                 b"end"):
+        conn.send(b"\x00\x07\x04\x04" + line.ljust(1024, b"\0"))
+    out, err = asker.communicate(timeout=10)
+    assert "connection 1: up\\x1b[31m\\x0a " in out and \
+        "from 1\\x0a2\n" in out, (out, err)
+    conn.close()
+    lsock.close()
+    os.unlink(path)
+    assert not srv.lines("accept connection")[1:], srv.text()
+
+
 # --- the command: launch mode, routes, test types, options, signals ----------
 
+FAKE_PPPD_SHIM = """#!/bin/sh
+# What pppd was given, read before Python starts (it ignores SIGPIPE
+# itself): the ignored and blocked signals, by this very process.
+while read -r k v; do
+    case $k in SigIgn:|SigBlk:) echo "$k $v" ;; esac
+done < /proc/self/status > "$FAKE_PPPD_OUT.start"
+exec {python} {fake} "$@"
+"""
+
+
 def fake_pppd(env, wait=False):
-    """Put the stand-in pppd first on PATH; returns its result path."""
+    """The stand-in pppd, for --pppd (env.pppd, in env.launch_args);
+    returns its result path.  PATH is left alone: pptp must not look."""
     bindir = env.path("bin")
-    os.mkdir(bindir)
+    os.makedirs(bindir, exist_ok=True)
     here = os.path.dirname(os.path.abspath(__file__))
-    os.symlink(os.path.join(here, "fake-pppd"), os.path.join(bindir, "pppd"))
-    env.vars["PATH"] = bindir + ":" + env.vars.get("PATH", "/usr/bin")
+    env.pppd = os.path.join(bindir, "pppd")
+    with open(env.pppd, "w") as f:
+        f.write(FAKE_PPPD_SHIM.format(python=sys.executable,
+                                      fake=os.path.join(here, "fake-pppd")))
+    os.chmod(env.pppd, 0o755)
+    env.launch_args = ["--pppd", env.pppd]
     env.vars["FAKE_PPPD_OUT"] = env.path("pppd.json")
     if wait:
         env.vars["FAKE_PPPD_WAIT"] = "1"
     return env.path("pppd.json")
+
+
+def pppd_start(res):
+    """The stand-in pppd's ignored and blocked signal masks (ints)."""
+    with open(res + ".start") as f:
+        return {k.rstrip(":"): int(v, 16) for k, v in
+                (l.split() for l in f.read().splitlines())}
 
 
 def pppd_result(path, timeout=10):
@@ -1837,6 +2112,75 @@ def launch_mode_nosandbox_sigterm_stops_pppd(env):
     assert os.path.exists(out + ".term"), "pppd was not asked to stop"
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
+
+
+WRONG_PPPD = """#!/bin/sh
+echo "$0" >> "$FAKE_PPPD_OUT.wrong"
+exit 1
+"""
+
+
+@test
+def pppd_by_its_path_with_a_clean_start(env):
+    """Launch mode runs --pppd, or by default the path pptp was built
+    with, never what a hostile PATH (an empty element, `.' first, a
+    pppd in the current directory and one on PATH) finds; pppd starts
+    with every signal at its default and none blocked, whatever the
+    user's shell left ignored or blocked (SIGPIPE too), and with no
+    descriptor beyond 0-2, even one pptp's parent leaked to it."""
+    srv = env.server()
+    res = fake_pppd(env)
+    shim = env.pppd
+    wrongdir = env.path("wrong")
+    os.mkdir(wrongdir)
+    for d in (env.dir, wrongdir):
+        with open(os.path.join(d, "pppd"), "w") as f:
+            f.write(WRONG_PPPD)
+        os.chmod(os.path.join(d, "pppd"), 0o755)
+    env.vars["PATH"] = f":.:{wrongdir}:" + env.vars["PATH"]
+    shell = ["env", "--ignore-signal=PIPE,QUIT,USR2,TTOU",
+             "--block-signal=USR2,ALRM"]
+    default = ["unshare", "-m", "sh", "-c",
+               'mount --bind "$0" ' + PPPD_DEFAULT + ' && exec "$@"', shim]
+    r = run_pptp(["--help"])
+    assert f"(default\n                          {PPPD_DEFAULT};" in \
+        r.stdout, r.stdout
+    for how, prefix in (("--pppd", shell), ("default", default + shell)):
+        leak = os.open("/dev/null", os.O_RDONLY)
+        run = Launched(env, ["--debug", "nodetach"], syslog=False,
+                       prefix=prefix, pppd_arg=how == "--pppd",
+                       cwd=env.dir, pass_fds=(leak,))
+        os.close(leak)
+        st, _ = run.status(10)
+        assert st == 0, (how, st, run.err())
+        assert not os.path.exists(res + ".wrong"), (how, open(
+            res + ".wrong").read())
+        got = pppd_result(res)
+        assert got["frames"] == 20, (how, got)
+        assert got["fds"] == [0, 1, 2], (how, got)
+        masks = pppd_start(res)
+        assert masks == {"SigIgn": 0, "SigBlk": 0}, (how, {
+            k: hex(v) for k, v in masks.items()})
+        srv.wait("recv StopCCRQ")
+        no_leftovers(env)
+        for f in os.listdir(env.dir):
+            if f.startswith("pppd.json"):
+                os.unlink(env.path(f))
+    # and a relative --pppd is refused
+    r = run_pptp(["127.0.0.1", "--pppd", "pppd"])
+    assert r.returncode == 2 and "--pppd: 'pppd' is not an absolute " \
+        "path" in r.stderr, r.stderr
+
+
+@test
+def pppd_that_cannot_run_said_before_the_server_sees_us(env):
+    srv = env.server()
+    cli = env.client("--pppd", env.path("no-such-pppd"), launch=True)
+    assert cli.exit_status() == 1, cli.stderr()
+    assert f"pptp: cannot run pppd {env.path('no-such-pppd')} (--pppd " \
+        "names another): No such file or directory" in cli.stderr(), \
+        cli.stderr()
+    assert not srv.lines("accept connection"), srv.text()
 
 
 def routed(env):
@@ -2053,7 +2397,7 @@ def help_and_version(env):
                  "logstring", "localbind", "rtmark", "nohostroute",
                  "loglevel", "test-type", "test-rate", "missing-window",
                  "window", "connect-timeout", "reply-timeout", "rundir",
-                 "version", "help"):
+                 "pppd", "version", "help"):
         assert f"--{name}" in p.stdout, name
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "..", "man", "pptp.8")) as f:
@@ -2232,11 +2576,13 @@ class Syslog:
 
 
 class Launched:
-    """pptp HOST ARGS in launch mode with the stand-in pppd on PATH, as a
-    user runs it: stdin /dev/null, stdout and stderr to files."""
+    """pptp HOST ARGS in launch mode with the stand-in pppd (--pppd), as a
+    user runs it: stdin /dev/null, stdout and stderr to files; prefix: a
+    command that runs pptp, popen: more for subprocess.Popen."""
 
     def __init__(self, env, args, end="", status=None, wait=False,
-                 syslog=True, pptp=None):
+                 syslog=True, pptp=None, prefix=(), pppd_arg=True,
+                 **popen):
         self.res = fake_pppd(env, wait)
         if end:
             env.vars["FAKE_PPPD_END"] = end
@@ -2244,14 +2590,16 @@ class Launched:
             env.vars["FAKE_PPPD_STATUS"] = str(status)
         self.syslog = Syslog(env) if syslog else None
         self.outpath, self.errpath = env.path("out"), env.path("err")
-        cmd = [pptp or PPTP, "192.0.2.1", "--rundir", env.rundir] + args
+        cmd = list(prefix) + [pptp or PPTP, "192.0.2.1", "--rundir",
+                              env.rundir] + \
+            (env.launch_args if pppd_arg else []) + args
         if self.syslog:
             cmd = self.syslog.wrap(cmd)
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", env.cns] + cmd,
             stdin=subprocess.DEVNULL, stdout=open(self.outpath, "w"),
-            stderr=open(self.errpath, "w"), env=env.vars)
+            stderr=open(self.errpath, "w"), env=env.vars, **popen)
         env.procs.append(self.proc)
         env.procs.append(self)      # its stand-in pppd goes at the end
 
