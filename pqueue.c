@@ -8,6 +8,13 @@
  * The wait is measured from the arrival of the first waiting packet
  * after the gap (the lowest queued one): when it has waited timeout_ms,
  * the gap in front of it is counted lost and delivery moves on.
+ *
+ * When the system dropped packets for want of room (pq_dropped: the
+ * gateway reads the kernel's count with each datagram), the packet after
+ * them may be that many past the window; it goes on at once, what lies
+ * before it counted lost.  A spoofer who floods the socket to earn that
+ * allowance must still guess a number within it, as hard as guessing one
+ * in the window.
  */
 #include "pqueue.h"
 
@@ -147,6 +154,7 @@ pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
 {
 	int32_t d;
 	struct pq_slot *s;
+	bool at_once;
 
 	if (!q->started) {
 		q->started = true;
@@ -154,8 +162,12 @@ pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
 	}
 	d = seq_diff(seq, q->next);
 
-	/* Far from where we are: dropped, unless a run says we jumped. */
-	if (d > (int32_t)q->window || d < -(int32_t)q->window) {
+	/*
+	 * Far from where we are: dropped, unless a run says we jumped, or
+	 * the system dropped what lies between.
+	 */
+	if ((d > (int32_t)q->window || d < -(int32_t)q->window) &&
+	    !(d > 0 && (uint64_t)d - q->window <= q->dropped)) {
 		if (q->far_run > 0 && seq_after(seq, q->far_last) &&
 		    seq_diff(seq, q->far_last) <= (int32_t)q->window)
 			q->far_run++;
@@ -167,12 +179,16 @@ pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
 				q->st.over_win++;
 			else
 				q->st.under_win++;
+			q->dropped = 0;
 			return;
 		}
 		resync(q, seq, now, fn, arg);
 		d = 0;
 	}
 	q->far_run = 0;
+	/* what the system dropped just before it is not waited for */
+	at_once = q->nobuffer || q->dropped > 0;
+	q->dropped = 0;
 
 	if (d < 0) {
 		q->st.under_win++;	/* late, or a duplicate */
@@ -198,18 +214,18 @@ pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
 		return;
 	}
 	/*
-	 * Make room: with nobuffer (or a packet too big to keep), ahead of
-	 * the ring, or over the limits, the gaps before it give way, then it
-	 * goes on at once if it still cannot wait.
+	 * Make room: with nobuffer or after a drop (or a packet too big to
+	 * keep), ahead of the ring, or over the limits, the gaps before it
+	 * give way, then it goes on at once if it still cannot wait.
 	 */
-	while (q->count > 0 && (q->nobuffer || len > PQ_PKT_MAX ||
+	while (q->count > 0 && (at_once || len > PQ_PKT_MAX ||
 	    seq_diff(seq, q->next) >= PQ_SLOTS ||
 	    q->count >= q->max_pkts || q->bytes + len > q->max_bytes) &&
 	    seq_after(seq, lowest(q)))
 		skip_gap(q, now, fn, arg);
 	/* no gap was skipped past seq, so it is not behind next */
 	d = seq_diff(seq, q->next);
-	if (d == 0 || q->nobuffer || len > PQ_PKT_MAX ||
+	if (d == 0 || at_once || len > PQ_PKT_MAX ||
 	    d >= PQ_SLOTS || q->count >= q->max_pkts ||
 	    q->bytes + len > q->max_bytes) {
 		/* it goes on now; what it jumped over is lost */
@@ -228,6 +244,12 @@ pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
 	memcpy(data_of(q, seq), p, len);
 	q->count++;
 	q->bytes += len;
+}
+
+void
+pq_dropped(struct pq *q, uint64_t n)
+{
+	q->dropped += n;
 }
 
 void

@@ -58,6 +58,7 @@ struct pq {
 	size_t		 bytes;
 	unsigned	 far_run;	/* consecutive far packets */
 	uint32_t	 far_last;
+	uint64_t	 dropped;	/* pq_dropped, for the next packet */
 	struct pq_slot	 slot[PQ_SLOTS];
 	uint8_t		*data;		/* PQ_SLOTS * PQ_PKT_MAX */
 	struct pq_stats	 st;
@@ -81,6 +82,13 @@ void pq_free(struct pq *q);
 /* A data packet arrived; in-order packets go to fn at once. */
 void pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
     uint64_t now, pq_deliver_fn *fn, void *arg);
+
+/*
+ * The system dropped n packets just before the next one (its receive
+ * buffer was full): that one may be up to n past the window, and it goes
+ * on at once, the gap before it counted lost, rather than dropped as far.
+ */
+void pq_dropped(struct pq *q, uint64_t n);
 
 /* Give up on gaps whose wait is over; deliver what follows them. */
 void pq_timer(struct pq *q, uint64_t now, pq_deliver_fn *fn, void *arg);

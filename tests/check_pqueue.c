@@ -200,6 +200,42 @@ START_TEST(test_peer_restart_resyncs)
 }
 END_TEST
 
+/*
+ * The system dropped packets (its buffer was full) just before one: that
+ * one may be that much past the window, and goes on at once over the gap;
+ * the allowance is for the next packet only.
+ */
+START_TEST(test_system_drops)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got g = { .n = 0 };
+
+	put(q, &g, 1, 0);
+	put(q, &g, 3, 0);		/* a gap at 2 waits */
+	pq_dropped(q, 500);
+	put(q, &g, 802, 0);		/* 800 ahead: 300 + 500 */
+	ck_assert_uint_eq(g.n, 3);
+	ck_assert_uint_eq(g.seq[1], 3);
+	ck_assert_uint_eq(g.seq[2], 802);
+	ck_assert_uint_eq(q->st.lost, 1 + 798);
+	ck_assert_uint_eq(q->st.over_win, 0);
+	put(q, &g, 1500, 0);		/* the allowance is used up */
+	ck_assert_uint_eq(q->st.over_win, 1);
+	pq_dropped(q, 10);
+	put(q, &g, 1500, 0);		/* 697 ahead: still too far */
+	ck_assert_uint_eq(q->st.over_win, 2);
+	put(q, &g, 803, 0);		/* in order: the allowance is gone */
+	put(q, &g, 1200, 0);
+	ck_assert_uint_eq(q->st.over_win, 3);
+	pq_dropped(q, 5);
+	put(q, &g, 810, 0);		/* in the window: no wait for 804-809 */
+	ck_assert_uint_eq(g.n, 5);
+	ck_assert_uint_eq(g.seq[4], 810);
+	ck_assert_uint_eq(pq_next_deadline(q), 0);
+	done(q);
+}
+END_TEST
+
 /* Scattered far packets (noise, not a jump) never resync. */
 START_TEST(test_far_noise_no_resync)
 {
@@ -414,6 +450,7 @@ pqueue_suite(void)
 	tcase_add_test(tc, test_jump_ahead_resyncs);
 	tcase_add_test(tc, test_peer_restart_resyncs);
 	tcase_add_test(tc, test_far_noise_no_resync);
+	tcase_add_test(tc, test_system_drops);
 	tcase_add_test(tc, test_wrap);
 	tcase_add_test(tc, test_nobuffer);
 	tcase_add_test(tc, test_packet_limit);
