@@ -654,9 +654,11 @@ gre_errqueue(struct gw *g)
 }
 
 /*
- * SO_RXQ_OVFL: a datagram carries the count of datagrams the kernel has
- * dropped on this socket so far, because its receive buffer was full:
- * we did not read in time.  Said once, with the likely cause.
+ * SO_RXQ_OVFL: a datagram carries the count of datagrams the kernel had
+ * dropped on this socket when it queued this one, because its receive
+ * buffer was full: we did not read in time.  Said once, with the likely
+ * cause.  A rise is the reorder queue's evidence that the numbers may jump
+ * that much at this datagram.
  */
 static void
 gre_overflow(struct gw *g, struct msghdr *mh)
@@ -670,6 +672,7 @@ gre_overflow(struct gw *g, struct msghdr *mh)
 		memcpy(&drops, CMSG_DATA(c), sizeof(drops));
 		if (drops <= g->st.overflow)
 			continue;
+		pq_dropped(&g->pq, drops - g->st.overflow);
 		g->st.overflow = drops;
 		if (g->warned_overflow)
 			continue;
@@ -708,10 +711,10 @@ gre_read(struct gw *g, uint64_t now)
 			gre_errqueue(g);
 			return;
 		}
-		/* the count is cumulative: the last datagram has the latest */
-		if (n > 0 && m[n - 1].msg_hdr.msg_controllen > 0)
-			gre_overflow(g, &m[n - 1].msg_hdr);
 		for (int i = 0; i < n; i++) {
+			/* the count is cumulative, as of each datagram */
+			if (m[i].msg_hdr.msg_controllen > 0)
+				gre_overflow(g, &m[i].msg_hdr);
 			if (m[i].msg_hdr.msg_flags & MSG_TRUNC)
 				g->st.truncated++;
 			else

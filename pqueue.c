@@ -8,6 +8,43 @@
  * The wait is measured from the arrival of the first waiting packet
  * after the gap (the lowest queued one): when it has waited timeout_ms,
  * the gap in front of it is counted lost and delivery moves on.
+ *
+ * Resynchronising.  A packet more than the window away from `next', ahead
+ * or behind, is dropped.  The numbering is followed to a new place only
+ * when both of these hold:
+ *  - a run: at least PQ_RESYNC_RUN far packets, each after the one before
+ *    and at most the window past it, with no packet in the window between
+ *    them (one resets the run);
+ *  - silence: no packet in the window has come for PQ_RESYNC_QUIET_MS.
+ * The delivery then goes on at the packet that completed both.
+ *
+ * A blind sender (one who spoofs the server's address and guesses the
+ * call ID, but cannot see the numbers) can send runs of consecutive
+ * numbers as easily as anything; what it cannot do is stop the real
+ * packets in the window from arriving, and every one of them both resets
+ * its run and restarts the silence.  So while the real path delivers
+ * a packet at least every PQ_RESYNC_QUIET_MS, spoofed far packets are
+ * only ever dropped (counted over_win or under_win).  A run alone, the
+ * rule before, such a sender forged with three packets.  (A packet in the
+ * window counts whether it is taken, queued, late or a duplicate.)
+ *
+ * The recoveries this keeps: after an outage of at least
+ * PQ_RESYNC_QUIET_MS the silence is there already, and the third packet
+ * of the new numbering goes on, as before (after a shorter outage, the
+ * first one once the silence is complete); when the peer restarts its
+ * numbering (ahead or behind) while traffic flows, the first packet of
+ * the new numbering that comes PQ_RESYNC_QUIET_MS after the last of the
+ * old one (and is at least the third) goes on: what came in that second
+ * is lost.  On an idle tunnel (nothing real for PQ_RESYNC_QUIET_MS) a
+ * run of three can still move the queue: sequence numbers alone cannot
+ * tell a spoofed run there from a real restart.
+ *
+ * One jump needs no run: when the system dropped packets for want of
+ * room (pq_dropped: the gateway reads the kernel's count with each
+ * datagram), the packet after them may be that many past the window; it
+ * goes on at once, what lies before it counted lost.  A spoofer who
+ * floods the socket to earn that allowance must still guess a number
+ * within it, as hard as guessing one in the window.
  */
 #include "pqueue.h"
 
@@ -139,6 +176,7 @@ resync(struct pq *q, uint32_t seq, uint64_t now, pq_deliver_fn *fn,
 	q->st.resyncs++;
 	q->far_run = 0;
 	q->next = seq;
+	q->seen_ms = now;
 }
 
 void
@@ -147,32 +185,45 @@ pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
 {
 	int32_t d;
 	struct pq_slot *s;
+	bool at_once;
 
 	if (!q->started) {
 		q->started = true;
 		q->next = seq;
+		q->seen_ms = now;
 	}
 	d = seq_diff(seq, q->next);
 
-	/* Far from where we are: dropped, unless a run says we jumped. */
-	if (d > (int32_t)q->window || d < -(int32_t)q->window) {
+	/*
+	 * Far from where we are: dropped, unless a run and a silence of the
+	 * packets in the window say we jumped (see the top of this file), or
+	 * the system dropped what lies between.
+	 */
+	if ((d > (int32_t)q->window || d < -(int32_t)q->window) &&
+	    !(d > 0 && (uint64_t)d - q->window <= q->dropped)) {
 		if (q->far_run > 0 && seq_after(seq, q->far_last) &&
 		    seq_diff(seq, q->far_last) <= (int32_t)q->window)
 			q->far_run++;
 		else
 			q->far_run = 1;
 		q->far_last = seq;
-		if (q->far_run < PQ_RESYNC_RUN) {
+		if (q->far_run < PQ_RESYNC_RUN ||
+		    now < q->seen_ms + PQ_RESYNC_QUIET_MS) {
 			if (d > 0)
 				q->st.over_win++;
 			else
 				q->st.under_win++;
+			q->dropped = 0;
 			return;
 		}
 		resync(q, seq, now, fn, arg);
 		d = 0;
 	}
 	q->far_run = 0;
+	q->seen_ms = now;
+	/* what the system dropped just before it is not waited for */
+	at_once = q->nobuffer || q->dropped > 0;
+	q->dropped = 0;
 
 	if (d < 0) {
 		q->st.under_win++;	/* late, or a duplicate */
@@ -198,18 +249,18 @@ pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
 		return;
 	}
 	/*
-	 * Make room: with nobuffer (or a packet too big to keep), ahead of
-	 * the ring, or over the limits, the gaps before it give way, then it
-	 * goes on at once if it still cannot wait.
+	 * Make room: with nobuffer or after a drop (or a packet too big to
+	 * keep), ahead of the ring, or over the limits, the gaps before it
+	 * give way, then it goes on at once if it still cannot wait.
 	 */
-	while (q->count > 0 && (q->nobuffer || len > PQ_PKT_MAX ||
+	while (q->count > 0 && (at_once || len > PQ_PKT_MAX ||
 	    seq_diff(seq, q->next) >= PQ_SLOTS ||
 	    q->count >= q->max_pkts || q->bytes + len > q->max_bytes) &&
 	    seq_after(seq, lowest(q)))
 		skip_gap(q, now, fn, arg);
 	/* no gap was skipped past seq, so it is not behind next */
 	d = seq_diff(seq, q->next);
-	if (d == 0 || q->nobuffer || len > PQ_PKT_MAX ||
+	if (d == 0 || at_once || len > PQ_PKT_MAX ||
 	    d >= PQ_SLOTS || q->count >= q->max_pkts ||
 	    q->bytes + len > q->max_bytes) {
 		/* it goes on now; what it jumped over is lost */
@@ -228,6 +279,12 @@ pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
 	memcpy(data_of(q, seq), p, len);
 	q->count++;
 	q->bytes += len;
+}
+
+void
+pq_dropped(struct pq *q, uint64_t n)
+{
+	q->dropped += n;
 }
 
 void

@@ -3,9 +3,10 @@
  * The receive side's sequence logic (RFC 2637 4.3): packets in order go
  * straight on; packets slightly ahead wait in a bounded queue until the
  * gap fills or their wait times out; late and duplicate packets are
- * dropped; packets far ahead (or far behind) are dropped unless a run of
- * them shows that the peer's numbering jumped, after an outage or a
- * restart, in which case delivery resynchronises there.  Pure: no I/O.
+ * dropped; packets far ahead (or far behind) are dropped unless the
+ * peer's numbering really jumped, after an outage or a restart, in which
+ * case delivery resynchronises there (the rule is in pqueue.c).  Pure: no
+ * I/O.
  */
 #ifndef PPTP_PQUEUE_H
 #define PPTP_PQUEUE_H
@@ -16,7 +17,9 @@
 
 #define PQ_SLOTS	1024	/* the farthest a packet can wait ahead */
 #define PQ_PKT_MAX	2048	/* largest payload kept */
-#define PQ_RESYNC_RUN	3	/* consecutive far packets that resync */
+#define PQ_RESYNC_RUN	3	/* far packets in a run, at least, */
+#define PQ_RESYNC_QUIET_MS 1000	/* and this long without one in the
+				   window, before a resync */
 
 struct pq_stats {
 	uint64_t	accepted;	/* handed on in order */
@@ -58,6 +61,8 @@ struct pq {
 	size_t		 bytes;
 	unsigned	 far_run;	/* consecutive far packets */
 	uint32_t	 far_last;
+	uint64_t	 seen_ms;	/* when one in the window last came */
+	uint64_t	 dropped;	/* pq_dropped, for the next packet */
 	struct pq_slot	 slot[PQ_SLOTS];
 	uint8_t		*data;		/* PQ_SLOTS * PQ_PKT_MAX */
 	struct pq_stats	 st;
@@ -81,6 +86,13 @@ void pq_free(struct pq *q);
 /* A data packet arrived; in-order packets go to fn at once. */
 void pq_input(struct pq *q, uint32_t seq, const uint8_t *p, size_t len,
     uint64_t now, pq_deliver_fn *fn, void *arg);
+
+/*
+ * The system dropped n packets just before the next one (its receive
+ * buffer was full): that one may be up to n past the window, and it goes
+ * on at once, the gap before it counted lost, rather than dropped as far.
+ */
+void pq_dropped(struct pq *q, uint64_t n);
 
 /* Give up on gaps whose wait is over; deliver what follows them. */
 void pq_timer(struct pq *q, uint64_t now, pq_deliver_fn *fn, void *arg);

@@ -161,20 +161,24 @@ START_TEST(test_over_window_dropped)
 }
 END_TEST
 
-/* After a long outage the peer is far ahead: a run of packets resyncs. */
+/*
+ * After an outage (nothing for longer than PQ_RESYNC_QUIET_MS) the peer is
+ * far ahead: the third packet of a run resyncs, as soon as before.
+ */
 START_TEST(test_jump_ahead_resyncs)
 {
 	struct pq *q = mk(300, false, 64);
 	struct got g = { .n = 0 };
+	uint64_t t = 1000 + PQ_RESYNC_QUIET_MS;
 
 	for (uint32_t s = 1; s <= 10; s++)
-		put(q, &g, s, 0);
-	put(q, &g, 5000, 0);
-	put(q, &g, 5001, 0);
+		put(q, &g, s, s);
+	put(q, &g, 5000, t);
+	put(q, &g, 5001, t);
 	ck_assert_uint_eq(g.n, 10);
 	ck_assert_uint_eq(q->st.over_win, 2);
-	put(q, &g, 5002, 0);
-	put(q, &g, 5003, 0);
+	put(q, &g, 5002, t);
+	put(q, &g, 5003, t);
 	ck_assert_uint_eq(g.n, 12);
 	ck_assert_uint_eq(g.seq[10], 5002);
 	ck_assert_uint_eq(g.seq[11], 5003);
@@ -183,19 +187,168 @@ START_TEST(test_jump_ahead_resyncs)
 }
 END_TEST
 
-/* The peer restarted its numbering: far behind, the same rule. */
+/* The same after an outage, but far behind (the numbering restarted). */
 START_TEST(test_peer_restart_resyncs)
 {
 	struct pq *q = mk(300, false, 64);
 	struct got g = { .n = 0 };
+	uint64_t t = 10 + PQ_RESYNC_QUIET_MS;
 
 	for (uint32_t s = 100000; s < 100010; s++)
 		put(q, &g, s, 0);
 	for (uint32_t s = 1; s <= 5; s++)
-		put(q, &g, s, 0);
+		put(q, &g, s, t);
 	ck_assert_uint_eq(q->st.under_win, 2);
 	ck_assert_uint_eq(g.n, 13);
 	ck_assert_uint_eq(g.seq[12], 5);
+	done(q);
+}
+END_TEST
+
+/*
+ * Real packets every 10 ms, and between two of them a spoofed burst of
+ * consecutive numbers far from them, ahead (_i even) or behind (_i odd),
+ * of 3, 10 or 1000 packets: nothing but the real stream is delivered, the
+ * burst is counted dropped, the numbering never moves.  The spoofer sends
+ * the burst at once, or spread out, three between real packets, for as
+ * long as it likes (longer than the silence a resync needs).
+ */
+static const uint32_t burst_len[] = { 3, 10, 1000 };
+
+static void
+spoof_run(int i, bool spread)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got *g = calloc(1, sizeof(*g));
+	uint32_t n = burst_len[i / 2], sent = 0, real = 1000000;
+	uint32_t from = i % 2 == 0 ? real + 70000 : real - 70000;
+	uint64_t t = 5000;
+
+	ck_assert_ptr_nonnull(g);
+	while (sent < n || real < 1000000 + 20) {
+		put(q, g, real++, t);
+		if (real == 1000000 + 10 || (spread && real > 1000000 + 10))
+			for (uint32_t k = 0; k < (spread ? 3 : n) && sent < n;
+			    k++, sent++)
+				put(q, g, from + sent, t + 5);
+		t += 10;
+	}
+	ck_assert_uint_eq(g->n, real - 1000000);
+	for (size_t k = 0; k < g->n; k++)
+		ck_assert_uint_eq(g->seq[k], 1000000 + k);
+	ck_assert_uint_eq(q->st.resyncs, 0);
+	ck_assert_uint_eq(q->st.lost, 0);
+	ck_assert_uint_eq(i % 2 == 0 ? q->st.over_win : q->st.under_win, n);
+	ck_assert_uint_eq(i % 2 == 0 ? q->st.under_win : q->st.over_win, 0);
+	free(g);
+	done(q);
+}
+
+START_TEST(test_spoofed_burst_changes_nothing)
+{
+	spoof_run(_i, false);
+}
+END_TEST
+
+START_TEST(test_spoofed_spread_changes_nothing)
+{
+	spoof_run(_i, true);
+}
+END_TEST
+
+/*
+ * The peer restarts its numbering while traffic flows: the old numbers
+ * stop, the new ones (far ahead, or far behind) come every 10 ms.  The
+ * new numbering is followed at the first of its packets that comes
+ * PQ_RESYNC_QUIET_MS or more after the last old one (and is at least the
+ * third): within PQ_RESYNC_QUIET_MS plus one packet's interval.
+ */
+START_TEST(test_restart_while_flowing)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got g = { .n = 0 };
+	uint32_t to = _i == 0 ? 0x80000000u : 7, s;
+	uint64_t t = 5000, last_old;
+
+	for (s = 1000000; s < 1000020; s++, t += 10)
+		put(q, &g, s, t);
+	last_old = t - 10;
+	for (s = to; g.n == 20; s++, t += 10) {
+		ck_assert_uint_le(t, last_old + PQ_RESYNC_QUIET_MS + 10);
+		put(q, &g, s, t);
+	}
+	ck_assert_uint_eq(q->st.resyncs, 1);
+	ck_assert_uint_ge(t - 10, last_old + PQ_RESYNC_QUIET_MS);
+	ck_assert_uint_eq(g.seq[20], s - 1);
+	for (uint32_t k = 0; k < 10; k++, t += 10)
+		put(q, &g, s + k, t);
+	ck_assert_uint_eq(g.n, 31);
+	ck_assert_uint_eq(g.seq[30], s + 9);
+	done(q);
+}
+END_TEST
+
+/*
+ * An outage: nothing for a while, then numbers far ahead.  Recovered at
+ * the third packet whenever the outage outlasted PQ_RESYNC_QUIET_MS; a
+ * shorter one waits for the rest of it.
+ */
+START_TEST(test_outage_recovers)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got g = { .n = 0 };
+	uint64_t outage = _i == 0 ? 60000 : PQ_RESYNC_QUIET_MS / 2, t;
+	uint32_t s;
+
+	for (s = 1; s <= 10; s++)
+		put(q, &g, s, 10 * s);
+	t = 100 + outage;
+	for (s = 50001; g.n == 10; s++, t += 10)
+		put(q, &g, s, t);
+	ck_assert_uint_eq(q->st.resyncs, 1);
+	if (_i == 0)
+		ck_assert_uint_eq(s - 1, 50003);
+	else
+		ck_assert_uint_eq(t - 10, 100 + PQ_RESYNC_QUIET_MS);
+	put(q, &g, s, t);
+	ck_assert_uint_eq(g.n, 12);
+	ck_assert_uint_eq(g.seq[11], s);
+	done(q);
+}
+END_TEST
+
+/*
+ * The system dropped packets (its buffer was full) just before one: that
+ * one may be that much past the window, and goes on at once over the gap;
+ * the allowance is for the next packet only.
+ */
+START_TEST(test_system_drops)
+{
+	struct pq *q = mk(300, false, 64);
+	struct got g = { .n = 0 };
+
+	put(q, &g, 1, 0);
+	put(q, &g, 3, 0);		/* a gap at 2 waits */
+	pq_dropped(q, 500);
+	put(q, &g, 802, 0);		/* 800 ahead: 300 + 500 */
+	ck_assert_uint_eq(g.n, 3);
+	ck_assert_uint_eq(g.seq[1], 3);
+	ck_assert_uint_eq(g.seq[2], 802);
+	ck_assert_uint_eq(q->st.lost, 1 + 798);
+	ck_assert_uint_eq(q->st.over_win, 0);
+	put(q, &g, 1500, 0);		/* the allowance is used up */
+	ck_assert_uint_eq(q->st.over_win, 1);
+	pq_dropped(q, 10);
+	put(q, &g, 1500, 0);		/* 697 ahead: still too far */
+	ck_assert_uint_eq(q->st.over_win, 2);
+	put(q, &g, 803, 0);		/* in order: the allowance is gone */
+	put(q, &g, 1200, 0);
+	ck_assert_uint_eq(q->st.over_win, 3);
+	pq_dropped(q, 5);
+	put(q, &g, 810, 0);		/* in the window: no wait for 804-809 */
+	ck_assert_uint_eq(g.n, 5);
+	ck_assert_uint_eq(g.seq[4], 810);
+	ck_assert_uint_eq(pq_next_deadline(q), 0);
 	done(q);
 }
 END_TEST
@@ -414,6 +567,11 @@ pqueue_suite(void)
 	tcase_add_test(tc, test_jump_ahead_resyncs);
 	tcase_add_test(tc, test_peer_restart_resyncs);
 	tcase_add_test(tc, test_far_noise_no_resync);
+	tcase_add_loop_test(tc, test_spoofed_burst_changes_nothing, 0, 6);
+	tcase_add_loop_test(tc, test_spoofed_spread_changes_nothing, 0, 6);
+	tcase_add_loop_test(tc, test_restart_while_flowing, 0, 2);
+	tcase_add_loop_test(tc, test_outage_recovers, 0, 2);
+	tcase_add_test(tc, test_system_drops);
 	tcase_add_test(tc, test_wrap);
 	tcase_add_test(tc, test_nobuffer);
 	tcase_add_test(tc, test_packet_limit);

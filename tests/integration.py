@@ -823,13 +823,59 @@ def duplicates_and_late_dropped(env):
 
 @test
 def far_ahead_dropped_then_resync(env):
+    # an outage: the server's numbers go on, ours wait in silence
     _, cli, seqs = scripted(env, ["gre 1", "gre 2", "gre 1000", "gre 3",
-                                  "gre 5000", "gre 5001", "gre 5002",
-                                  "gre 5003"], n=5)
+                                  "sleep 1300", "gre 5000", "gre 5001",
+                                  "gre 5002", "gre 5003"], n=5)
     assert seqs == [1, 2, 3, 5002, 5003], seqs
     st = cli.stats()
     assert st["rx over win"] == 3, st
     assert st["rx resyncs"] == 1, st
+
+
+@test
+def spoofed_far_burst_changes_nothing(env):
+    """A blind spoofer's best case (the server's address and our call ID):
+    far-off runs of consecutive numbers between real packets, at once or
+    three at a time for longer than a resync's silence, pass nothing to
+    pppd and count as dropped; the real stream goes on whole."""
+    gre = []
+    for s in range(1, 81):
+        gre += [f"gre {s}", "sleep 20"]
+        if s == 10:
+            gre.append("greburst 70000 1000 0")         # far ahead
+        elif s == 20:
+            gre.append("greburst 4294000000 300 0")     # far behind
+        elif s > 20:
+            gre.append(f"greburst {90000 + 3 * s} 3 0")  # 60 x 3, 1.2 s
+    _, cli, seqs = scripted(env, gre, n=80)
+    assert seqs == list(range(1, 81)), seqs
+    st = cli.stats()
+    assert st["rx accepted"] == 80 and st["rx lost"] == 0, st
+    assert st["rx over win"] == 1000 + 60 * 3, st
+    assert st["rx under win"] == 300, st
+    assert st["rx resyncs"] == 0 and st["rx socket overflow"] == 0, st
+    (_, _, k), = calls_of(status_json(env))
+    assert k["rx_over_window"] == 1180 and k["rx_late"] == 300, k
+    assert k["rx_resyncs"] == 0, k
+
+
+@test
+def server_restart_followed_within_a_second(env):
+    """The server's numbering restarts (far behind) while packets flow
+    every 20 ms: followed after a second without the old numbers."""
+    new = 4000000000
+    gre = []
+    for s in list(range(1, 21)) + [new + i for i in range(80)]:
+        gre += [f"gre {s}", "sleep 20"]
+    _, cli, seqs = scripted(env, gre)
+    assert seqs[:20] == list(range(1, 21)), seqs
+    tail = seqs[20:]
+    assert tail and tail == list(range(tail[0], new + 80)), seqs
+    skipped = tail[0] - new
+    assert 2 <= skipped <= 75, seqs     # 1 s at 20 ms (and slack)
+    st = cli.stats()
+    assert st["rx resyncs"] == 1 and st["rx under win"] == skipped, st
 
 
 @test
@@ -1129,6 +1175,9 @@ def kernel_drops_are_counted_and_explained(env):
     assert st["rx socket overflow"] > 1000, st
     assert (st["rx accepted"] + st["rx socket overflow"] +
             st["rx over win"] == 25003), st
+    # the jump past what the kernel dropped is that loss, not a far run
+    assert st["rx over win"] == 0 and st["rx resyncs"] == 0, st
+    assert st["rx lost"] == st["rx socket overflow"], st
     assert cli.stderr().count("the kernel dropped") == 1
     cli.hangup()
     assert cli.exit_status() == 0
