@@ -4,7 +4,10 @@
  * files and CAP_NET_ADMIN so that the manager, which parses what the
  * server sends, needs neither.  It serves one-byte requests on a
  * socketpair until the manager's end closes, then cleans up after it
- * whichever way it ended, a SIGKILL included.
+ * whichever way it ended, a SIGKILL included.  A request that the
+ * options rule out (a route with --nohostroute, a mark without
+ * --rtmark) or that it does not know can only come from a manager
+ * turned hostile: it is served no more.
  */
 #include "keeper.h"
 
@@ -26,7 +29,7 @@
 
 enum {
 	KEEP_ROUTE = 'R',
-	KEEP_SOCKET = 'S',
+	KEEP_MARK = 'M',
 	KEEP_UNLINK = 'U',
 };
 
@@ -35,6 +38,7 @@ struct keeper {
 	const struct keeper_cfg	*k;
 	dev_t			 sock_dev;	/* the manager's socket file */
 	ino_t			 sock_ino;
+	struct timespec		 sock_ctim;	/* an inode number comes back */
 	bool			 unlinked;
 	bool			 route_held;
 	struct hostroute	 route;
@@ -54,7 +58,9 @@ keep_unlink(struct keeper *kp)
 	if (lockfd >= 0)
 		flock(lockfd, LOCK_EX);
 	if (lstat(kp->k->sockpath, &st) == 0 && st.st_ino == kp->sock_ino &&
-	    st.st_dev == kp->sock_dev)
+	    st.st_dev == kp->sock_dev &&
+	    st.st_ctim.tv_sec == kp->sock_ctim.tv_sec &&
+	    st.st_ctim.tv_nsec == kp->sock_ctim.tv_nsec)
 		unlink(kp->k->sockpath);
 	if (lockfd >= 0)
 		close(lockfd);
@@ -80,38 +86,25 @@ keep_route(struct keeper *kp, int fd)
 	(void)send(fd, reply, strlen(reply), MSG_NOSIGNAL);
 }
 
-/* A TCP socket with --rtmark's mark; its errno as the reply otherwise. */
+/* --rtmark's mark on the manager's TCP socket s; errno as the reply. */
 static void
-keep_socket(struct keeper *kp, int fd)
+keep_mark(struct keeper *kp, int fd, int s)
 {
-	const struct pptp_opts *o = kp->o;
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	int err = 0, s;
-	struct iovec iov = { &err, sizeof(err) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
+	int err = 0, v[3];
+	socklen_t len = sizeof(v[0]);
+	const int opt[3] = { SO_DOMAIN, SO_TYPE, SO_PROTOCOL };
+	const int want[3] = { AF_INET, SOCK_STREAM, IPPROTO_TCP };
 
-	s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s >= 0 && o->rtmark_set && setsockopt(s, SOL_SOCKET, SO_MARK,
-	    &o->rtmark, sizeof(o->rtmark)) < 0) {
-		log_warn("callmgr: --rtmark %u: SO_MARK", o->rtmark);
-		close(s);
-		s = -1;
+	for (int i = 0; i < 3 && err == 0; i++)
+		if (getsockopt(s, SOL_SOCKET, opt[i], &v[i], &len) < 0 ||
+		    v[i] != want[i])
+			err = EINVAL;	/* a TCP socket, or nothing */
+	if (err == 0 && setsockopt(s, SOL_SOCKET, SO_MARK, &kp->o->rtmark,
+	    sizeof(kp->o->rtmark)) < 0) {
+		err = errno;
+		log_warn("callmgr: --rtmark %u: SO_MARK", kp->o->rtmark);
 	}
-	if (s < 0) {
-		err = errno != 0 ? errno : EIO;
-	} else {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &s, sizeof(int));
-	}
-	(void)sendmsg(fd, &mh, MSG_NOSIGNAL);
-	if (s >= 0)
-		close(s);
+	(void)send(fd, &err, sizeof(err), MSG_NOSIGNAL);
 }
 
 static void __attribute__((noreturn))
@@ -121,10 +114,9 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 	struct keeper kp = { .o = o, .k = k, .route = { .lockfd = -1 } };
 	struct stat st;
 	char addr[INET_ADDRSTRLEN];
-	unsigned char req;
+	const char *hostile = NULL;
 	sigset_t none;
 	int ws = 0;
-	ssize_t n;
 
 	/* The manager's end is the stop: a stray TERM must not orphan it. */
 	signal(SIGTERM, SIG_IGN);
@@ -132,42 +124,69 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);	/* pkill -USR1 pptp: statistics */
+	signal(SIGCHLD, SIG_DFL);	/* else no status to wait for */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (lstat(k->sockpath, &st) == 0) {
 		kp.sock_dev = st.st_dev;
 		kp.sock_ino = st.st_ino;
+		kp.sock_ctim = st.st_ctim;
 	} else {
 		kp.unlinked = true;	/* none to remove */
 	}
-	sandbox_keeper(&o->sandbox);
+	/* With no route to add, nothing more for the user's stderr. */
+	if (o->nohostroute && !o->debug)
+		log_stderr(false, 1);
+	sandbox_keeper(&o->sandbox, !o->nohostroute || o->rtmark_set);
 	inet_ntop(AF_INET, &k->server, addr, sizeof(addr));
 	proc_title("pptp: keeper for %s", addr);
-	for (;;) {
-		n = recv(fd, &req, 1, 0);
+	while (hostile == NULL) {
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		unsigned char req;
+		struct iovec iov = { &req, 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+		    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c;
+		int passed = -1;
+		ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		switch (req) {
-		case KEEP_ROUTE:
+		for (c = CMSG_FIRSTHDR(&mh); c != NULL;
+		    c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_SOCKET &&
+			    c->cmsg_type == SCM_RIGHTS) {
+				int nfd = (int)((c->cmsg_len - CMSG_LEN(0)) /
+				    sizeof(int));
+
+				for (int i = 0; i < nfd; i++) {
+					int f;
+
+					memcpy(&f, CMSG_DATA(c) + i *
+					    sizeof(int), sizeof(int));
+					if (passed < 0)
+						passed = f;
+					else
+						close(f);
+				}
+			}
+		if (req == KEEP_ROUTE && !o->nohostroute)
 			keep_route(&kp, fd);
-			break;
-		case KEEP_SOCKET:
-			keep_socket(&kp, fd);
-			break;
-		case KEEP_UNLINK:
+		else if (req == KEEP_MARK && o->rtmark_set && passed >= 0)
+			keep_mark(&kp, fd, passed);
+		else if (req == KEEP_UNLINK) {
 			keep_unlink(&kp);
 			(void)send(fd, "u", 1, MSG_NOSIGNAL);
-			break;
-		default:
-			/* it can only have turned hostile: serve it no more */
-			log_warnx("keeper: unknown request 0x%02x from the call "
-			    "manager: no more requests served", req);
-			goto out;
-		}
+		} else
+			hostile = "a request its options rule out";
+		if (passed >= 0)
+			close(passed);
 	}
-out:
+	if (hostile != NULL)
+		log_warnx("keeper: %s from the call manager: no more requests "
+		    "served", hostile);
 	keep_unlink(&kp);
 	if (kp.route_held)
 		route_del_host(&kp.route);
@@ -203,19 +222,31 @@ keeper_fork(const struct pptp_opts *o, const struct keeper_cfg *k)
 	return sv[1];
 }
 
-/* One request, its reply into buf: the reply's length, -1 if none. */
+/* One request (with fd, if >= 0), its reply into buf: its length. */
 static ssize_t
-ask(int kfd, unsigned char req, void *buf, size_t bufsz, struct msghdr *mh)
+ask(int kfd, unsigned char req, int fd, void *buf, size_t bufsz)
 {
-	struct iovec iov = { buf, bufsz };
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &req, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
 	ssize_t n;
 
-	if (kfd < 0 || send(kfd, &req, 1, MSG_NOSIGNAL) != 1)
+	if (kfd < 0)
 		return -1;
-	mh->msg_iov = &iov;
-	mh->msg_iovlen = 1;
+	if (fd >= 0) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	if (sendmsg(kfd, &mh, MSG_NOSIGNAL) != 1)
+		return -1;
 	do
-		n = recvmsg(kfd, mh, MSG_CMSG_CLOEXEC);
+		n = recv(kfd, buf, bufsz, 0);
 	while (n < 0 && errno == EINTR);
 	return n;
 }
@@ -224,8 +255,7 @@ int
 keeper_route(int kfd, bool *added, char *desc, size_t descsz)
 {
 	char reply[128];
-	struct msghdr mh = { 0 };
-	ssize_t n = ask(kfd, KEEP_ROUTE, reply, sizeof(reply) - 1, &mh);
+	ssize_t n = ask(kfd, KEEP_ROUTE, -1, reply, sizeof(reply) - 1);
 
 	*added = false;
 	if (descsz > 0)
@@ -240,34 +270,20 @@ keeper_route(int kfd, bool *added, char *desc, size_t descsz)
 }
 
 int
-keeper_socket(int kfd)
+keeper_mark(int kfd, int s)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct msghdr mh = { .msg_control = cbuf,
-	    .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	int err = 0, s = -1;
-	ssize_t n = ask(kfd, KEEP_SOCKET, &err, sizeof(err), &mh);
+	int err = 0;
 
-	if (n != (ssize_t)sizeof(err)) {
-		errno = EPIPE;	/* the keeper is gone */
-		return -1;
-	}
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET &&
-		    c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&s, CMSG_DATA(c), sizeof(int));
-	if (s < 0)
-		errno = err != 0 ? err : EIO;
-	return s;
+	if (ask(kfd, KEEP_MARK, s, &err, sizeof(err)) != (ssize_t)sizeof(err))
+		err = EPIPE;	/* the keeper is gone */
+	errno = err;
+	return err == 0 ? 0 : -1;
 }
 
 void
 keeper_unlink(int kfd)
 {
 	char reply;
-	struct msghdr mh = { 0 };
 
-	(void)ask(kfd, KEEP_UNLINK, &reply, 1, &mh);
+	(void)ask(kfd, KEEP_UNLINK, -1, &reply, 1);
 }

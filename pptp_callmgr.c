@@ -99,6 +99,7 @@ struct cm {
 	uint64_t		 started_ms;
 	uint64_t		 started_wall_ms;
 	uid_t			 start_uid;	/* real uid, before any drop */
+	unsigned long		 netns;		/* read before the empty root */
 	int			 status;	/* of the last connection */
 	char			 why[256];
 	struct ctrl_cfg		 cfg;		/* for each new connection */
@@ -346,11 +347,13 @@ ctrl_opts_digest(const struct pptp_opts *o)
 
 	n = snprintf(text, sizeof(text), "quirks=%s localbind=%s rtmark=%d:%u "
 	    "nohostroute=%d idle=%u echo=%u reply=%u connect=%u host=%s "
-	    "share=%d", o->quirks ? o->quirks : "",
+	    "share=%d sandbox=%d:%d:%u:%u", o->quirks ? o->quirks : "",
 	    o->localbind ? o->localbind : "", o->rtmark_set, o->rtmark,
 	    o->nohostroute, o->idle_wait_s, o->max_echo_wait_s,
 	    o->reply_timeout_s, o->connect_timeout_s,
-	    o->client_hostname ? o->client_hostname : "", (int)o->share);
+	    o->client_hostname ? o->client_hostname : "", (int)o->share,
+	    o->sandbox.on, o->sandbox.switch_user, (unsigned)o->sandbox.uid,
+	    (unsigned)o->sandbox.gid);
 	for (int i = 0; i < n && i < (int)sizeof(text); i++)
 		h = (h ^ (uint8_t)text[i]) * 16777619u;
 	return h;
@@ -457,10 +460,15 @@ cm_tcp_start(struct cm_conn *cn, uint64_t now)
 		    sizeof(cm->route_desc)) < 0)
 			log_warnx("callmgr: no keeper for the host route");
 	}
-	/* from the keeper: with --rtmark's mark, which takes CAP_NET_ADMIN */
-	cn->tcp = keeper_socket(cm->kfd);
+	cn->tcp = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	if (cn->tcp < 0) {
 		log_warn("callmgr: socket");
+		return -1;
+	}
+	/* --rtmark's mark takes CAP_NET_ADMIN: the keeper's */
+	if (o->rtmark_set && keeper_mark(cm->kfd, cn->tcp) < 0) {
+		log_warn("callmgr: --rtmark %u: SO_MARK", o->rtmark);
 		return -1;
 	}
 	if (o->localbind != NULL) {
@@ -797,7 +805,7 @@ cm_status(struct cm *cm, struct cm_client *cl)
 	status_line_str(&l, "server", cm->addr);
 	status_line_str(&l, "host", cm->o->server);
 	status_line_u64(&l, "pid", (uint64_t)getpid());
-	status_line_u64(&l, "netns", netns_id());
+	status_line_u64(&l, "netns", cm->netns);
 	status_line_u64(&l, "since", cm->started_wall_ms);
 	status_line_str(&l, "share", share[cm->o->share]);
 	status_line_u64(&l, "one_call", cm->one_call);
@@ -1238,6 +1246,7 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd, int kfd,
 	if (cm == NULL)
 		fatal("callmgr: calloc");
 	cm->start_uid = getuid();
+	cm->netns = netns_id();
 	cm->o = o;
 	cm->server = server;
 	cm->lfd = lfd;

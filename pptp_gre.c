@@ -1043,7 +1043,8 @@ pppd_stop(struct gw *g)
 	}
 	if (g->sandboxed) {
 		log_warnx("gre %s: pppd (pid %d) has not ended on the "
-		    "hangup in 2 s: leaving it", g->addr, (int)g->call.pppd);
+		    "hangup in 2 s: it gets SIGTERM as the gateway ends",
+		    g->addr, (int)g->call.pppd);
 		return;
 	}
 	kill(g->call.pppd, SIGTERM);

@@ -54,10 +54,13 @@
 #define ARG_LO(i)	(offsetof(struct seccomp_data, args) + 8 * (i) + 4)
 #endif
 
+#ifdef SB_ARCH
 enum rule_kind {
 	ALLOW,
 	NO_EXEC,	/* allowed unless argument 2 has PROT_EXEC */
-	UNIX_ONLY,	/* allowed for AF_UNIX (argument 0), else EACCES */
+	FCNTL_SAFE,	/* flags and seals only: no F_SETOWN, F_SETSIG */
+	SELF_ONLY,	/* argument 0 must be our own pid (tgkill: abort) */
+	SOCKET_TCP,	/* AF_UNIX, or AF_INET SOCK_STREAM; else EACCES */
 	DENY,		/* EACCES */
 };
 
@@ -76,12 +79,24 @@ static const struct rule common_rules[] = {
 	R(clock_gettime, ALLOW), R(clock_nanosleep, ALLOW),
 	R(nanosleep, ALLOW), R(gettimeofday, ALLOW),
 	R(exit, ALLOW), R(exit_group, ALLOW), R(rt_sigreturn, ALLOW),
-	R(rt_sigprocmask, ALLOW), R(restart_syscall, ALLOW),
-	R(getpid, ALLOW), R(brk, ALLOW), R(mmap, NO_EXEC),
-	R(mprotect, NO_EXEC), R(munmap, ALLOW), R(mremap, ALLOW),
-	R(madvise, ALLOW), R(futex, ALLOW), R(fcntl, ALLOW),
-	R(fstat, ALLOW), R(newfstatat, ALLOW), R(getrandom, ALLOW),
-	R(dup3, ALLOW), R(shutdown, ALLOW),
+	R(rt_sigprocmask, ALLOW), R(rt_sigaction, ALLOW),
+	R(restart_syscall, ALLOW), R(getpid, ALLOW), R(gettid, ALLOW),
+	R(tgkill, SELF_ONLY), R(brk, ALLOW), R(munmap, ALLOW),
+	R(mremap, ALLOW), R(madvise, ALLOW), R(futex, ALLOW),
+	R(mprotect, NO_EXEC), R(getrandom, ALLOW), R(dup3, ALLOW),
+	R(shutdown, ALLOW),
+#ifdef __NR_mmap
+	R(mmap, NO_EXEC),
+#endif
+#ifdef __NR_fcntl
+	R(fcntl, FCNTL_SAFE),
+#endif
+#ifdef __NR_fstat
+	R(fstat, ALLOW),
+#endif
+#ifdef __NR_newfstatat
+	R(newfstatat, ALLOW),
+#endif
 #ifdef __NR_dup2
 	R(dup2, ALLOW),
 #endif
@@ -96,8 +111,7 @@ static const struct rule common_rules[] = {
 /* The call manager: TCP, its instances' socket, call-ID reservations. */
 static const struct rule manager_rules[] = {
 	R(accept4, ALLOW), R(connect, ALLOW), R(bind, ALLOW),
-	R(getsockopt, ALLOW), R(setsockopt, ALLOW), R(getsockname, ALLOW),
-	R(getpeername, ALLOW), R(socket, UNIX_ONLY),
+	R(getsockopt, ALLOW), R(getsockname, ALLOW), R(socket, SOCKET_TCP),
 };
 
 /* The gateway: GRE, pppd's pty, and pppd's end when we launched it. */
@@ -113,10 +127,10 @@ static const struct rule gateway_rules[] = {
  * (clone, ptrace) and reads /proc (so no empty root in these builds).
  */
 static const struct rule sanitizer_rules[] = {
-	R(sigaltstack, ALLOW), R(gettid, ALLOW), R(clone, ALLOW),
+	R(sigaltstack, ALLOW), R(clone, ALLOW),
 	R(ptrace, ALLOW), R(wait4, ALLOW), R(openat, ALLOW),
 	R(getdents64, ALLOW), R(prctl, ALLOW), R(sched_yield, ALLOW),
-	R(rt_sigaction, ALLOW), R(tgkill, ALLOW), R(lseek, ALLOW),
+	R(lseek, ALLOW),
 	R(readlinkat, ALLOW), R(getppid, ALLOW),
 	R(exit, ALLOW), R(sched_getaffinity, ALLOW), R(pread64, ALLOW),
 	R(getrlimit, ALLOW), R(prlimit64, ALLOW), R(kill, ALLOW),
@@ -127,7 +141,6 @@ static const struct rule sanitizer_rules[] = {
 };
 #endif
 
-#ifdef SB_ARCH
 #define MAX_INSNS	256
 
 struct prog {
@@ -173,12 +186,43 @@ emit_rules(struct prog *p, const struct rule *r, size_t n)
 			emit(p, RET(SECCOMP_RET_KILL_PROCESS));
 			emit(p, RET(SECCOMP_RET_ALLOW));
 			break;
-		case UNIX_ONLY:
+		case FCNTL_SAFE: {
+			static const uint32_t ok[] = { F_GETFD, F_SETFD,
+			    F_GETFL, F_SETFL, F_GET_SEALS };
+			const uint8_t n_ok = sizeof(ok) / sizeof(ok[0]);
+
+			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			    (uint32_t)r[i].nr, 0, n_ok + 3));
+			emit(p, LOAD(ARG_LO(1)));
+			for (uint8_t k = 0; k < n_ok; k++)
+				emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, ok[k],
+				    (uint8_t)(n_ok - k), 0));
+			emit(p, RET(SECCOMP_RET_KILL_PROCESS));
+			emit(p, RET(SECCOMP_RET_ALLOW));
+			break;
+		}
+		case SELF_ONLY:
 			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 			    (uint32_t)r[i].nr, 0, 4));
 			emit(p, LOAD(ARG_LO(0)));
+			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			    (uint32_t)getpid(), 1, 0));
+			emit(p, RET(SECCOMP_RET_KILL_PROCESS));
+			emit(p, RET(SECCOMP_RET_ALLOW));
+			break;
+		case SOCKET_TCP:
+			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			    (uint32_t)r[i].nr, 0, 9));
+			emit(p, LOAD(ARG_LO(0)));
 			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0,
 			    1));
+			emit(p, RET(SECCOMP_RET_ALLOW));
+			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 0,
+			    4));
+			emit(p, LOAD(ARG_LO(1)));
+			emit(p, STMT(BPF_ALU | BPF_AND | BPF_K, 0xf));
+			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM,
+			    0, 1));
 			emit(p, RET(SECCOMP_RET_ALLOW));
 			emit(p, RET(SECCOMP_RET_ERRNO | EACCES));
 			break;
@@ -384,9 +428,9 @@ sandbox_enter(const struct sandbox *sb, enum sandbox_role role,
 }
 
 void
-sandbox_keeper(const struct sandbox *sb)
+sandbox_keeper(const struct sandbox *sb, bool net_admin)
 {
-	const uint64_t keep = 1ULL << CAP_NET_ADMIN;
+	const uint64_t keep = net_admin ? 1ULL << CAP_NET_ADMIN : 0;
 
 	if (!sb->on)
 		return;

@@ -4,10 +4,11 @@
  * SECURITY).  It is the manager's parent, reads nothing from the
  * network, and does for the manager, which has given up root, the three
  * things that need root or CAP_NET_ADMIN: the host route (added on
- * request, removed when the manager is gone, however it went), the TCP
- * sockets (with --rtmark's SO_MARK), and the removal of the manager's
- * socket file from the root-owned run directory.  Each request is one
- * byte; a manager that turned hostile can ask for nothing else.
+ * request, removed when the manager is gone, however it went),
+ * --rtmark's SO_MARK on the TCP sockets the manager makes, and the
+ * removal of the manager's socket file from the root-owned run
+ * directory.  Each request is one byte (and, for the mark, the socket);
+ * a manager that turned hostile can ask for nothing else.
  */
 #ifndef PPTP_KEEPER_H
 #define PPTP_KEEPER_H
@@ -35,11 +36,11 @@ int keeper_fork(const struct pptp_opts *o, const struct keeper_cfg *k);
 /*
  * The manager's requests.  keeper_route: the host route; 0 with *added
  * and a description ("host route via ..."), -1 when the keeper is gone.
- * keeper_socket: a non-blocking TCP socket, -1 with errno.
+ * keeper_mark: --rtmark's mark on the TCP socket s, -1 with errno.
  * keeper_unlink: the socket file goes, if it is still this manager's.
  */
 int keeper_route(int kfd, bool *added, char *desc, size_t descsz);
-int keeper_socket(int kfd);
+int keeper_mark(int kfd, int s);
 void keeper_unlink(int kfd);
 
 #endif

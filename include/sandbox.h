@@ -50,8 +50,9 @@ void sandbox_enter(const struct sandbox *sb, enum sandbox_role role,
 
 /*
  * The keeper: root's user (for the run directory and the route lock),
- * CAP_NET_ADMIN alone (the host route, SO_MARK), no new privileges.
+ * CAP_NET_ADMIN alone if net_admin (the host route, SO_MARK), else no
+ * capability, and no new privileges.
  */
-void sandbox_keeper(const struct sandbox *sb);
+void sandbox_keeper(const struct sandbox *sb, bool net_admin);
 
 #endif

@@ -115,6 +115,19 @@ def reap():
         REAPED[pid] = os.waitstatus_to_exitcode(status)
 
 
+def all_gone(pids):
+    """None of pids runs (zombies, reaped here, do not count)."""
+    reap()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                    return False
+        except OSError:
+            pass
+    return True
+
+
 def title_of(pid):
     """A process's title (its argv[0] as ps shows it), "" if gone."""
     try:
@@ -2763,10 +2776,10 @@ def default_detaches_at_once_call_goes_on(env):
     no_leftovers(env)
 
 
-def pppd_ends(env, args, end, status, words, bound):
+def pppd_ends(env, args, end, status, words, bound, pppd_gone=False):
     """pppd ends some way: pptp exits with status, the call is cleared
     within bound seconds of the start, with words in syslog, and nothing
-    is left."""
+    is left (pppd_gone: the stand-in pppd neither, by itself)."""
     srv = env.server()
     run = Launched(env, args, end=end)
     st, _ = run.status(bound)
@@ -2776,6 +2789,9 @@ def pppd_ends(env, args, end, status, words, bound):
     if not wait_until(lambda: not pptp_pids(), bound):
         raise AssertionError("pptp processes left")
     assert time.monotonic() - run.started < bound, "too slow"
+    if pppd_gone:
+        pids = [int(x.split()[0]) for x in open(run.res + ".pids")]
+        assert wait_until(lambda: all_gone(pids), 3), "pppd left"
     run.kill_pppd()
     no_leftovers(env)
     return run
@@ -2820,12 +2836,14 @@ def pppd_child_dies_after_opening_the_pty(env):
 
 @test
 def pppd_never_opens_the_pty(env):
-    # alive but silent: stopped at the deadline, its status ours
-    # sandboxed, the gateway may not signal it (root's): it says so
+    # alive but silent, deaf to the hangup: the sandboxed gateway may not
+    # signal it (root's), but its end does (PR_SET_PDEATHSIG)
     run = pppd_ends(env, ["nodetach"], "silent", 1,
-                    "pppd wrote nothing on its pty in 10 s: call ends", 14)
+                    "pppd wrote nothing on its pty in 10 s: call ends", 14,
+                    pppd_gone=True)
     assert "pppd killed" not in str(run.syslog.lines())
-    run.syslog.wait("has not ended on the hangup in 2 s: leaving it")
+    run.syslog.wait("has not ended on the hangup in 2 s: it gets SIGTERM "
+                    "as the gateway ends")
 
 
 @test
@@ -3247,6 +3265,9 @@ def sandboxed_processes_keep_only_what_security_names(env):
     run.syslog.wait("round trip")
     code, out, _ = status(env)
     assert code == 0 and len(re.findall(r"call \d+", out)) >= 2, out
+    # read before the empty root, where /proc is not
+    ns = os.stat(f"/run/netns/{env.cns}").st_ino
+    assert f"network namespace {ns}" in out, out
     run.proc.send_signal(signal.SIGTERM)
     assert run.status(5)[0] == 16, run.err()
     cli.hangup()
@@ -3257,13 +3278,30 @@ def sandboxed_processes_keep_only_what_security_names(env):
 
 @test
 def nosandbox_keeps_root(env):
-    """--nosandbox: the processes stay as they started, unfiltered."""
+    """--nosandbox: the processes stay as they started, unfiltered; a
+    tunnel with the sandbox gets a call manager of its own, not that
+    one; with --nohostroute the keeper holds no capability, nor the
+    user's stderr."""
     env.server()
     cli = env.client("--nosandbox")
     cli.wait_up()
     for pid in (cli.proc.pid, pid_titled("pptp: call manager")):
         st = proc_status(pid)
         assert st["Uid"].startswith("0\t") and st["Seccomp"] == "0", st
+    boxed = env.client("--nohostroute")
+    boxed.wait_up()
+    mgrs = [p for p in pptp_pids()
+            if title_of(p).startswith("pptp: call manager")]
+    assert len(mgrs) == 2, mgrs
+    assert sorted(proc_status(p)["Seccomp"] for p in mgrs) == ["0", "2"]
+    keepers = [p for p in pptp_pids()
+               if title_of(p).startswith("pptp: keeper")]
+    caps = sorted(proc_status(p)["CapEff"] for p in keepers)
+    assert caps[0] == NOCAPS, caps
+    for p in keepers:
+        assert os.readlink(f"/proc/{p}/fd/2") == "/dev/null", p
+    boxed.hangup()
+    assert boxed.exit_status() == 0
     cli.hangup()
     assert cli.exit_status() == 0
     no_leftovers(env)
@@ -3287,7 +3325,8 @@ def forbidden_calls_kill_with_sigsys(env):
     reports and cleans up after."""
     srv = env.server()
     # a sanitized build's filter lets the leak checker open and signal
-    calls = ("execve",) if SANITIZED else ("open", "execve", "kill")
+    calls = ("execve",) if SANITIZED else ("open", "execve", "kill",
+                                           "setown")
     for call in calls:
         env.vars["PPTP_PROBE"] = call
         cli = probed(env)

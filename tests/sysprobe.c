@@ -7,6 +7,7 @@
  *   open     open a file (/etc/hostname)
  *   execve   run /bin/true
  *   kill     signal process 1 with 0
+ *   setown   have SIGIO sent to process 1 (fcntl F_SETOWN)
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -29,6 +30,8 @@ probe(int sig)
 		(void)execve("/bin/true", argv, NULL);
 	else if (strcmp(what, "kill") == 0)
 		(void)kill(1, 0);
+	else if (strcmp(what, "setown") == 0)
+		(void)fcntl(2, F_SETOWN, 1);
 }
 
 static void __attribute__((constructor))
