@@ -42,6 +42,7 @@
 #include "pptp_callmgr.h"
 #include "pqueue.h"
 #include "sandbox.h"
+#include "watchdog.h"
 #include "status.h"
 #include "util.h"
 
@@ -68,6 +69,7 @@ struct gw {
 	struct sockaddr_in	 peer;
 	int			 gre, ppp_in, ppp_out, cm;
 	int			 null;		/* /dev/null, to hang up with */
+	int			 watch;		/* pppd's watchdog, -1: none */
 	bool			 sandboxed;	/* pppd is beyond our signals */
 	volatile sig_atomic_t	*stop;
 	int			 status;
@@ -862,6 +864,7 @@ gw_init(struct gw *g, const struct pptp_opts *o, const struct gre_call *call,
 	g->cm = cm_fd;
 	g->gre = -1;
 	g->null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	g->watch = -1;
 	g->stop = stop;
 	g->status = PPTP_EXIT_OK;
 	if (call->pty_slave >= 0)
@@ -909,6 +912,8 @@ gw_free(struct gw *g)
 		close(g->gre);
 	if (g->null >= 0)
 		close(g->null);
+	if (g->watch >= 0)
+		close(g->watch);	/* it ends, and pppd if not reaped */
 	pq_free(&g->pq);
 	free(g->slot);
 	free(g->rx);
@@ -923,6 +928,8 @@ gw_free(struct gw *g)
 static void
 pppd_report(struct gw *g, int st)
 {
+	/* reaped: its pid may be anyone's now, never to be signalled */
+	(void)watchdog_order(g->watch, WATCH_REAPED);
 	if (g->call.report_fd < 0)
 		return;
 	if (write(g->call.report_fd, &st, sizeof(st)) != sizeof(st))
@@ -1021,12 +1028,22 @@ pppd_gone(struct gw *g, int ms)
 	return false;
 }
 
+/* A signal to the pppd we launched: through its watchdog if sandboxed. */
+static bool
+pppd_signal(struct gw *g, int sig)
+{
+	if (g->watch >= 0)
+		return watchdog_order(g->watch, sig == SIGTERM ? WATCH_TERM :
+		    WATCH_KILL);
+	return !g->sandboxed && kill(g->call.pppd, sig) == 0;
+}
+
 /*
  * The call is over: a pppd we launched goes too.  Unless a signal ended
  * the call (pppd had SIGTERM then), its line hangs up first, as when the
  * classic client's gateway went: pppd ends with its status for that
- * ("Modem hangup", 16).  Then TERM, then KILL; but a sandboxed gateway
- * may not signal pppd (root's): the hangup is all it has.
+ * ("Modem hangup", 16).  Then TERM, then KILL (through the watchdog
+ * when sandboxed; without one, the hangup is all it has).
  */
 static void
 pppd_stop(struct gw *g)
@@ -1038,19 +1055,18 @@ pppd_stop(struct gw *g)
 	if (g->stop_due_ms == 0) {
 		/* our only hold on the pty master (launch mode) goes */
 		if (g->null >= 0 && dup2(g->null, g->ppp_in) >= 0 &&
-		    pppd_gone(g, g->sandboxed ? 2000 : 1000))
+		    pppd_gone(g, 1000))
 			return;
 	}
-	if (g->sandboxed) {
+	if (!pppd_signal(g, SIGTERM)) {
 		log_warnx("gre %s: pppd (pid %d) has not ended on the "
-		    "hangup in 2 s: it gets SIGTERM as the gateway ends",
+		    "hangup, and has no watchdog to signal it: leaving it",
 		    g->addr, (int)g->call.pppd);
 		return;
 	}
-	kill(g->call.pppd, SIGTERM);
 	if (pppd_gone(g, 500))
 		return;
-	kill(g->call.pppd, SIGKILL);
+	(void)pppd_signal(g, SIGKILL);
 	if (waitpid(g->call.pppd, &st, 0) == g->call.pppd)
 		pppd_report(g, st);
 }
@@ -1219,6 +1235,11 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	child_exited = 1;	/* pppd may have gone before the handler came */
 	gw_share(g);
 	/* Set up: what is left reads the network, and may do no more. */
+	if (o->sandbox.on && g->call.pppd > 0 &&
+	    (g->watch = watchdog_start(&o->sandbox, g->call.pppd,
+	    g->addr)) < 0)
+		log_warn("gre %s: no watchdog for pppd: only a hangup can end "
+		    "it", g->addr);
 	sandbox_enter(&o->sandbox, SB_GATEWAY, "gre");
 	g->sandboxed = o->sandbox.on;
 
@@ -1236,10 +1257,9 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 		if (*g->stop && g->stop_due_ms == 0) {
 			log_info("gre %s: signal %d: call ends", g->addr,
 			    (int)*g->stop);
-			if (g->call.pppd <= 0 || g->sandboxed)
-				break;	/* pppd hangs up (pppd_stop) */
 			/* let pppd end the link (LCP) through us first */
-			kill(g->call.pppd, SIGTERM);
+			if (g->call.pppd <= 0 || !pppd_signal(g, SIGTERM))
+				break;	/* else pppd hangs up (pppd_stop) */
 			g->stop_due_ms = now + 1500;
 		}
 		if (g->stop_due_ms != 0 && now >= g->stop_due_ms)

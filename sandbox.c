@@ -347,10 +347,17 @@ sandbox_prepare(struct sandbox *sb, const char *user, bool off)
 		    SANDBOX_USER_FALLBACK, user != NULL ? " (--user)" : "");
 		return -1;
 	}
-	if (pw->pw_uid == 0) {
-		log_warnx("--user %s: that is root; the network-facing "
-		    "processes must not be (--nosandbox, to run them as root)",
-		    pw->pw_name);
+	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+		log_warnx("--user %s: that is root, or in root's group; the "
+		    "network-facing processes must not be (--nosandbox, to "
+		    "run them as root)", pw->pw_name);
+		return -1;
+	}
+	if (!have_cap(CAP_SETUID) || !have_cap(CAP_SETGID) ||
+	    !have_cap(CAP_SETPCAP) || !have_cap(CAP_SYS_CHROOT)) {
+		log_warnx("needs CAP_SETUID, CAP_SETGID, CAP_SETPCAP and "
+		    "CAP_SYS_CHROOT to sandbox the processes that read the "
+		    "network (or --nosandbox)");
 		return -1;
 	}
 	sb->switch_user = true;
@@ -376,8 +383,8 @@ empty_root(const char *who)
 	if (fd < 0)
 		fatal("%s: cannot open %s", who, SANDBOX_EMPTY_DIR);
 	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 0222))
-		fatalx("%s: %s must be an empty directory of root's that "
-		    "nobody may write to", who, SANDBOX_EMPTY_DIR);
+		fatalx("%s: %s must be a directory of root's that nobody "
+		    "may write to", who, SANDBOX_EMPTY_DIR);
 	if (fchdir(fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
 		fatal("%s: cannot shut itself in %s", who, SANDBOX_EMPTY_DIR);
 	close(fd);
@@ -414,6 +421,8 @@ sandbox_enter(const struct sandbox *sb, enum sandbox_role role,
 		    sg != sb->gid || getgroups(0, NULL) != 0)
 			fatalx("%s: still not only user %s", who, sb->user);
 	}
+	else if (have_cap(CAP_SETGID) && setgroups(0, NULL) < 0)
+		fatal("%s: cannot leave its supplementary groups", who);
 	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	if (caps_set(0) < 0 || caps_get(d) < 0 || d[0].effective ||
 	    d[1].effective || d[0].permitted || d[1].permitted ||

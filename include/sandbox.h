@@ -51,7 +51,8 @@ void sandbox_enter(const struct sandbox *sb, enum sandbox_role role,
 /*
  * The keeper: root's user (for the run directory and the route lock),
  * CAP_NET_ADMIN alone if net_admin (the host route, SO_MARK), else no
- * capability, and no new privileges.
+ * capability, and no new privileges.  pppd's watchdog likewise, with no
+ * capability: root's user is what lets it signal pppd.
  */
 void sandbox_keeper(const struct sandbox *sb, bool net_admin);
 

@@ -2142,20 +2142,43 @@ def launch_mode_goes_to_background(env):
 
 
 @test
-def launch_mode_sigterm_hangs_up_pppd(env):
-    """Sandboxed, the gateway may not signal pppd (root's): it hangs up
-    pppd's line, and pppd's status for that (16) is the command's."""
+def launch_mode_sigterm_stops_pppd(env):
+    """The sandboxed gateway may not signal pppd (root's): its watchdog
+    does, so that pppd ends the link and its status is the command's."""
     out = fake_pppd(env, wait=True)
     srv = env.server()
     cli = env.client("--debug", "nodetach", launch=True)
     pppd_result(out)
+    dog = pid_titled("pptp: pppd watchdog for 192.0.2.1")
+    st = proc_status(dog)
+    assert st["Uid"].startswith("0\t") and st["CapEff"] == NOCAPS and \
+        st["CapBnd"] == NOCAPS and st["NoNewPrivs"] == "1", st
+    # beyond stdio, its pipe and syslog: never the pty (no hangup then)
+    for fd in os.listdir(f"/proc/{dog}/fd"):
+        what = os.readlink(f"/proc/{dog}/fd/{fd}")
+        assert int(fd) <= 2 or what.startswith(("pipe:", "socket:")), what
     t = time.monotonic()
     cli.proc.send_signal(signal.SIGTERM)
-    assert cli.exit_status() == 16, "not pppd's status for a hangup"
+    assert cli.exit_status() == 5, "not pppd's status for SIGTERM"
     assert time.monotonic() - t < 2
-    assert not os.path.exists(out + ".term"), "pppd got SIGTERM"
-    assert "Modem hangup" in cli.stderr(), cli.stderr()
+    assert os.path.exists(out + ".term"), "pppd was not asked to stop"
     srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def gateway_killed_watchdog_ends_pppd(env):
+    """SIGKILL to the gateway: pppd's watchdog sends pppd SIGTERM; the
+    call manager clears the call; nothing is left."""
+    out = fake_pppd(env, wait=True)
+    srv = env.server()
+    cli = env.client("--debug", "nodetach", launch=True)
+    pppd_result(out)
+    cli.proc.kill()
+    pids = [int(x.split()[0]) for x in open(out + ".pids")]
+    assert wait_until(lambda: all_gone(pids), 3), "pppd left"
+    assert os.path.exists(out + ".term"), "pppd got no SIGTERM"
+    srv.wait("recv CCRQ")
     no_leftovers(env)
 
 
@@ -2729,13 +2752,13 @@ def nodetach_foreground_until_pppd_ends(env):
     time.sleep(1)
     assert run.proc.poll() is None, "pptp left the foreground"
     assert "recv CCRQ" not in srv.text()
-    # the user's Ctrl-C or kill: pppd's line hangs up, its status is ours
+    # the user's Ctrl-C or kill: pppd ends the link and its status is ours
     t = time.monotonic()
     run.proc.send_signal(signal.SIGINT)
     st, _ = run.status(3)
-    assert st == 16, (st, run.err())
+    assert st == 5, (st, run.err())
     assert time.monotonic() - t < 2
-    assert "Modem hangup" in run.err(), run.err()
+    assert os.path.exists(run.res + ".term"), "pppd was not asked to stop"
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
     run.syslog.wait("callmgr 192.0.2.1: exiting")
@@ -2836,14 +2859,12 @@ def pppd_child_dies_after_opening_the_pty(env):
 
 @test
 def pppd_never_opens_the_pty(env):
-    # alive but silent, deaf to the hangup: the sandboxed gateway may not
-    # signal it (root's), but its end does (PR_SET_PDEATHSIG)
-    run = pppd_ends(env, ["nodetach"], "silent", 1,
-                    "pppd wrote nothing on its pty in 10 s: call ends", 14,
+    # alive but silent: stopped at the deadline (by its watchdog: the
+    # sandboxed gateway may not signal it), its status ours
+    run = pppd_ends(env, ["nodetach"], "silent", 5,
+                    "pppd wrote nothing on its pty in 10 s: call ends", 13,
                     pppd_gone=True)
     assert "pppd killed" not in str(run.syslog.lines())
-    run.syslog.wait("has not ended on the hangup in 2 s: it gets SIGTERM "
-                    "as the gateway ends")
 
 
 @test
@@ -2877,7 +2898,7 @@ def syslog_tag_is_pptp_in_every_process(env):
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 titles[pid] = f.read().split(b"\\0")[0].decode()
         run.proc.send_signal(signal.SIGTERM)
-        assert run.status(5)[0] == 16, run.err()
+        assert run.status(5)[0] == 5, run.err()
         run.syslog.wait("callmgr 192.0.2.1: exiting")
         lines = run.syslog.lines()
         prefix = "work: " if "--logstring" in args else ""
@@ -2976,14 +2997,14 @@ def signals_to_the_call_manager_while_connecting(env):
 @test
 def signals_to_the_waiting_command_in_launch_mode(env):
     # the command waits for pppd (nodetach): SIGUSR1 goes on to the
-    # gateway (statistics), SIGHUP hangs up pppd's line: its status
+    # gateway (statistics), SIGHUP makes pppd end the link: its status
     srv = env.server()
     run = Launched(env, ["nodetach"], wait=True)
     pppd_result(run.res)
     survives_usr1(run.proc)
     run.syslog.wait("round trip")
-    acted_on(run.proc, signal.SIGHUP, 16, 0.5)
-    assert "Modem hangup" in run.err(), run.err()
+    acted_on(run.proc, signal.SIGHUP, 5, 0.5)
+    assert os.path.exists(run.res + ".term"), "pppd was not asked to stop"
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
 
@@ -3083,9 +3104,8 @@ STAGES = [
     ("callmgr", "call manager", signal.SIGHUP, None),
     ("attached", "command", signal.SIGHUP, {0}),
     ("call-up", "command", signal.SIGTERM, {0}),
-    # pppd's line hangs up: it ends on that (16), or fails to open it (1)
-    ("background", "gateway", signal.SIGINT, {1, 16}),
-    ("pppd-launched", "gateway", signal.SIGHUP, {1, 16}),
+    ("background", "gateway", signal.SIGINT, {5, 143}),
+    ("pppd-launched", "gateway", signal.SIGHUP, {5, 143}),
 ]
 
 
@@ -3184,7 +3204,15 @@ def server_hangup_is_pppds_modem_hangup(env):
 # --- least privilege (pptp(8) SECURITY) -------------------------------------------
 
 EMPTY = "/var/run/pptp/empty"
-NOBODY = pwd.getpwnam("nobody")
+def sandbox_user():
+    """The user pptp's sandboxed processes become (pptp(8) --user)."""
+    try:
+        return pwd.getpwnam("pptp")
+    except KeyError:
+        return pwd.getpwnam("nobody")
+
+
+NOBODY = sandbox_user()
 NOCAPS = "0000000000000000"
 
 
@@ -3269,7 +3297,7 @@ def sandboxed_processes_keep_only_what_security_names(env):
     ns = os.stat(f"/run/netns/{env.cns}").st_ino
     assert f"network namespace {ns}" in out, out
     run.proc.send_signal(signal.SIGTERM)
-    assert run.status(5)[0] == 16, run.err()
+    assert run.status(5)[0] == 5, run.err()
     cli.hangup()
     assert cli.exit_status() == 0
     srv.wait("recv StopCCRQ")

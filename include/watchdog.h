@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pppd's watchdog (pptp(8) SECURITY).  A pppd that pptp launched runs as
+ * root, and the sandboxed gateway may not signal it; so before it gives
+ * up root the gateway forks this small process, which keeps root's user
+ * (no capability), reads nothing but the gateway's one-byte orders on a
+ * pipe, and signals that one pppd for it: SIGTERM or SIGKILL on order,
+ * and SIGTERM, then SIGKILL, if the gateway ends (or dies) before it
+ * said that pppd was reaped.
+ */
+#ifndef PPTP_WATCHDOG_H
+#define PPTP_WATCHDOG_H
+
+#include <sys/types.h>
+
+#include "sandbox.h"
+
+#define WATCH_TERM	'T'	/* SIGTERM to pppd */
+#define WATCH_KILL	'K'	/* SIGKILL to pppd */
+#define WATCH_REAPED	'R'	/* pppd was reaped: its pid is no more */
+
+/* The watchdog for pppd; the fd to give it orders on, -1 if none. */
+int watchdog_start(const struct sandbox *sb, pid_t pppd, const char *addr);
+
+/* An order; false if the watchdog is gone. */
+int watchdog_order(int fd, char order);
+
+#endif

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pppd's watchdog (watchdog.h): root's, but with nothing else: every
+ * capability given up, no new privileges, and no descriptor but its
+ * pipe, stdio and syslog.  It is not pppd's parent (the gateway is, and
+ * reaps it), so it relies on the gateway's word that pppd was reaped
+ * before its pid could be anyone else's.
+ */
+#include "watchdog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define GONE_WAIT_MS	1000	/* after SIGTERM, before SIGKILL */
+
+static void __attribute__((noreturn))
+watchdog_main(pid_t pppd, int fd)
+{
+	struct timespec ts = { 0, 10 * 1000000 };
+	bool reaped = false;
+	char c;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (c == WATCH_REAPED)
+			reaped = true;
+		else if (!reaped && (c == WATCH_TERM || c == WATCH_KILL))
+			(void)kill(pppd, c == WATCH_TERM ? SIGTERM : SIGKILL);
+	}
+	if (!reaped && kill(pppd, SIGTERM) == 0) {
+		/* the gateway is gone: pppd is init's, reaped as it ends */
+		for (int i = 0; i < GONE_WAIT_MS / 10 && kill(pppd, 0) == 0;
+		    i++)
+			nanosleep(&ts, NULL);
+		if (kill(pppd, 0) == 0) {
+			log_warnx("pppd (pid %d) has not ended on SIGTERM in "
+			    "%d s: SIGKILL", (int)pppd, GONE_WAIT_MS / 1000);
+			(void)kill(pppd, SIGKILL);
+		}
+	}
+	_exit(0);
+}
+
+int
+watchdog_start(const struct sandbox *sb, pid_t pppd, const char *addr)
+{
+	sigset_t none;
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid > 0) {
+		close(p[0]);
+		return p[1];
+	}
+	/* Nothing of the gateway's: above all not the pty's master. */
+	closelog();
+	if (p[0] != 3) {
+		dup2(p[0], 3);
+		close(p[0]);
+	}
+	close_range(4, ~0U, 0);
+	log_reopen();
+	signal(SIGTERM, SIG_IGN);	/* it ends with the gateway */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	sandbox_keeper(sb, false);	/* root's user, no capability */
+	proc_title("pptp: pppd watchdog for %s pppd %d", addr, (int)pppd);
+	watchdog_main(pppd, 3);
+}
+
+int
+watchdog_order(int fd, char order)
+{
+	return fd >= 0 && write(fd, &order, 1) == 1;
+}
