@@ -33,22 +33,46 @@ enum {
 	KEEP_UNLINK = 'U',
 };
 
+struct sock_id {
+	uint32_t		 dev_major, dev_minor;
+	uint64_t		 ino;
+	struct statx_timestamp	 btime;	/* zeros where not kept */
+};
+
 struct keeper {
 	const struct pptp_opts	*o;
 	const struct keeper_cfg	*k;
-	dev_t			 sock_dev;	/* the manager's socket file */
-	ino_t			 sock_ino;
-	struct timespec		 sock_ctim;	/* an inode number comes back */
+	struct sock_id		 sock;		/* the manager's socket file */
 	bool			 unlinked;
 	bool			 route_held;
 	struct hostroute	 route;
 };
 
+/*
+ * Which file is at path: device and inode, and its birth time where the
+ * file system keeps one (an inode number freed can come back at once,
+ * for the socket of a manager started meanwhile).  -1 if none.
+ */
+static int
+sock_id(const char *path, struct sock_id *id)
+{
+	struct statx sx;
+
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_INO |
+	    STATX_BTIME, &sx) < 0)
+		return -1;
+	*id = (struct sock_id){ .dev_major = sx.stx_dev_major,
+	    .dev_minor = sx.stx_dev_minor, .ino = sx.stx_ino };
+	if (sx.stx_mask & STATX_BTIME)
+		id->btime = sx.stx_btime;
+	return 0;
+}
+
 /* The socket file goes if it is still ours, under the instances' lock. */
 static void
 keep_unlink(struct keeper *kp)
 {
-	struct stat st;
+	struct sock_id now;
 	int lockfd;
 
 	if (kp->unlinked)
@@ -57,10 +81,8 @@ keep_unlink(struct keeper *kp)
 	lockfd = open(kp->o->rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lockfd >= 0)
 		flock(lockfd, LOCK_EX);
-	if (lstat(kp->k->sockpath, &st) == 0 && st.st_ino == kp->sock_ino &&
-	    st.st_dev == kp->sock_dev &&
-	    st.st_ctim.tv_sec == kp->sock_ctim.tv_sec &&
-	    st.st_ctim.tv_nsec == kp->sock_ctim.tv_nsec)
+	if (sock_id(kp->k->sockpath, &now) == 0 &&
+	    memcmp(&now, &kp->sock, sizeof(now)) == 0)
 		unlink(kp->k->sockpath);
 	if (lockfd >= 0)
 		close(lockfd);
@@ -112,7 +134,6 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
     pid_t manager)
 {
 	struct keeper kp = { .o = o, .k = k, .route = { .lockfd = -1 } };
-	struct stat st;
 	char addr[INET_ADDRSTRLEN];
 	const char *hostile = NULL;
 	sigset_t none;
@@ -127,13 +148,8 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 	signal(SIGCHLD, SIG_DFL);	/* else no status to wait for */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (lstat(k->sockpath, &st) == 0) {
-		kp.sock_dev = st.st_dev;
-		kp.sock_ino = st.st_ino;
-		kp.sock_ctim = st.st_ctim;
-	} else {
+	if (sock_id(k->sockpath, &kp.sock) < 0)
 		kp.unlinked = true;	/* none to remove */
-	}
 	/* With no route to add, nothing more for the user's stderr. */
 	if (o->nohostroute && !o->debug)
 		log_stderr(false, 1);
