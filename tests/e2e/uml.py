@@ -320,6 +320,17 @@ def connect():
                               if accm else "") + shown
 
 
+def sandbox_uid():
+    """The user pptp(8) says its sandboxed processes become."""
+    import pwd
+    for name in ("pptp", "nobody"):
+        try:
+            return pwd.getpwnam(name).pw_uid
+        except KeyError:
+            pass
+    return None
+
+
 def sandboxed():
     """This pptp's network-facing processes hold what pptp(8) SECURITY
     says: nobody, no capabilities, no new privileges, a filter."""
@@ -331,7 +342,7 @@ def sandboxed():
             continue
         st = dict(l.split(":\t", 1) for l in read(f"/proc/{pid}/status")
                   .splitlines() if ":\t" in l)
-        need(st["Uid"].split()[0] == "65534" and st["CapEff"] ==
+        need(st["Uid"].split()[0] == str(sandbox_uid()) and st["CapEff"] ==
              "0000000000000000" and st["CapBnd"] == "0000000000000000" and
              st["NoNewPrivs"] == "1" and st["Seccomp"] == "2",
              f"{title} is not sandboxed: {st}")
