@@ -41,9 +41,11 @@
 #include "status.h"
 #include "util.h"
 
-#define CM_MAX_CLIENTS	CTRL_MAX_CALLS
-#define CM_MAX_CONNS	CM_MAX_CLIENTS	/* a connection per call at most */
-#define CM_MAX_IDS	(2 * CM_MAX_CLIENTS)	/* call IDs reserved */
+#define CM_MAX_CALLS	CTRL_MAX_CALLS	/* calls a call manager holds */
+/* and room beside them for pptp --status, and to tell a caller too many */
+#define CM_MAX_CLIENTS	(CM_MAX_CALLS + 8)
+#define CM_MAX_CONNS	CM_MAX_CALLS	/* a connection per call at most */
+#define CM_MAX_IDS	(2 * CM_MAX_CALLS)	/* call IDs reserved */
 #define CM_FIRST_CLIENT_MS	10000	/* the starter must show up by then */
 
 struct cm;
@@ -667,7 +669,21 @@ static void
 cm_place(struct cm *cm, struct cm_client *cl, uint64_t now)
 {
 	struct cm_conn *cn = NULL;
+	int calls = 0;
 
+	for (int i = 0; i < CM_MAX_CLIENTS; i++)
+		calls += cm->clients[i].fd >= 0 && cm->clients[i].conn != NULL;
+	if (calls >= CM_MAX_CALLS) {
+		char why[100];
+
+		snprintf(why, sizeof(why), "call manager for %s already holds "
+		    "%d calls, its most: no more tunnels to it", cm->addr,
+		    CM_MAX_CALLS);
+		log_warnx("callmgr %s: %d calls, refusing another", cm->addr,
+		    CM_MAX_CALLS);
+		client_down(cl, PPTP_EXIT_ERROR, why);
+		return;
+	}
 	for (int i = 0; i < CM_MAX_CONNS && cn == NULL; i++)
 		if (cm->conns[i] != NULL && cm_can_share(cm, cm->conns[i]))
 			cn = cm->conns[i];
@@ -888,8 +904,8 @@ cm_accept(struct cm *cm)
 			return;
 		}
 	}
-	log_warnx("callmgr %s: more than %d calls, refusing one", cm->addr,
-	    CM_MAX_CLIENTS);
+	log_warnx("callmgr %s: more than %d instances at once, refusing one",
+	    cm->addr, CM_MAX_CLIENTS);
 	close(fd);
 }
 

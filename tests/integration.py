@@ -1190,6 +1190,25 @@ def max_channels_n_shared_until_full(env):
 
 
 @test
+def full_call_manager_answers_status_and_says_why(env):
+    """A call manager holds 64 calls: with all 64 up pptp --status still
+    answers, and a 65th tunnel is told why it gets none (it was told the
+    manager "keeps going away", and --status had no answer)."""
+    env.server("--max-channels", "65")
+    clis = [env.client() for _ in range(64)]
+    for cli in clis:
+        cli.wait_up()
+    assert len(calls_of(status_json(env))) == 64
+    extra = env.client()
+    assert extra.exit_status() == 1, extra.stderr()
+    assert "already holds 64 calls, its most" in extra.stderr(), \
+        extra.stderr()
+    for i, cli in enumerate(clis):
+        passes_data(cli, b"tunnel %d" % i)
+    end_all(env, clis)
+
+
+@test
 def share_connection_never(env):
     srv = env.server("--max-channels", "8")
     clis = tunnels(env, 2, "--share-connection", "never")
