@@ -290,8 +290,11 @@ class Client:
             raise AssertionError(f"client still running after {timeout} s")
 
     def stats(self):
+        dumps = self.stderr().count("round trip")
         self.proc.send_signal(signal.SIGUSR1)
-        self.wait_log("round trip")
+        if not wait_until(lambda: self.stderr().count("round trip") > dumps,
+                          5):
+            raise AssertionError("no statistics after SIGUSR1")
         text = self.stderr()
         stats = {}
         for m in re.finditer(r"(rx|tx) ([A-Za-z ]+?) (\d+)(?=[,\n ]| ms)",
