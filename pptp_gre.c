@@ -799,20 +799,17 @@ gw_timeout(struct gw *g, uint64_t now)
 
 /*
  * Each raw GRE socket gets every GRE packet the host receives: with n
- * tunnels to one server each gateway would wake for, and queue, all n
- * tunnels' traffic.  This filter drops in the kernel what comes from our
- * server with a PPTP header (version 1, key present) naming another
- * call; the rest (ours, other sources, short or odd headers) comes up to
- * be counted.  Without it (setsockopt failed) gre_packet still drops
- * them: only the cost differs.
+ * tunnels each gateway would wake for, and queue, all n tunnels'
+ * traffic.  This filter drops in the kernel what has a PPTP header
+ * (version 1, key present) naming another call, from any source (call
+ * IDs are unique among this namespace's tunnels); the rest (ours, short
+ * or odd headers) comes up to be checked and counted.  Without it
+ * (setsockopt failed) gre_packet drops the same: only the cost differs.
  */
 static void
 gw_filter(struct gw *g)
 {
 	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 12),	/* IP source */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		    ntohl(g->call.server.s_addr), 0, 13),
 		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),	/* IP header length */
 		BPF_STMT(BPF_MISC | BPF_TXA, 0),
 		BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 8),

@@ -1201,14 +1201,19 @@ def another_tunnels_gre_filtered(env):
     (with 64 tunnels they spent 15 times the CPU of the one passing the
     traffic), so the kernel drops it before they see it."""
     env.server("--max-channels", "8")
+    env.server(listen="192.0.2.3")
     busy, idle = tunnels(env, 2)
+    other = env.client(host="192.0.2.3")   # another server's
+    other.wait_up()
     for i in range(200):
         busy.send(b"\xff\x03\x00\x21frame %d" % i)
     assert len(busy.recv_frames(200)) == 200
-    st = idle.stats()
-    assert st["rx wrong call ID"] == 0 and st["rx foreign source"] == 0, st
-    assert st["rx accepted"] == 1, st       # tunnels()'s own frame
-    end_all(env, [busy, idle])
+    for cli in (idle, other):
+        st = cli.stats()
+        assert st["rx wrong call ID"] == 0, st
+        assert st["rx foreign source"] == 0, st
+    assert idle.stats()["rx accepted"] == 1     # tunnels()'s own frame
+    end_all(env, [busy, idle, other])
 
 
 @test
