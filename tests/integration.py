@@ -265,8 +265,9 @@ class Client:
     def recv_frames(self, n, timeout=5):
         frames, end = [], time.monotonic() + timeout
         while len(frames) < n and time.monotonic() < end:
-            r, _, _ = select.select([self.ours], [], [], 0.05)
-            if not r:
+            p = select.poll()       # select() stops at descriptor 1023
+            p.register(self.ours, select.POLLIN)
+            if not p.poll(50):
                 continue
             data = self.ours.recv(65536)
             if not data:
