@@ -1237,6 +1237,33 @@ def full_call_manager_answers_status_and_says_why(env):
 
 
 @test
+def status_answers_with_a_connection_a_call(env):
+    """64 tunnels to a server of one call a connection (poptop): the
+    answer (130 lines) is more than the reader's socket holds at once;
+    it comes whole, every time (it was cut off, and --status failed)."""
+    env.server("--max-channels", "1", "--one-call")
+    clis = [env.client() for _ in range(64)]
+    for cli in clis:
+        cli.wait_up()
+    for _ in range(5):
+        doc = status_json(env)
+        assert len(calls_of(doc)) == 64, doc
+        assert len(doc["managers"][0]["connections"]) == 64, doc
+    # a reader that asks and never reads is dropped within 2 s, its
+    # answer cut short, and the others are answered meanwhile
+    lazy = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    lazy.connect(os.path.join(env.rundir, os.listdir(env.rundir)[0]))
+    lazy.send(b"\x00\x06\x00\x04")       # CM_STATUS_REQ
+    assert len(calls_of(status_json(env))) == 64
+    time.sleep(2.5)
+    lazy.settimeout(1)
+    got = list(iter(lambda: lazy.recv(2000), b""))
+    assert 0 < len(got) < 130, len(got)
+    lazy.close()
+    end_all(env, clis)
+
+
+@test
 def share_connection_never(env):
     srv = env.server("--max-channels", "8")
     clis = tunnels(env, 2, "--share-connection", "never")
