@@ -2797,6 +2797,16 @@ def server_hangup_is_pppds_modem_hangup(env):
 
 # --- runner ------------------------------------------------------------------------
 
+def print_logs(env):
+    """The last lines of each log a failed test leaves."""
+    for name in sorted(os.listdir(env.dir)):
+        if name.endswith((".err", ".log")):
+            with open(env.path(name)) as f:
+                tail = f.read().splitlines()[-15:]
+            print(f"--- {name}")
+            print("\n".join(tail))
+
+
 def main():
     global PPTP, SERVER, HOOKS
     ap = argparse.ArgumentParser()
@@ -2836,12 +2846,7 @@ def main():
             failed += 1
             print(f"FAIL {t.__name__}: {e!r}", flush=True)
             traceback.print_exc(limit=3)
-            for name in sorted(os.listdir(env.dir)):
-                if name.endswith((".err", ".log")):
-                    with open(env.path(name)) as f:
-                        tail = f.read().splitlines()[-15:]
-                    print(f"--- {name}")
-                    print("\n".join(tail))
+            print_logs(env)
         finally:
             env.close()
     print(f"{passed} passed, {failed} failed")

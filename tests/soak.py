@@ -13,14 +13,17 @@ count changes at all; if any frame comes back corrupted, from the other
 tunnel or more than once; or if the counters of SIGUSR1, --status and
 what the test itself sent and got disagree.  Needs root.
 
-The bound: by the end of the warm-up each process has touched the
-buffers it allocates up front (the gateway's reorder queue, 1024 slots
-of 2 KiB, fills page by page as packets wait in its slots: its RSS
-rises by some 2 MiB in the first minute, then stays); neither allocates
-per packet or per status read, so what may still come is a few pages
-(of the output buffer toward a pppd that falls behind).  256 KiB over
-the ten minutes' some 900000 frames would show a leak of one byte in
-four frames.  Descriptors are opened at setup alone: any new one leaks.
+The bound: by the end of the two minutes' warm-up each process has
+touched the buffers it allocates up front (the gateway's reorder queue,
+1024 slots of 2 KiB, fills page by page as packets wait in its slots,
+and its 512 KiB toward pppd as far as pppd ever fell behind: its RSS
+rises by some 2.2 MiB in the first two minutes, then stays, to the
+page, in every 10-minute run so far); neither process allocates per
+packet, and the call manager frees each status answer, so what may
+still come is a few pages of those buffers.  256 KiB over the other
+eight minutes' two million frames would show a leak of one byte in
+eight frames.  Descriptors are opened at setup alone: any new one
+leaks.
 
 Prints the figures and a closing "N passed, N failed" line (one test).
 """
@@ -83,6 +86,9 @@ def soak_test(a):
         env = it.Env("soak")
         try:
             return soak_run(a, env)
+        except Exception:
+            it.print_logs(env)
+            raise
         finally:
             env.close()
     return soak
@@ -221,8 +227,8 @@ def main():
     ap.add_argument("--server", required=True)
     ap.add_argument("--minutes", type=float, default=10)
     ap.add_argument("--warmup", type=float,
-                    help="seconds before the baseline (default 60; half "
-                    "the run if shorter than 2 minutes)")
+                    help="seconds before the baseline (default 120; half "
+                    "the run if shorter than 4 minutes)")
     ap.add_argument("--every", type=float, default=5,
                     help="seconds between statistics reads")
     ap.add_argument("--rss-bound", type=int, default=256,
@@ -232,7 +238,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     if a.warmup is None:
-        a.warmup = min(60, a.minutes * 30)
+        a.warmup = min(120, a.minutes * 30)
     it.PPTP, it.SERVER = a.pptp, a.server
     if not procstat.as_root("the soak test"):
         return 1
