@@ -193,6 +193,22 @@ bench: need-bench $(B)/pptp $(B)/pptpbench
 	    $(if $(STATUS_READER),--status-reader) \
 	    $(if $(NOSANDBOX),--nosandbox)
 
+# Long runs, not in make check.  soak: two tunnels' traffic with loss and
+# reordering for MINUTES; memory and descriptors must not grow.  scale:
+# TUNNELS at once, three ways; their memory, idle CPU and timings (the
+# integration test full_call_manager_answers_status_and_says_why runs 64
+# tunnels in make check).
+.PHONY: soak scale
+MINUTES ?= 10
+soak: need-soak $(B)/pptp $(B)/fakepptpd
+	python3 tests/soak.py --pptp $(CURDIR)/$(B)/pptp \
+	    --server $(CURDIR)/$(B)/fakepptpd --minutes $(MINUTES)
+
+TUNNELS ?= 64
+scale: need-scale $(B)/pptp $(B)/fakepptpd
+	python3 tests/scale.py --pptp $(CURDIR)/$(B)/pptp \
+	    --server $(CURDIR)/$(B)/fakepptpd --tunnels $(TUNNELS) $(TESTS)
+
 # libFuzzer over every decoder and the control state machine (clang).
 FUZZ_SECONDS ?= 60
 fuzz: need-fuzz

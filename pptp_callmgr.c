@@ -42,10 +42,14 @@
 #include "status.h"
 #include "util.h"
 
-#define CM_MAX_CLIENTS	CTRL_MAX_CALLS
-#define CM_MAX_CONNS	CM_MAX_CLIENTS	/* a connection per call at most */
-#define CM_MAX_IDS	(2 * CM_MAX_CLIENTS)	/* call IDs reserved */
+#define CM_MAX_CALLS	CTRL_MAX_CALLS	/* calls a call manager holds */
+/* and room beside them for pptp --status, and to tell a caller too many */
+#define CM_MAX_CLIENTS	(CM_MAX_CALLS + 8)
+#define CM_MAX_CONNS	CM_MAX_CALLS	/* a connection per call at most */
+#define CM_MAX_IDS	(2 * CM_MAX_CALLS)	/* call IDs reserved */
 #define CM_FIRST_CLIENT_MS	10000	/* the starter must show up by then */
+#define CM_STATUS_MS	2000	/* a status reader has its answer by then */
+#define CM_STATUS_LINES	(2 + CM_MAX_CONNS + CM_MAX_CLIENTS)
 
 struct cm;
 
@@ -76,6 +80,9 @@ struct cm_client {
 	const struct gw_pub	*pub;	/* its gateway's figures, or NULL */
 	enum call_state		 seen;	/* for status: the call's state, */
 	uint64_t		 since_ms;	/* since (CLOCK_REALTIME) */
+	struct cm_msg		*out;	/* a status answer, sent as read */
+	unsigned		 nout, nsent;
+	uint64_t		 out_due_ms;	/* unread by then: dropped */
 };
 
 struct cm {
@@ -670,7 +677,21 @@ static void
 cm_place(struct cm *cm, struct cm_client *cl, uint64_t now)
 {
 	struct cm_conn *cn = NULL;
+	int calls = 0;
 
+	for (int i = 0; i < CM_MAX_CLIENTS; i++)
+		calls += cm->clients[i].fd >= 0 && cm->clients[i].conn != NULL;
+	if (calls >= CM_MAX_CALLS) {
+		char why[100];
+
+		snprintf(why, sizeof(why), "call manager for %s already holds "
+		    "%d calls, its most: no more tunnels to it", cm->addr,
+		    CM_MAX_CALLS);
+		log_warnx("callmgr %s: %d calls, refusing another", cm->addr,
+		    CM_MAX_CALLS);
+		client_down(cl, PPTP_EXIT_ERROR, why);
+		return;
+	}
 	for (int i = 0; i < CM_MAX_CONNS && cn == NULL; i++)
 		if (cm->conns[i] != NULL && cm_can_share(cm, cm->conns[i]))
 			cn = cm->conns[i];
@@ -739,10 +760,32 @@ call_state_word(enum call_state st)
 static void
 status_send(struct cm_client *cl, const struct status_line *l)
 {
-	struct cm_msg m = { .type = CM_STATUS_LINE };
+	struct cm_msg *m = &cl->out[cl->nout++];
 
-	snprintf(m.line, sizeof(m.line), "%s", l->text);
-	client_send(cl, &m);
+	*m = (struct cm_msg){ .type = CM_STATUS_LINE };
+	snprintf(m->line, sizeof(m->line), "%s", l->text);
+}
+
+/*
+ * What of the answer the reader's socket has room for (with many
+ * tunnels it is more than a socket buffer holds); all sent, it is done.
+ */
+static void
+status_flush(struct cm_client *cl)
+{
+	uint8_t buf[CM_MAX_LEN];
+
+	for (; cl->nsent < cl->nout; cl->nsent++) {
+		size_t n = cm_encode(&cl->out[cl->nsent], buf, sizeof(buf));
+
+		if (send(cl->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) !=
+		    (ssize_t)n) {
+			if (errno != EAGAIN)
+				cl->hangup = true;
+			return;
+		}
+	}
+	cl->hangup = true;
 }
 
 /* One call's line: the manager's view, then its gateway's figures. */
@@ -791,15 +834,21 @@ cm_status_call(const struct cm_client *c, int conn, struct status_line *l)
 
 /*
  * pptp --status: every connection and call, one line each, then "end".
- * Sent without waiting: a reader that does not read loses its answer,
- * and the manager goes on.
+ * Sent as the reader reads, never waited for: a reader that has not
+ * read it all within CM_STATUS_MS loses it, and the manager goes on.
  */
 static void
-cm_status(struct cm *cm, struct cm_client *cl)
+cm_status(struct cm *cm, struct cm_client *cl, uint64_t now)
 {
 	static const char *const share[] = { "auto", "never", "always" };
 	struct status_line l;
 
+	cl->out = malloc(CM_STATUS_LINES * sizeof(*cl->out));
+	if (cl->out == NULL) {
+		cl->hangup = true;
+		return;
+	}
+	cl->out_due_ms = now + CM_STATUS_MS;
 	status_line_init(&l, "manager");
 	status_line_u64(&l, "version", STATUS_VERSION);
 	status_line_str(&l, "server", cm->addr);
@@ -849,6 +898,7 @@ cm_status(struct cm *cm, struct cm_client *cl)
 	}
 	status_line_init(&l, "end");
 	status_send(cl, &l);
+	status_flush(cl);
 }
 
 /* Note when connections and calls change state, for status. */
@@ -911,8 +961,8 @@ cm_accept(struct cm *cm, uint64_t now)
 			return;
 		}
 	}
-	log_warnx("callmgr %s: more than %d calls, refusing one", cm->addr,
-	    CM_MAX_CLIENTS);
+	log_warnx("callmgr %s: more than %d instances at once, refusing one",
+	    cm->addr, CM_MAX_CLIENTS);
 	close(fd);
 }
 
@@ -933,7 +983,7 @@ cm_take_pub(struct cm_client *cl, int fd)
 		cl->pub = p;
 }
 
-static void cm_status(struct cm *cm, struct cm_client *cl);
+static void cm_status(struct cm *cm, struct cm_client *cl, uint64_t now);
 
 static void
 cm_client_read(struct cm *cm, struct cm_client *cl, uint64_t now)
@@ -979,9 +1029,8 @@ cm_client_read(struct cm *cm, struct cm_client *cl, uint64_t now)
 	if (m.type == CM_STATS_FD) {
 		cm_take_pub(cl, fd);
 	} else if (m.type == CM_STATUS_REQ && cl->conn == NULL &&
-	    !cl->again) {
-		cm_status(cm, cl);
-		cl->hangup = true;
+	    !cl->again && cl->out == NULL) {
+		cm_status(cm, cl, now);
 	} else if (m.type != CM_CALL_REQ || cl->conn != NULL || cl->again ||
 	    cl->call != NULL) {
 		log_warnx("callmgr %s: bad message from an instance (%zd "
@@ -1019,7 +1068,11 @@ cm_reap(struct cm *cm, uint64_t now)
 			if (cl->call != NULL)
 				ctrl_call_close(&cl->conn->ctrl, cl->call, now);
 		}
+		if (cl->out != NULL && cl->nsent < cl->nout &&
+		    now >= cl->out_due_ms)
+			cl->hangup = true;	/* the reader does not read */
 		if (cl->gone && cl->call == NULL) {
+			free(cl->out);
 			if (cl->pub != NULL)
 				munmap((void *)(uintptr_t)cl->pub,
 				    sizeof(*cl->pub));
@@ -1104,6 +1157,13 @@ cm_poll_timeout(const struct cm *cm, uint64_t now)
 			d = cn->connect_due_ms;
 		if (d != 0 && (due == 0 || d < due))
 			due = d;
+	}
+	for (int i = 0; i < CM_MAX_CLIENTS; i++) {
+		const struct cm_client *cl = &cm->clients[i];
+
+		if (cl->fd >= 0 && cl->out != NULL && !cl->hangup &&
+		    (due == 0 || cl->out_due_ms < due))
+			due = cl->out_due_ms;
 	}
 	if (!cm->had_client) {
 		uint64_t first = cm->started_ms + CM_FIRST_CLIENT_MS;
@@ -1203,8 +1263,9 @@ cm_loop(struct cm *cm, const sigset_t *waitmask)
 			if (cm->clients[i].fd < 0 || cm->clients[i].gone)
 				continue;
 			pcl[ncl++] = &cm->clients[i];
-			pfd[n++] = (struct pollfd){ cm->clients[i].fd, POLLIN,
-			    0 };
+			pfd[n++] = (struct pollfd){ cm->clients[i].fd,
+			    (short)(POLLIN | (cm->clients[i].out != NULL ?
+			    POLLOUT : 0)), 0 };
 		}
 		t = cm_poll_timeout(cm, now);
 		ts = (struct timespec){ t / 1000, (long)(t % 1000) * 1000000 };
@@ -1228,9 +1289,12 @@ cm_loop(struct cm *cm, const sigset_t *waitmask)
 			else if (pfd[n].revents & (POLLIN | POLLHUP | POLLERR))
 				cm_tcp_read(cn, now);
 		}
-		for (int i = 0; i < ncl; i++, n++)
-			if (pfd[n].revents != 0 && !pcl[i]->gone)
+		for (int i = 0; i < ncl; i++, n++) {
+			if (pfd[n].revents & POLLOUT && !pcl[i]->hangup)
+				status_flush(pcl[i]);
+			if (pfd[n].revents & ~POLLOUT && !pcl[i]->gone)
 				cm_client_read(cm, pcl[i], now);
+		}
 	}
 }
 

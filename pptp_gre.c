@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/errqueue.h>
+#include <linux/filter.h>
 #include <netinet/ip.h>
 #include <poll.h>
 #include <stdio.h>
@@ -804,6 +805,42 @@ gw_timeout(struct gw *g, uint64_t now)
 	return due <= now ? 0 : (int)(due - now);
 }
 
+/*
+ * Each raw GRE socket gets every GRE packet the host receives: with n
+ * tunnels each gateway would wake for, and queue, all n tunnels'
+ * traffic.  This filter drops in the kernel what has a PPTP header
+ * (version 1, key present) naming another call, from any source (call
+ * IDs are unique among this namespace's tunnels); the rest (ours, short
+ * or odd headers) comes up to be checked and counted.  Without it
+ * (setsockopt failed) gre_packet drops the same: only the cost differs.
+ */
+static void
+gw_filter(struct gw *g)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),	/* IP header length */
+		BPF_STMT(BPF_MISC | BPF_TXA, 0),
+		BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 8),
+		BPF_STMT(BPF_MISC | BPF_TAX, 0),
+		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),	/* 8 bytes of GRE? */
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_X, 0, 0, 7),
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 0),	/* flags, version */
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x2007),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x2001, 0, 3),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 6),	/* call ID */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, g->call.call_id, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0),			/* another's */
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),		/* to us */
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (setsockopt(g->gre, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog)) < 0)
+		log_debug("gre %s: no socket filter: %s", g->addr,
+		    strerror(errno));
+}
+
 static int
 gw_open_socket(struct gw *g)
 {
@@ -834,6 +871,7 @@ gw_open_socket(struct gw *g)
 		    sizeof(sbuf));
 	(void)setsockopt(g->gre, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 	(void)setsockopt(g->gre, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+	gw_filter(g);
 	if (o->rtmark_set && setsockopt(g->gre, SOL_SOCKET, SO_MARK,
 	    &o->rtmark, sizeof(o->rtmark)) < 0) {
 		log_warn("gre %s: --rtmark %u", g->addr, o->rtmark);

@@ -29,6 +29,9 @@
  *   --goodbye-gre N  on CCRQ, send N GRE packets for the call first (as
  *                   the server's pppd still talks), then the CDN
  *   --hostname-hex HEX  the host name in SCCRP, as bytes in hex
+ *   --disorder N    echo mode: of every N packets echoed to a call, one
+ *                   is held and sent after the next (reordered) and one
+ *                   is never sent (lost); for the soak test
  *
  * The script runs once the first call is up, a command a line:
  *   sleep MS | echorq | cdn | stopccrq | wen | sli | icrq | garbage |
@@ -58,7 +61,7 @@
 #include "gre_hdr.h"
 #include "pptp_msg.h"
 
-#define MAXCONN	8
+#define MAXCONN	64	/* tests/scale.py: 64 tunnels, a connection each */
 #define NEVER	-1
 
 static struct {
@@ -73,7 +76,7 @@ static struct {
 	FILE		*log;
 } cfg = { .sccrp = 1, .ocrp = 1, .gre_mode = "echo" };
 
-#define MAXCALLS	8
+#define MAXCALLS	64	/* tests/scale.py: 64 tunnels on one connection */
 
 struct call {
 	bool		up;
@@ -414,6 +417,44 @@ gre_out(int sock, struct in_addr to, struct gre_hdr *h, const uint8_t *p,
 		logf_("gre send failed: %s", strerror(errno));
 }
 
+/* --disorder N: the echo of a call's packets, with one in N held back
+ * until the call's next has gone (reordered) and one in N dropped. */
+static unsigned disorder_every;
+
+static void
+disorder_out(struct in_addr to, struct gre_hdr *r, const uint8_t *p)
+{
+	static unsigned count;
+	static bool held;
+	static uint16_t held_call;
+	static struct in_addr held_to;
+	static struct gre_hdr held_hdr;
+	static uint8_t held_p[4096];
+
+	if (disorder_every == 0) {
+		gre_out(gre, to, r, p, r->payload_len, false);
+		return;
+	}
+	count++;
+	if (count % disorder_every == disorder_every / 2)
+		return;				/* lost */
+	if (!held && count % disorder_every == 0 &&
+	    r->payload_len <= sizeof(held_p)) {
+		held = true;			/* goes after the next */
+		held_call = r->call_id;
+		held_to = to;
+		held_hdr = *r;
+		memcpy(held_p, p, r->payload_len);
+		return;
+	}
+	gre_out(gre, to, r, p, r->payload_len, false);
+	if (held && held_call == r->call_id) {
+		held = false;
+		gre_out(gre, held_to, &held_hdr, held_p, held_hdr.payload_len,
+		    false);
+	}
+}
+
 /* GRE from the client: log it; echo payloads back in echo mode. */
 static void
 gre_read(void)
@@ -445,8 +486,8 @@ gre_read(void)
 			logf_("gre rx call=%u ack-only ack=%u", h.call_id,
 			    h.ack);
 		for (int i = 0; i < MAXCONN; i++)
-			for (int j = 0; j < MAXCALLS; j++)
-				if (conns[i].fd >= 0 && conns[i].calls[j].up &&
+			for (int j = 0; j < MAXCALLS && conns[i].fd >= 0; j++)
+				if (conns[i].calls[j].up &&
 				    conns[i].calls[j].ours == h.call_id)
 					k = &conns[i].calls[j];
 		if (k == NULL || !h.has_seq || strcmp(cfg.gre_mode, "echo"))
@@ -458,8 +499,7 @@ gre_read(void)
 			    .ack = h.seq };
 			struct in_addr to = { .s_addr = src };
 
-			gre_out(gre, to, &r, buf + ihl + h.hdr_len,
-			    h.payload_len, false);
+			disorder_out(to, &r, buf + ihl + h.hdr_len);
 		}
 	}
 }
@@ -648,6 +688,7 @@ main(int argc, char **argv)
 		{ "stopccrp-delay", required_argument, NULL, 'D' },
 		{ "goodbye-gre", required_argument, NULL, 'G' },
 		{ "hostname-hex", required_argument, NULL, 'H' },
+		{ "disorder", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sockaddr_in sin = { .sin_family = AF_INET,
@@ -682,6 +723,7 @@ main(int argc, char **argv)
 			    (unsigned char *)&cfg.hostname[i]) == 1; i++)
 				;
 			break;
+		case 'd': disorder_every = (unsigned)atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -693,7 +735,7 @@ main(int argc, char **argv)
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    listen(lfd, 8) < 0) {
+	    listen(lfd, MAXCONN) < 0) {
 		logf_("listen failed: %s", strerror(errno));
 		return 1;
 	}
