@@ -75,7 +75,7 @@ CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 .PHONY: all check unit integration e2e demo bench fuzz install clean \
     uninstall deb pptpsetup-test package-test FORCE \
-        deps-test
+        deps-test chaos
 
 # Each target first checks that all it runs is installed, and stops with
 # one line per missing program and its package (tests/deps.txt).
@@ -158,6 +158,13 @@ integration: need-integration $(B)/pptp $(B)/fakepptpd $(B)/pptp-hooks
 	python3 tests/integration.py --pptp $(CURDIR)/$(B)/pptp \
 	    --server $(CURDIR)/$(B)/fakepptpd \
 	    --pptp-hooks $(CURDIR)/$(B)/pptp-hooks $(TESTS)
+
+# Faults at random moments, seeded (tests/chaos.py): ROUNDS= (default
+# 300), SEED= replays a run, ONLY=N its round N alone.
+chaos: need-chaos $(B)/pptp $(B)/fakepptpd
+	python3 tests/chaos.py --pptp $(CURDIR)/$(B)/pptp \
+	    --server $(CURDIR)/$(B)/fakepptpd $(if $(ROUNDS),--rounds $(ROUNDS)) \
+	    $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only $(ONLY))
 
 # Real pppd and pptpd, in User-Mode Linux (see tests/e2e/run.py).
 # CLIENT=/usr/sbin/pptp runs the same scenarios against another client.
