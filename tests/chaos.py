@@ -122,7 +122,7 @@ class Tunnel:
             self.last_back = max(self.last_back,
                                  int(f[len(FRAME + self.tag):].split()[0]))
         elif f.startswith(FRAME + b"seq="):
-            self.seqs[f.split(b"seq=")[1].split(b"a")[0]] += 1
+            self.seqs[int(re.match(rb"seq=(\d+)", f[4:]).group(1))] += 1
         else:
             self.odd.append(f[:40])
 
@@ -216,6 +216,7 @@ class Round:
         self.fifo = env.path("commands")
         os.mkfifo(self.fifo)
         self.wire_ok = True     # the control connection must still work
+        self.killed_cm = False
         self.data_ok = True     # data must pass again once healed
         self.stop = threading.Event()
         self.pumper = threading.Thread(target=self.pump_all, daemon=True)
@@ -255,6 +256,7 @@ class Round:
         pid = self.rng.choice(sorted(pids))
         if pid in r.get("callmgr", []) and sig == "KILL":
             self.wire_ok = False    # a call manager killed says nothing
+            self.killed_cm = True   # and leaves its socket, route, lock
         if sig == "STOP":
             d = pick_duration(self.rng)
             kill(pid, signal.SIGSTOP)
@@ -388,7 +390,7 @@ class Round:
         if phase == "stopping":
             srv_args += ["--stopccrp-delay", "1000"]
         self.srv = env.server(*srv_args)
-        args = SHORT_ECHO if self.short else []
+        args = self.args = SHORT_ECHO if self.short else []
         if phase in ("sccrq", "ocrq"):
             self.command("hold sccrp" if phase == "sccrq" else "hold ocrp")
         self.pumper.start()
@@ -500,10 +502,12 @@ class Round:
                         f"command cdn: call {cid}\n" not in log:
                     raise Breach(f"tunnel {t.idx}'s call {cid} never "
                                  "cleared on the wire")
-        leftovers(env)
-        # a new tunnel comes up at once and passes data
+        if not self.killed_cm:
+            leftovers(env)
+        # a new tunnel comes up at once and passes data (and takes over
+        # what a call manager killed left)
         t0 = time.monotonic()
-        cli = env.client()
+        cli = env.client(*self.args)     # the same call manager's
         try:
             cli.wait_up()
         except AssertionError:
@@ -581,7 +585,7 @@ def main():
     ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
     rng = random.Random(seed)
     stats = collections.Counter()
-    t0 = time.monotonic()
+    t0, ran = time.monotonic(), 0
     try:
         for n in range(1, a.rounds + 1):
             round_seed = rng.randrange(1 << 32)
@@ -589,6 +593,7 @@ def main():
                 continue
             env = Env(f"chaos{n}")
             r = Round(env, random.Random(round_seed), n)
+            ran += 1
             try:
                 r.run(stats)
                 print(f"round {n}: {r.desc}; {'; '.join(r.faults)}: ok",
@@ -612,7 +617,7 @@ def main():
     finally:
         shutil.rmtree(bindir)
     took = time.monotonic() - t0
-    print(f"chaos: seed {seed}: {a.rounds} rounds, "
+    print(f"chaos: seed {seed}: {ran} rounds, "
           f"{sum(stats.values())} faults, no breach, {took / 60:.1f} min")
     for k, v in sorted(stats.items()):
         if v:
