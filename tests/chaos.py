@@ -252,7 +252,7 @@ class Round:
             return self.f_pppd(sig)
         pids = r.get(who) or r.get("gateway") or r.get("command") or []
         if not pids:
-            return f"signal {sig} to {who}: none alive"
+            return f"SIG{sig} to {who}: none alive"
         pid = self.rng.choice(sorted(pids))
         if pid in r.get("callmgr", []) and sig == "KILL":
             self.wire_ok = False    # a call manager killed says nothing
@@ -309,6 +309,8 @@ class Round:
             if self.short and self.rng.random() < 0.2:
                 d = 0
             self.command("silent on")
+            if d >= (2 if self.short else 60):
+                self.wire_ok = False    # the echo may time out
             if d:
                 self.sleep(d)
                 self.command("silent off")
@@ -550,15 +552,18 @@ def fault_kind(what):
         return "pppd " + ("stop" if "stopped" in what else w[-1])
     if w[0] == "SIGSTOP":
         return "SIGSTOP/CONT " + w[-1]
-    return what.replace(": none alive", "")
+    if what.endswith("none alive"):
+        return "a signal, no pptp process left to take it"
+    return what
 
 
 def logs(env):
     out = []
-    for name in sorted(os.listdir(env.dir)):
+    for name in sorted(os.listdir(env.dir)):    # (GRE lines left out)
         if name.endswith((".err", ".log", ".bad")):
             with open(env.path(name), errors="replace") as f:
-                tail = f.read().splitlines()[-25:]
+                tail = [l for l in f.read().splitlines()
+                        if not l.startswith("gre rx")][-25:]
             out.append(f"--- {name}\n" + "\n".join(tail))
     return "\n".join(out)
 
