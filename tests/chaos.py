@@ -317,12 +317,13 @@ class Round:
                 kind += f" {d} s"
             else:
                 self.wire_ok = self.data_ok = False
-                self.forever = "silent off"
+                self.forever.append("silent off")
                 kind += " for good"
         elif kind == "grestop":
             self.command("grestop")
             if self.rng.random() < 0.3:
                 self.data_ok = False
+                self.forever.append("grestart")
                 kind += " for good"
             else:
                 d = pick_duration(self.rng)
@@ -379,7 +380,7 @@ class Round:
     def run(self, stats):
         env, rng = self.env, self.rng
         self.short = rng.random() < 0.7
-        self.forever = None
+        self.forever = []       # what heals the faults "for good"
         two = rng.random() < 0.3
         launch = rng.random() < 0.4
         phase = rng.choice(["start", "sccrq", "ocrq", "data", "data",
@@ -445,8 +446,8 @@ class Round:
         left = z0 & zombies()
         if left:
             raise Breach(f"zombies left unreaped: {sorted(left)}")
-        if self.forever:
-            self.command(self.forever)
+        for line in self.forever:
+            self.command(line)
         # pppd ends: each command ends within 5 s, pppd told
         ended = time.monotonic()
         for t in self.tunnels:
@@ -516,7 +517,10 @@ class Round:
             raise Breach("a new tunnel to the same server did not come up "
                          "within 5 s")
         up = time.monotonic() - t0
-        it.passes_data(cli, b"after the storm")
+        try:
+            it.passes_data(cli, b"after the storm")
+        except AssertionError as e:
+            raise Breach(f"the new tunnel passed no data: {e}")
         cli.hangup()
         if cli.exit_status(5) != 0:
             raise Breach("the new tunnel did not end cleanly")
