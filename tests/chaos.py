@@ -550,14 +550,14 @@ def leftovers(env):
 def fault_kind(what):
     """The kind a fault counts under in the figures."""
     w = what.split()
+    if what.endswith("none alive"):
+        return "a signal, no pptp process left to take it"
     if w[0] == "server" or w[0] == "path":
         return f"{w[0]} {w[1]}"
     if w[0] == "pppd":
         return "pppd " + ("stop" if "stopped" in what else w[-1])
     if w[0] == "SIGSTOP":
         return "SIGSTOP/CONT " + w[-1]
-    if what.endswith("none alive"):
-        return "a signal, no pptp process left to take it"
     return what
 
 
