@@ -246,10 +246,13 @@ class Round:
     # process faults
     def f_signal(self):
         r = roles()
-        who = self.rng.choice(["command", "callmgr", "gateway", "pppd"])
+        who = self.rng.choice(["command", "callmgr", "gateway", "pppd",
+                               "all"])
         sig = self.rng.choice(["KILL", "TERM", "STOP"])
         if who == "pppd":
             return self.f_pppd(sig)
+        if who == "all":
+            return self.f_suspend()
         pids = r.get(who) or r.get("gateway") or r.get("command") or []
         if not pids:
             return f"SIG{sig} to {who}: none alive"
@@ -265,6 +268,20 @@ class Round:
             return f"SIGSTOP {d} s then SIGCONT to {who}"
         kill(pid, getattr(signal, "SIG" + sig))
         return f"SIG{sig} to {who}"
+
+    def f_suspend(self):
+        """The laptop suspended: every process stopped, then resumed."""
+        d = pick_duration(self.rng)
+        pids = pptp_pids() + [p for t in self.tunnels
+                              for p in t.pppd_pids()]
+        for pid in pids:
+            kill(pid, signal.SIGSTOP)
+        for t in self.tunnels:
+            t.paused_until = time.monotonic() + d
+        self.sleep(d)
+        for pid in pids:
+            kill(pid, signal.SIGCONT)
+        return f"suspend {d} s: every process stopped, then resumed"
 
     def f_pppd(self, sig):
         t = self.rng.choice(self.tunnels)
@@ -556,6 +573,8 @@ def fault_kind(what):
         return f"{w[0]} {w[1]}"
     if w[0] == "pppd":
         return "pppd " + ("stop" if "stopped" in what else w[-1])
+    if w[0] == "suspend":
+        return "suspend (all stopped, then resumed)"
     if w[0] == "SIGSTOP":
         return "SIGSTOP/CONT " + w[-1]
     return what
