@@ -214,6 +214,10 @@ class Round:
         self.env, self.rng, self.number = env, rng, number
         self.tunnels, self.faults = [], []
         self.fifo = env.path("commands")
+        # a sanitizer's report (make chaos SANITIZE=1) is a breach too
+        for san in ("ASAN", "UBSAN"):
+            env.vars[f"{san}_OPTIONS"] = \
+                f"log_path={env.path(san.lower())}:print_stacktrace=1"
         os.mkfifo(self.fifo)
         self.wire_ok = True     # the control connection must still work
         self.killed_cm = False
@@ -543,6 +547,10 @@ class Round:
             raise Breach("the new tunnel did not end cleanly")
         self.srv.wait(f"recv CCRQ call_id={call_id_of(cli)}")
         leftovers(env)
+        for name in os.listdir(env.dir):
+            if name.startswith(("asan.", "ubsan.")):
+                with open(env.path(name)) as f:
+                    raise Breach(f"sanitizer report {name}:\n{f.read()}")
         return took, up
 
 
