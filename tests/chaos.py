@@ -127,10 +127,14 @@ class Tunnel:
             self.odd.append(f[:40])
 
     def hangup(self):
-        """pppd ends: the pty closes (launch mode: pppd gets SIGTERM)."""
+        """pppd ends: the pty closes (launch mode: pppd gets SIGTERM, or
+        pptp if there is no pppd yet)."""
         if self.launch:
-            # pppd may still be starting (no pids yet)
-            wait_until(lambda: self.pppd_pids() or not self.alive(), 5)
+            # pppd may still be starting (no pids yet); with no call up
+            # yet there is none: the user stops pptp itself
+            wait_until(lambda: self.pppd_pids() or not self.alive(), 2)
+            if not self.pppd_pids():
+                kill(self.cli.proc.pid, signal.SIGTERM)
             for pid in self.pppd_pids():
                 kill(pid, signal.SIGCONT)
                 kill(pid, signal.SIGTERM)
