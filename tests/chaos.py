@@ -455,7 +455,7 @@ class Round:
         env = self.env
         # every tunnel ends, or passes data again
         mark = {t.idx: t.sent for t in self.tunnels}
-        z0 = zombies()
+        z0, z_at = zombies(), time.monotonic()    # still there 2 s on?
 
         def settled():
             return all(not t.alive() or
@@ -468,6 +468,7 @@ class Round:
                          ", ".join(f"tunnel {t.idx} alive {t.alive()} "
                                    f"sent {t.sent} back {t.last_back}"
                                    for t in self.tunnels))
+        time.sleep(max(0, z_at + 2 - time.monotonic()))
         left = z0 & zombies()
         if left:
             raise Breach(f"zombies left unreaped: {sorted(left)}")
@@ -610,6 +611,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=300)
     ap.add_argument("--seed", type=int)
     ap.add_argument("--only", type=int, help="replay this round alone")
+    ap.add_argument("--first", type=int, default=1,
+                    help="go on with the run from this round")
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("chaos needs root (network namespaces, raw sockets)")
@@ -629,7 +632,7 @@ def main():
     try:
         for n in range(1, a.rounds + 1):
             round_seed = rng.randrange(1 << 32)
-            if a.only and n != a.only:
+            if (a.only and n != a.only) or n < a.first:
                 continue
             env = Env(f"chaos{n}")
             r = Round(env, random.Random(round_seed), n)
