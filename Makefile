@@ -82,7 +82,7 @@ CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 .PHONY: all check unit integration e2e demo bench fuzz install clean \
     uninstall deb pptpsetup-test package-test FORCE \
-        deps-test
+        deps-test chaos
 
 # Each target first checks that all it runs is installed, and stops with
 # one line per missing program and its package (tests/deps.txt).
@@ -173,6 +173,13 @@ integration: need-integration $(B)/pptp $(B)/fakepptpd $(B)/pptp-hooks \
 $(B)/sysprobe.so: tests/sysprobe.c | need-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -shared -fPIC -o $@ $<
+
+# Faults at random moments, seeded (tests/chaos.py): ROUNDS= (default
+# 300), SEED= replays a run, ONLY=N its round N alone.
+chaos: need-chaos $(B)/pptp $(B)/fakepptpd
+	python3 tests/chaos.py --pptp $(CURDIR)/$(B)/pptp \
+	    --server $(CURDIR)/$(B)/fakepptpd $(if $(ROUNDS),--rounds $(ROUNDS)) \
+	    $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only $(ONLY))
 
 # Real pppd and pptpd, in User-Mode Linux (see tests/e2e/run.py).
 # CLIENT=/usr/sbin/pptp runs the same scenarios against another client.

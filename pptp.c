@@ -945,14 +945,19 @@ carry_call(const struct pptp_opts *o, struct gre_call *call, int cm_fd)
 
 /*
  * Ask the call manager for a call and wait for its answer.  Returns the
- * exit status; on PPTP_EXIT_OK *up holds the call.
+ * exit status; on PPTP_EXIT_OK *up holds the call.  With --nolaunchpppd,
+ * pppd hanging up meanwhile (its end of stdin) ends the wait: no one is
+ * left to carry the call.
  */
+static bool pppd_gone;
+
 static int
 place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 {
 	struct cm_msg m = { .type = CM_CALL_REQ };
 	uint8_t buf[CM_MAX_LEN + 1];
-	struct pollfd pfd = { fd, POLLIN, 0 };
+	struct pollfd pfd[2] = { { fd, POLLIN, 0 },
+	    { o->nolaunchpppd ? 0 : -1, 0, 0 } };
 	sigset_t waitmask;
 	size_t n;
 	ssize_t r;
@@ -972,11 +977,21 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 			    (int)got_signal);
 			return PPTP_EXIT_OK;
 		}
-		if (ppoll(&pfd, 1, NULL, &waitmask) < 0) {
+		if (ppoll(pfd, 2, NULL, &waitmask) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
+		if (pfd[1].revents & (POLLHUP | POLLERR)) {
+			log_info("pppd hung up while the call was placed: "
+			    "giving up");
+			pppd_gone = true;
+			return PPTP_EXIT_OK;
+		}
+		if (pfd[1].revents & POLLNVAL)
+			pfd[1].fd = -1;
+		if (pfd[0].revents == 0)
+			continue;
 		r = recv(fd, buf, sizeof(buf), 0);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -1093,7 +1108,7 @@ run(struct pptp_opts *po)
 			    o.server);
 			status = PPTP_EXIT_ERROR;
 		}
-		if (status != PPTP_EXIT_OK || got_signal) {
+		if (status != PPTP_EXIT_OK || got_signal || pppd_gone) {
 			if (fd >= 0)
 				close(fd);
 			if (status == PPTP_EXIT_CONNECT && !got_signal)

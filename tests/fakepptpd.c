@@ -32,6 +32,12 @@
  *   --disorder N    echo mode: of every N packets echoed to a call, one
  *                   is held and sent after the next (reordered) and one
  *                   is never sent (lost); for the soak test
+ *   --commands FIFO  script commands at any moment, a line each, on the
+ *                   newest connection (tests/chaos.py); besides the
+ *                   script's: hold sccrp|ocrp (no reply until release),
+ *                   release, silent on|off (ignore all the client sends),
+ *                   grestop, grestart, gap, reorder N, dup N (GRE of the
+ *                   connection's first call), cdnwrong (a CDN for no call)
  *
  * The script runs once the first call is up, a command a line:
  *   sleep MS | echorq | cdn | stopccrq | wen | sli | icrq | garbage |
@@ -199,11 +205,15 @@ log_msg(const struct msg *m)
 	}
 }
 
+static void chaos_forget(const struct conn *c);
+static bool chaos_swallow(struct conn *c, const struct msg *m);
+
 static void
 close_conn(struct conn *c, const char *why)
 {
 	if (c->fd < 0)
 		return;
+	chaos_forget(c);
 	logf_("close %s", why);
 	close(c->fd);
 	c->fd = -1;
@@ -260,6 +270,8 @@ on_msg(struct conn *c, const struct msg *m)
 	struct msg r;
 
 	log_msg(m);
+	if (chaos_swallow(c, m))
+		return;
 	switch (m->hdr.ctrl_type) {
 	case MSG_SCCRQ:
 		if (cfg.sccrp == NEVER)
@@ -304,11 +316,12 @@ on_msg(struct conn *c, const struct msg *m)
 			    r.ocrp.call_id, 0 };
 			break;
 		}
-		if (script_conn == NULL) {
+		if (c->client_call == 0) {	/* a connection's first */
 			c->client_call = m->ocrq.call_id;
 			c->our_call = r.ocrp.call_id;
-			script_conn = c;
 		}
+		if (script_conn == NULL)
+			script_conn = c;
 		break;
 	case MSG_CCRQ:
 		for (int i = 0; i < MAXCALLS; i++) {
@@ -547,18 +560,13 @@ script_gre(struct conn *c, char *args)
 	gre_out(spoof ? gre_spoof : gre, c->peer, &h, p, n, badver);
 }
 
+/* Script commands from f, a line each, on connection c. */
 static void
-run_script(struct conn *c)
+run_lines(struct conn *c, FILE *f)
 {
-	FILE *f = fopen(cfg.script, "r");
 	char line[256];
 	struct msg m;
 
-	if (f == NULL) {
-		logf_("cannot open script %s", cfg.script);
-		return;
-	}
-	logf_("script start");
 	while (fgets(line, sizeof(line), f) != NULL && c->fd >= 0) {
 		char *arg;
 
@@ -656,9 +664,190 @@ run_script(struct conn *c)
 			gre_out(gre, c->peer, &h, NULL, 0, false);
 		}
 	}
+}
+
+static void
+run_script(struct conn *c)
+{
+	FILE *f = fopen(cfg.script, "r");
+
+	if (f == NULL) {
+		logf_("cannot open script %s", cfg.script);
+		return;
+	}
+	logf_("script start");
+	run_lines(c, f);
 	fclose(f);
 	logf_("script done");
 }
+
+/* --- --commands: faults at any moment, for tests/chaos.py ------------- */
+
+#define CHAOS_HELD	(2 * MAXCONN)
+
+static struct {
+	int		fd;		/* the FIFO, or -1 */
+	char		buf[1024];
+	size_t		len;
+	bool		hold_sccrp, hold_ocrp, silent;
+	struct conn	*newest;
+	int		nheld;
+	struct {
+		struct conn	*c;
+		struct msg	m;
+	} held[CHAOS_HELD];
+} chaos = { .fd = -1 };
+
+static void
+chaos_forget(const struct conn *c)
+{
+	for (int i = 0; i < chaos.nheld; i++)
+		if (chaos.held[i].c == c)
+			chaos.held[i].c = NULL;
+}
+
+/* Silence, or a request whose reply is held: not answered now. */
+static bool
+chaos_swallow(struct conn *c, const struct msg *m)
+{
+	uint16_t t = m->hdr.ctrl_type;
+
+	if (chaos.silent) {
+		logf_("silent: ignored %s", msg_type_name(t));
+		return true;
+	}
+	if (!(t == MSG_SCCRQ && chaos.hold_sccrp) &&
+	    !(t == MSG_OCRQ && chaos.hold_ocrp))
+		return false;
+	if (chaos.nheld < CHAOS_HELD) {
+		chaos.held[chaos.nheld].c = c;
+		chaos.held[chaos.nheld++].m = *m;
+	}
+	logf_("hold %s", msg_type_name(t));
+	return true;
+}
+
+static void
+chaos_release(void)
+{
+	int n = chaos.nheld;
+
+	chaos.hold_sccrp = chaos.hold_ocrp = false;
+	chaos.nheld = 0;
+	logf_("release %d held", n);
+	for (int i = 0; i < n; i++)
+		if (chaos.held[i].c != NULL && chaos.held[i].c->fd >= 0)
+			on_msg(chaos.held[i].c, &chaos.held[i].m);
+}
+
+/* count GRE packets of c's first call from its next sequence number on,
+ * in the order given by how: 'g' one with a gap before it, 'r' reversed,
+ * 'd' each twice. */
+static void
+chaos_gre(struct conn *c, char how, unsigned count)
+{
+	struct call *k = NULL;
+	uint8_t p[128];
+
+	for (int i = 0; i < MAXCALLS && k == NULL; i++)
+		if (c->calls[i].up && c->calls[i].client == c->client_call)
+			k = &c->calls[i];
+	if (k == NULL || gre < 0) {
+		logf_("no call for GRE");
+		return;
+	}
+	if (how == 'g') {
+		k->seq++;		/* never sent: the gap */
+		count = 1;
+	}
+	count = count > 64 ? 64 : count;
+	for (unsigned i = 0; i < count; i++) {
+		uint32_t seq = how == 'r' ? k->seq + count - i : k->seq + i + 1;
+		struct gre_hdr h = { .has_seq = true, .call_id = k->client,
+		    .seq = seq };
+		size_t n = payload(p, seq, 64);
+
+		h.payload_len = (uint16_t)n;
+		gre_out(gre, c->peer, &h, p, n, false);
+		if (how == 'd')
+			gre_out(gre, c->peer, &h, p, n, false);
+	}
+	k->seq += count;
+	logf_("sent GRE %c %u", how, count);
+}
+
+static void
+chaos_line(char *line)
+{
+	struct conn *c = chaos.newest;
+	char *arg = strchr(line, ' ');
+	unsigned n = arg != NULL ? (unsigned)atoi(arg + 1) : 1;
+
+	if (c == NULL || c->fd < 0)
+		for (int i = 0; i < MAXCONN; i++)
+			if (conns[i].fd >= 0)
+				c = &conns[i];
+	logf_("command %s: call %u", line, c != NULL && c->fd >= 0 ?
+	    c->client_call : 0);
+	if (strcmp(line, "hold sccrp") == 0) {
+		chaos.hold_sccrp = true;
+	} else if (strcmp(line, "hold ocrp") == 0) {
+		chaos.hold_ocrp = true;
+	} else if (strcmp(line, "release") == 0) {
+		chaos_release();
+	} else if (strncmp(line, "silent ", 7) == 0) {
+		chaos.silent = strcmp(line + 7, "on") == 0;
+	} else if (strcmp(line, "grestop") == 0) {
+		cfg.gre_mode = "drop";
+	} else if (strcmp(line, "grestart") == 0) {
+		cfg.gre_mode = "echo";
+	} else if (c == NULL || c->fd < 0) {
+		logf_("no connection for %s", line);
+	} else if (strcmp(line, "gap") == 0) {
+		chaos_gre(c, 'g', 1);
+	} else if (strncmp(line, "reorder ", 8) == 0) {
+		chaos_gre(c, 'r', n);
+	} else if (strncmp(line, "dup ", 4) == 0) {
+		chaos_gre(c, 'd', n);
+	} else if (strcmp(line, "cdnwrong") == 0) {
+		struct msg m;
+
+		msg_init(&m, MSG_CDN);
+		m.cdn.call_id = c->our_call ^ 0x5a5a;
+		m.cdn.result = 3;
+		send_msg(c, &m);
+	} else {
+		FILE *f = fmemopen(line, strlen(line), "r");
+
+		if (f != NULL) {
+			run_lines(c, f);
+			fclose(f);
+		}
+	}
+}
+
+static void
+chaos_read(void)
+{
+	ssize_t n = read(chaos.fd, chaos.buf + chaos.len,
+	    sizeof(chaos.buf) - 1 - chaos.len);
+	char *nl;
+
+	if (n <= 0)
+		return;
+	chaos.len += (size_t)n;
+	chaos.buf[chaos.len] = '\0';
+	while ((nl = strchr(chaos.buf, '\n')) != NULL) {
+		*nl = '\0';
+		chaos_line(chaos.buf);
+		chaos.len -= (size_t)(nl + 1 - chaos.buf);
+		memmove(chaos.buf, nl + 1, chaos.len + 1);
+	}
+	if (chaos.len == sizeof(chaos.buf) - 1)
+		chaos.len = 0;			/* a line too long: dropped */
+}
+
+/* --- end of --commands ----------------------------------------------- */
 
 static int
 parse_result(const char *s)
@@ -689,6 +878,7 @@ main(int argc, char **argv)
 		{ "goodbye-gre", required_argument, NULL, 'G' },
 		{ "hostname-hex", required_argument, NULL, 'H' },
 		{ "disorder", required_argument, NULL, 'd' },
+		{ "commands", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sockaddr_in sin = { .sin_family = AF_INET,
@@ -724,6 +914,11 @@ main(int argc, char **argv)
 				;
 			break;
 		case 'd': disorder_every = (unsigned)atoi(optarg); break;
+		case 'C':
+			chaos.fd = open(optarg, O_RDWR | O_NONBLOCK);
+			if (chaos.fd < 0)
+				return 1;
+			break;
 		default: return 2;
 		}
 	}
@@ -766,13 +961,14 @@ main(int argc, char **argv)
 	logf_("ready");
 
 	for (;;) {
-		struct pollfd pfd[MAXCONN + 2];
+		struct pollfd pfd[MAXCONN + 3];
 		int n = 0;
 
 		pfd[n++] = (struct pollfd){ lfd, POLLIN, 0 };
 		pfd[n++] = (struct pollfd){ gre, POLLIN, 0 };
 		for (int i = 0; i < MAXCONN; i++)
 			pfd[n++] = (struct pollfd){ conns[i].fd, POLLIN, 0 };
+		pfd[n++] = (struct pollfd){ chaos.fd, POLLIN, 0 };
 		if (poll(pfd, (nfds_t)n, 50) < 0 && errno != EINTR)
 			return 1;
 		if (pfd[0].revents & POLLIN) {
@@ -787,11 +983,14 @@ main(int argc, char **argv)
 				    .peer = peer.sin_addr };
 				msg_reader_init(&conns[i].rd);
 				logf_("accept connection %d", i);
+				chaos.newest = &conns[i];
 				fd = -1;
 			}
 		}
 		if (pfd[1].revents & POLLIN)
 			gre_read();
+		if (pfd[n - 1].revents & POLLIN)
+			chaos_read();
 		stop_replies_due();
 		for (int i = 0; i < MAXCONN; i++)
 			if (conns[i].fd >= 0 && pfd[2 + i].revents)

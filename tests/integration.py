@@ -487,6 +487,24 @@ def ocrp_never_comes(env):
 
 
 @test
+def pppd_hangs_up_while_the_call_is_placed(env):
+    """pppd gone before the OCRP: pptp ends at once (not at the reply
+    timeout) and the call asked for is cleared (found by make chaos)."""
+    srv = env.server("--ocrp", "never")
+    cli = env.client()
+    srv.wait("recv OCRQ")
+    call_id = srv.field("recv OCRQ", "call_id")
+    t = time.monotonic()
+    cli.hangup()
+    assert cli.exit_status(5) == 0, cli.stderr()
+    assert time.monotonic() - t < 2
+    assert "pppd hung up while the call was placed" in cli.stderr()
+    srv.wait(f"recv CCRQ call_id={call_id}")
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
 def connection_refused(env):
     cli = env.client()
     assert cli.exit_status() == 3
