@@ -71,6 +71,7 @@ struct gw {
 	int			 gre, ppp_in, ppp_out, cm;
 	int			 null;		/* /dev/null, to hang up with */
 	int			 watch;		/* pppd's watchdog, -1: none */
+	pid_t			 watch_pid;	/* our child, to reap */
 	bool			 sandboxed;	/* pppd is beyond our signals */
 	volatile sig_atomic_t	*stop;
 	int			 status;
@@ -1066,6 +1067,22 @@ pppd_gone(struct gw *g, int ms)
 	return false;
 }
 
+/* pppd's watchdog ended (killed: it ends with us otherwise): reaped. */
+static void
+watchdog_reap(struct gw *g)
+{
+	int st;
+
+	if (g->watch_pid <= 0 ||
+	    waitpid(g->watch_pid, &st, WNOHANG) != g->watch_pid)
+		return;
+	log_warnx("gre %s: pppd's watchdog (pid %d) is gone: only a hangup "
+	    "can end pppd now", g->addr, (int)g->watch_pid);
+	g->watch_pid = 0;
+	close(g->watch);
+	g->watch = -1;
+}
+
 /* A signal to the pppd we launched: through its watchdog if sandboxed. */
 static bool
 pppd_signal(struct gw *g, int sig)
@@ -1275,7 +1292,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	/* Set up: what is left reads the network, and may do no more. */
 	if (o->sandbox.on && g->call.pppd > 0 &&
 	    (g->watch = watchdog_start(&o->sandbox, g->call.pppd,
-	    g->addr)) < 0)
+	    g->addr, &g->watch_pid)) < 0)
 		log_warn("gre %s: no watchdog for pppd: only a hangup can end "
 		    "it", g->addr);
 	sandbox_enter(&o->sandbox, SB_GATEWAY, "gre");
@@ -1304,6 +1321,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 			break;
 		if (child_exited) {
 			child_exited = 0;
+			watchdog_reap(g);
 			pppd_reap(g);
 			if (g->done)
 				break;

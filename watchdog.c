@@ -54,7 +54,8 @@ watchdog_main(pid_t pppd, int fd)
 }
 
 int
-watchdog_start(const struct sandbox *sb, pid_t pppd, const char *addr)
+watchdog_start(const struct sandbox *sb, pid_t pppd, const char *addr,
+    pid_t *child)
 {
 	sigset_t none;
 	int p[2];
@@ -70,6 +71,7 @@ watchdog_start(const struct sandbox *sb, pid_t pppd, const char *addr)
 	}
 	if (pid > 0) {
 		close(p[0]);
+		*child = pid;
 		return p[1];
 	}
 	/* Nothing of the gateway's: above all not the pty's master. */

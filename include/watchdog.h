@@ -19,8 +19,12 @@
 #define WATCH_KILL	'K'	/* SIGKILL to pppd */
 #define WATCH_REAPED	'R'	/* pppd was reaped: its pid is no more */
 
-/* The watchdog for pppd; the fd to give it orders on, -1 if none. */
-int watchdog_start(const struct sandbox *sb, pid_t pppd, const char *addr);
+/*
+ * The watchdog for pppd: the fd to give it orders on, -1 if none; its
+ * pid in *pid, for the caller (its parent) to reap.
+ */
+int watchdog_start(const struct sandbox *sb, pid_t pppd, const char *addr,
+    pid_t *pid);
 
 /* An order; false if the watchdog is gone. */
 int watchdog_order(int fd, char order);

@@ -2259,6 +2259,26 @@ def launch_mode_sigterm_stops_pppd(env):
 
 
 @test
+def watchdog_killed_reaped_and_pppd_hung_up(env):
+    """SIGKILL to pppd's watchdog: the gateway reaps it (no zombie) and
+    says so; the call still ends cleanly, pppd by its hangup (16)."""
+    out = fake_pppd(env, wait=True)
+    srv = env.server()
+    cli = env.client("--debug", "nodetach", launch=True)
+    pppd_result(out)
+    dog = pid_titled("pptp: pppd watchdog for 192.0.2.1")
+    os.kill(dog, signal.SIGKILL)
+    cli.wait_log("pppd's watchdog (pid %d) is gone: only a hangup can "
+                 "end pppd now" % dog)
+    assert wait_until(lambda: not os.path.exists(f"/proc/{dog}"), 2), \
+        "the watchdog left a zombie"
+    cli.proc.send_signal(signal.SIGTERM)
+    assert cli.exit_status() == 16, cli.stderr()
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
 def gateway_killed_watchdog_ends_pppd(env):
     """SIGKILL to the gateway: pppd's watchdog sends pppd SIGTERM; the
     call manager clears the call; nothing is left."""
