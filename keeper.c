@@ -136,18 +136,10 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 	struct keeper kp = { .o = o, .k = k, .route = { .lockfd = -1 } };
 	char addr[INET_ADDRSTRLEN];
 	const char *hostile = NULL;
-	sigset_t none;
 	int ws = 0;
 
 	/* The manager's end is the stop: a stray TERM must not orphan it. */
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);	/* pkill -USR1 pptp: statistics */
-	signal(SIGCHLD, SIG_DFL);	/* else no status to wait for */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	helper_signals();
 	if (sock_id(k->sockpath, &kp.sock) < 0)
 		kp.unlinked = true;	/* none to remove */
 	/* With no route to add, nothing more for the user's stderr. */

@@ -1016,19 +1016,6 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 	}
 }
 
-/* Is capability cap (linux/capability.h) in our effective set? */
-static bool
-have_cap(int cap)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2] = { { 0 } };
-
-	if (syscall(SYS_capget, &h, d) < 0)
-		return geteuid() == 0;
-	return (d[cap / 32].effective & (1U << (cap % 32))) != 0;
-}
-
 /*
  * What the call will need, checked before anything goes to the server:
  * without it the server would see a call come up and go at once.
@@ -1050,7 +1037,7 @@ can_set_up(const struct pptp_opts *o)
 		    o->pppd_path);
 		return -1;
 	}
-	if ((!o->nohostroute || o->rtmark_set) && !have_cap(CAP_NET_ADMIN)) {
+	if ((!o->nohostroute || o->rtmark_set) && !sandbox_have_cap(CAP_NET_ADMIN)) {
 		log_warnx("needs root, or CAP_NET_ADMIN, to %s",
 		    o->rtmark_set ? "mark its packets (--rtmark)" :
 		    "add the host route to the server (or --nohostroute)");

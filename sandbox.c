@@ -294,13 +294,13 @@ caps_set(uint64_t keep)
 	return (int)syscall(SYS_capset, &h, d);
 }
 
-static bool
-have_cap(int cap)
+bool
+sandbox_have_cap(int cap)
 {
 	struct __user_cap_data_struct d[2] = { { 0 } };
 
 	if (caps_get(d) < 0)
-		return false;
+		return geteuid() == 0;
 	return (d[cap / 32].effective & (1U << (cap % 32))) != 0;
 }
 
@@ -308,7 +308,7 @@ have_cap(int cap)
 static void
 bounding_drop(uint64_t keep, const char *who)
 {
-	if (!have_cap(CAP_SETPCAP))
+	if (!sandbox_have_cap(CAP_SETPCAP))
 		return;		/* not ours to shrink; nothing is raised */
 	for (int cap = 0; cap < 64; cap++) {
 		if (prctl(PR_CAPBSET_READ, cap) < 0)
@@ -330,7 +330,7 @@ sandbox_prepare(struct sandbox *sb, const char *user, bool off)
 	if (off)
 		return 0;
 	/* Not root, and unable to change user: we stay who we are. */
-	if (geteuid() != 0 && !have_cap(CAP_SETUID)) {
+	if (geteuid() != 0 && !sandbox_have_cap(CAP_SETUID)) {
 		if (user != NULL) {
 			log_warnx("--user %s: only root can switch users",
 			    user);
@@ -353,8 +353,8 @@ sandbox_prepare(struct sandbox *sb, const char *user, bool off)
 		    "run them as root)", pw->pw_name);
 		return -1;
 	}
-	if (!have_cap(CAP_SETUID) || !have_cap(CAP_SETGID) ||
-	    !have_cap(CAP_SETPCAP) || !have_cap(CAP_SYS_CHROOT)) {
+	if (!sandbox_have_cap(CAP_SETUID) || !sandbox_have_cap(CAP_SETGID) ||
+	    !sandbox_have_cap(CAP_SETPCAP) || !sandbox_have_cap(CAP_SYS_CHROOT)) {
 		log_warnx("needs CAP_SETUID, CAP_SETGID, CAP_SETPCAP and "
 		    "CAP_SYS_CHROOT to sandbox the processes that read the "
 		    "network (or --nosandbox)");
@@ -421,7 +421,7 @@ sandbox_enter(const struct sandbox *sb, enum sandbox_role role,
 		    sg != sb->gid || getgroups(0, NULL) != 0)
 			fatalx("%s: still not only user %s", who, sb->user);
 	}
-	else if (have_cap(CAP_SETGID) && setgroups(0, NULL) < 0)
+	else if (sandbox_have_cap(CAP_SETGID) && setgroups(0, NULL) < 0)
 		fatal("%s: cannot leave its supplementary groups", who);
 	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	if (caps_set(0) < 0 || caps_get(d) < 0 || d[0].effective ||
@@ -445,7 +445,7 @@ sandbox_keeper(const struct sandbox *sb, bool net_admin)
 		return;
 	bounding_drop(keep, "keeper");
 	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if (caps_set(keep & (have_cap(CAP_NET_ADMIN) ? keep : 0)) < 0)
+	if (caps_set(sandbox_have_cap(CAP_NET_ADMIN) ? keep : 0) < 0)
 		fatal("keeper: cannot give up its capabilities");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fatal("keeper: PR_SET_NO_NEW_PRIVS");

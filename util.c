@@ -57,6 +57,20 @@ log_stderr(bool on, int null_fd)
 }
 
 void
+helper_signals(void)
+{
+	static const int ignored[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+	    SIGPIPE };
+	sigset_t none;
+
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		signal(ignored[i], SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void
 log_reopen(void)
 {
 	closelog();

@@ -57,7 +57,6 @@ int
 watchdog_start(const struct sandbox *sb, pid_t pppd, const char *addr,
     pid_t *child)
 {
-	sigset_t none;
 	int p[2];
 	pid_t pid;
 
@@ -82,13 +81,7 @@ watchdog_start(const struct sandbox *sb, pid_t pppd, const char *addr,
 	}
 	close_range(4, ~0U, 0);
 	log_reopen();
-	signal(SIGTERM, SIG_IGN);	/* it ends with the gateway */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	helper_signals();	/* it ends with the gateway */
 	sandbox_keeper(sb, false);	/* root's user, no capability */
 	proc_title("pptp: pppd watchdog for %s pppd %d", addr, (int)pppd);
 	watchdog_main(pppd, 3);

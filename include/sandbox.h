@@ -40,6 +40,9 @@ struct sandbox {
  */
 int sandbox_prepare(struct sandbox *sb, const char *user, bool off);
 
+/* Is capability cap (linux/capability.h) in our effective set? */
+bool sandbox_have_cap(int cap);
+
 /*
  * Setup is done: become sb's user in an empty root, with no capability
  * left, no new privileges, and role's filter.  A failure is fatal: the

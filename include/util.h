@@ -35,6 +35,14 @@ void log_reopen(void);
  */
 void log_stderr(bool on, int null_fd);
 
+/*
+ * Signals for a helper that ends with its partner process (the keeper,
+ * pppd's watchdog): the stop signals, SIGUSR1 (pkill -USR1 pptp) and
+ * SIGPIPE ignored, SIGCHLD at its default (a child's status to wait
+ * for), nothing blocked.
+ */
+void helper_signals(void);
+
 /* The last warning logged ("" if none) and when (CLOCK_REALTIME ms). */
 const char *log_last(uint64_t *when_ms);
 
