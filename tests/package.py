@@ -160,7 +160,8 @@ DEB_FILES = {
     "etc/ppp/options.pptp": 0o644,
     "usr/sbin/pptp": 0o755,
     "usr/sbin/pptpsetup": 0o755,
-    "usr/share/doc/pptp/README": 0o644,
+    "usr/share/doc/pptp/NEWS.gz": 0o644,
+    "usr/share/doc/pptp/README.gz": 0o644,
     "usr/share/doc/pptp/changelog.gz": 0o644,
     "usr/share/doc/pptp/copyright": 0o644,
     "usr/share/man/man8/pptp.8.gz": 0o644,
@@ -210,6 +211,10 @@ def deb_files():
         for m in ("pptp", "pptpsetup"):
             need(gzip.decompress(got[f"usr/share/man/man8/{m}.8.gz"][1])
                  == read(os.path.join(TOP, f"man/{m}.8")), f"{m}.8")
+        # the user's README and NEWS, not the developers' documents
+        for doc in ("README", "NEWS"):
+            need(gzip.decompress(got[f"usr/share/doc/pptp/{doc}.gz"][1])
+                 == read(os.path.join(TOP, doc)), f"{doc}.gz")
         cl = gzip.decompress(got["usr/share/doc/pptp/changelog.gz"][1])
         need(cl.startswith(f"pptp ({version()}) ".encode()), cl[:60])
         cr = got["usr/share/doc/pptp/copyright"][1].decode()
@@ -361,7 +366,7 @@ def deb_takes_the_place_of_pptp_linux():
                  "--force-not-root", "-i", nm], ok=False)
         need(r.returncode == 0, f"network-manager-pptp stand-in: "
              f"{r.stdout}{r.stderr}")
-        # going back, as the README says: remove pptp (and
+        # going back, as INSTALL says: remove pptp (and
         # network-manager-pptp's need is met again by pptp-linux)
         root.dpkg("-r", "network-manager-pptp", "pptp")
         root.dpkg("--force-confold", "-i", classic)
