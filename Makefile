@@ -54,7 +54,11 @@ LIB_SRCS += pptp_quirks.c
 LIB_SRCS += orckit_quirks.c
 
 PROG_SRCS := pptp.c
+PROG_SRCS += launch.c
 PROG_SRCS += pptp_callmgr.c
+PROG_SRCS += callmgr_status.c
+PROG_SRCS += callmgr_ids.c
+PROG_SRCS += rendezvous.c
 PROG_SRCS += pptp_gre.c
 PROG_SRCS += route.c
 PROG_SRCS += keeper.c

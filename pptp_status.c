@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "cm_msg.h"
-#include "pptp_callmgr.h"
+#include "rendezvous.h"
 #include "status.h"
 #include "util.h"
 
@@ -92,25 +92,6 @@ parse_line(const char *line, struct rec *r)
 	return !rd.bad;
 }
 
-/* Made by root or us (SO_PEERCRED)?  Else not asked, and said so. */
-static bool
-manager_ok(int fd, const char *path)
-{
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
-		log_warn("status: SO_PEERCRED on %s", path);
-		return false;
-	}
-	if (trusted_manager_uid(cr.uid))
-		return true;
-	log_warnx("status: the call manager at %s is of uid %u (pid %d), "
-	    "not root or ours: not asked", path, (unsigned)cr.uid,
-	    (int)cr.pid);
-	return false;
-}
-
 /* Ask the manager at path; its lines in *a.  0, or -1 after a warning. */
 static int
 ask(const char *path, struct answer *a)
@@ -134,7 +115,8 @@ ask(const char *path, struct answer *a)
 		log_warn("status: cannot reach the call manager at %s", path);
 		return -1;
 	}
-	if (!manager_ok(fd, path)) {
+	/* made by root or us?  else not asked, and said so */
+	if (!rdv_manager_trusted(fd, path, "status: ", "not asked")) {
 		close(fd);
 		return -1;
 	}
