@@ -71,13 +71,8 @@ status_send(struct cm_client *cl, const struct status_line *l)
 void
 cm_status_flush(struct cm_client *cl)
 {
-	uint8_t buf[CM_MAX_LEN];
-
 	for (; cl->nsent < cl->nout; cl->nsent++) {
-		size_t n = cm_encode(&cl->out[cl->nsent], buf, sizeof(buf));
-
-		if (send(cl->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) !=
-		    (ssize_t)n) {
+		if (cm_send(cl->fd, &cl->out[cl->nsent], -1, IPC_NOWAIT) < 0) {
 			if (errno != EAGAIN)
 				cl->hangup = true;
 			return;

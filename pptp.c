@@ -692,19 +692,17 @@ static int
 place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 {
 	struct cm_msg m = { .type = CM_CALL_REQ };
-	uint8_t buf[CM_MAX_LEN + 1];
 	struct pollfd pfd[2] = { { fd, POLLIN, 0 },
 	    { o->nolaunchpppd ? 0 : -1, 0, 0 } };
+	struct ipc_msg raw;
 	sigset_t waitmask;
-	size_t n;
-	ssize_t r;
+	int r;
 
 	m.req.window = (uint16_t)o->window;
 	m.req.ppd = 0;
 	m.req.sync = o->sync;
 	snprintf(m.req.phone, sizeof(m.req.phone), "%s", o->phone);
-	n = cm_encode(&m, buf, sizeof(buf));
-	if (send(fd, buf, n, MSG_NOSIGNAL) != (ssize_t)n)
+	if (cm_send(fd, &m, -1, IPC_FOREVER) < 0)
 		return PPTP_EXIT_RETRY;
 
 	wait_mask(&waitmask);
@@ -729,16 +727,18 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 			pfd[1].fd = -1;
 		if (pfd[0].revents == 0)
 			continue;
-		r = recv(fd, buf, sizeof(buf), 0);
-		if (r < 0 && errno == EINTR)
+		r = cm_recv(fd, up, &raw, IPC_NOWAIT);
+		if (raw.fd >= 0)
+			close(raw.fd);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (r <= 0)
-			return PPTP_EXIT_RETRY;
-		if (cm_decode(buf, (size_t)r, up) < 0) {
-			log_warnx("bad message from the call manager (%zd "
-			    "bytes)", r);
+		if (r < 0 && errno == EBADMSG) {
+			log_warnx("bad message from the call manager (%zu "
+			    "bytes)", raw.size);
 			return PPTP_EXIT_ERROR;
 		}
+		if (r <= 0)
+			return PPTP_EXIT_RETRY;
 		switch (up->type) {
 		case CM_CALL_UP:
 			return PPTP_EXIT_OK;

@@ -55,13 +55,10 @@ on_signal(int sig)
 static void
 client_send(struct cm_client *cl, const struct cm_msg *m)
 {
-	uint8_t buf[CM_MAX_LEN];
-	size_t n = cm_encode(m, buf, sizeof(buf));
-
 	if (cl->fd < 0 || cl->gone)
 		return;
-	/* SEQPACKET: a message arrives whole or not at all */
-	if (send(cl->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n) {
+	/* never waited for: an instance that does not read is dropped */
+	if (cm_send(cl->fd, m, -1, IPC_NOWAIT) < 0) {
 		log_debug("callmgr: instance not reading, dropping it");
 		cl->hangup = true;
 	}
@@ -553,43 +550,18 @@ cm_accept(struct cm *cm, uint64_t now)
 static void
 cm_client_read(struct cm *cm, struct cm_client *cl, uint64_t now)
 {
-	uint8_t buf[CM_MAX_LEN + 1];
-	union {
-		struct cmsghdr	h;
-		uint8_t		b[CMSG_SPACE(4 * sizeof(int))];
-	} cbuf;
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = cbuf.b, .msg_controllen = sizeof(cbuf.b) };
-	ssize_t n = recvmsg(cl->fd, &mh, MSG_CMSG_CLOEXEC);
+	struct ipc_msg raw;
 	struct cm_msg m;
-	int fd = -1;
+	int r = cm_recv(cl->fd, &m, &raw, IPC_NOWAIT), fd = raw.fd;
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	/* descriptors passed: the first is kept, any other closed */
-	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-	    c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-		size_t k = c->cmsg_level == SOL_SOCKET && c->cmsg_type ==
-		    SCM_RIGHTS ? (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
-
-		for (size_t i = 0; i < k; i++) {
-			int one;
-
-			memcpy(&one, CMSG_DATA(c) + i * sizeof(int),
-			    sizeof(int));
-			if (fd < 0)
-				fd = one;
-			else
-				close(one);
-		}
-	}
-	if (n <= 0) {
+	if (r == 0 || (r < 0 && errno != EBADMSG)) {
 		cl->hangup = true;	/* the instance is done */
 		return;
 	}
 	cl->hello_due_ms = 0;		/* it spoke: judged by what it said */
-	if (cm_decode(buf, (size_t)n, &m) < 0)
+	if (r < 0)
 		m.type = CM_NTYPES;		/* bad: below */
 	if (m.type == CM_STATS_FD) {
 		cm_take_pub(cl, fd);
@@ -598,8 +570,8 @@ cm_client_read(struct cm *cm, struct cm_client *cl, uint64_t now)
 		cm_status(cm, cl, now);
 	} else if (m.type != CM_CALL_REQ || cl->conn != NULL || cl->again ||
 	    cl->call != NULL) {
-		log_warnx("callmgr %s: bad message from an instance (%zd "
-		    "bytes), dropping it", cm->addr, n);
+		log_warnx("callmgr %s: bad message from an instance (%zu "
+		    "bytes), dropping it", cm->addr, raw.size);
 		cl->hangup = true;
 	} else {
 		cl->req = m;

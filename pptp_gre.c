@@ -733,25 +733,27 @@ gre_read(struct gw *g, uint64_t now)
 static void
 cm_read(struct gw *g)
 {
-	uint8_t buf[CM_MAX_LEN + 1];
-	ssize_t n = recv(g->cm, buf, sizeof(buf), MSG_DONTWAIT);
+	struct ipc_msg raw;
 	struct cm_msg m;
+	int r = cm_recv(g->cm, &m, &raw, IPC_NOWAIT);
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (raw.fd >= 0)
+		close(raw.fd);	/* none is meant for us */
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n <= 0) {
+	if (r < 0 && errno == EBADMSG) {
+		log_warnx("gre %s: bad message from the call manager (%zu "
+		    "bytes): call ends", g->addr, raw.size);
+		g->status = PPTP_EXIT_ERROR;
+		g->done = true;
+		return;
+	}
+	if (r <= 0) {
 		log_warnx("gre %s: the call manager went away: call ends",
 		    g->addr);
 		g->status = PPTP_EXIT_HANGUP;
 		g->done = true;
 		g->cm_ended = true;
-		return;
-	}
-	if (cm_decode(buf, (size_t)n, &m) < 0) {
-		log_warnx("gre %s: bad message from the call manager (%zd "
-		    "bytes): call ends", g->addr, n);
-		g->status = PPTP_EXIT_ERROR;
-		g->done = true;
 		return;
 	}
 	if (m.type == CM_CALL_DOWN) {
@@ -1031,8 +1033,8 @@ gw_linger(struct gw *g)
 			{ g->cm, POLLIN, 0 },
 			{ g->gre, POLLIN, 0 },
 		};
-		uint8_t buf[CM_MAX_LEN + 1];
-		ssize_t n;
+		struct ipc_msg raw;
+		int r;
 
 		if (poll(pfd, 2, (int)(end - now)) < 0 && errno != EINTR)
 			break;
@@ -1043,8 +1045,11 @@ gw_linger(struct gw *g)
 		if (pfd[0].revents == 0)
 			continue;
 		/* the manager's close: the call is cleared */
-		n = recv(g->cm, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		r = ipc_recv(g->cm, &raw, IPC_NOWAIT);
+		if (raw.fd >= 0)
+			close(raw.fd);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR &&
+		    errno != EBADMSG))
 			return;
 	}
 	log_debug("gre %s: no word of the call being cleared in %d ms",
@@ -1167,12 +1172,7 @@ pppd_above(void)
 static void
 gw_share(struct gw *g)
 {
-	struct cm_msg m = { .type = CM_STATS_FD };
-	uint8_t buf[CM_MAX_LEN], cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { buf, cm_encode(&m, buf, sizeof(buf)) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	const struct cm_msg m = { .type = CM_STATS_FD };
 	int fd = memfd_create("pptp-status", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	void *p;
 
@@ -1191,11 +1191,7 @@ gw_share(struct gw *g)
 	g->pub = p;
 	g->up_ms = wall_ms();
 	g->pppd_pid = g->call.pppd > 0 ? g->call.pppd : pppd_above();
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	if (g->cm >= 0 && sendmsg(g->cm, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+	if (g->cm >= 0 && cm_send(g->cm, &m, fd, IPC_NOWAIT) < 0)
 		log_debug("gre %s: statistics page not handed over: %s",
 		    g->addr, strerror(errno));
 	close(fd);

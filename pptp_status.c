@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <glob.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,9 +97,8 @@ ask(const char *path, struct answer *a)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct cm_msg m = { .type = CM_STATUS_REQ };
-	uint8_t buf[CM_MAX_LEN + 1];
+	struct ipc_msg raw;
 	uint64_t end = now_ms() + STATUS_WAIT_MS;
-	size_t len = cm_encode(&m, buf, sizeof(buf));
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
@@ -120,18 +118,14 @@ ask(const char *path, struct answer *a)
 		close(fd);
 		return -1;
 	}
-	if (send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
+	if (cm_send(fd, &m, -1, end) < 0)
 		goto failed;
 	for (;;) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		uint64_t now = now_ms();
-		ssize_t n;
+		int got = cm_recv(fd, &m, &raw, end);
 
-		if (now >= end || poll(&pfd, 1, (int)(end - now)) <= 0)
-			goto failed;
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n <= 0 || cm_decode(buf, (size_t)n, &m) < 0 ||
-		    m.type != CM_STATUS_LINE)
+		if (got > 0 && raw.fd >= 0)
+			close(raw.fd);
+		if (got <= 0 || m.type != CM_STATUS_LINE)
 			goto failed;
 		if (a->n == a->cap) {
 			size_t cap = a->cap ? 2 * a->cap : 64;
