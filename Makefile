@@ -115,7 +115,7 @@ else
 endif
 
 # pptpsetup names the pptp installed beside it; rebuilt when SBINDIR moves.
-$(B)/pptpsetup: $(B)/pptpsetup.o
+$(B)/pptpsetup: $(B)/pptpsetup.o $(B)/util.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/pptpsetup.o: CPPFLAGS += -DPPTPSETUP_PPTP='"$(SBINDIR)/pptp"'

@@ -26,24 +26,6 @@
 #include "pptp_gre.h"
 #include "util.h"
 
-/* The stop signals blocked; *waitmask lets them through, for ppoll. */
-static void
-stop_signals_block(sigset_t *waitmask)
-{
-	sigset_t block;
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &block, waitmask);
-	sigdelset(waitmask, SIGTERM);
-	sigdelset(waitmask, SIGINT);
-	sigdelset(waitmask, SIGHUP);
-	sigdelset(waitmask, SIGUSR1);
-}
-
 /* pppd's wait status as an exit status, the way a shell shows it. */
 static int
 pppd_exit_status(int st)
@@ -77,7 +59,7 @@ wait_for_pppd(pid_t child, int rfd, volatile sig_atomic_t *stop,
 		close_range(3, (unsigned)rfd - 1, 0);
 	close_range((unsigned)rfd + 1, ~0U, 0);
 	log_reopen();
-	stop_signals_block(&waitmask);
+	sig_block(NULL, &waitmask, SIGTERM, SIGINT, SIGHUP, SIGUSR1, 0);
 	for (;;) {
 		ssize_t n;
 
@@ -174,7 +156,6 @@ pppd_clean_start(void)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	uint64_t kdfl[4] = { 0 };	/* the kernel's: all zero is SIG_DFL */
-	sigset_t none;
 
 	/*
 	 * The C library's own signals (32, 33) it refuses to touch: they
@@ -185,8 +166,7 @@ pppd_clean_start(void)
 		if (sigaction(sig, &dfl, NULL) < 0 && errno == EINVAL)
 			(void)syscall(SYS_rt_sigaction, sig, kdfl, NULL,
 			    (size_t)(NSIG - 1 + 7) / 8);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sig_unblock_all();
 	closelog();	/* its socket goes too; reopened on demand */
 	close_range(3, ~0U, 0);
 }

@@ -615,7 +615,6 @@ resolve(const char *host, struct in_addr *addrs, int max)
 }
 
 static volatile sig_atomic_t got_signal, got_usr1;
-static sigset_t stop_signals;	/* TERM, INT, HUP, USR1 */
 
 static volatile sig_atomic_t resolving;
 
@@ -657,11 +656,6 @@ signals_init(void)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct sigaction su = { .sa_handler = on_usr1 };
 
-	sigemptyset(&stop_signals);
-	sigaddset(&stop_signals, SIGTERM);
-	sigaddset(&stop_signals, SIGINT);
-	sigaddset(&stop_signals, SIGHUP);
-	sigaddset(&stop_signals, SIGUSR1);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -673,11 +667,7 @@ signals_init(void)
 static void
 wait_mask(sigset_t *m)
 {
-	sigprocmask(SIG_BLOCK, NULL, m);
-	sigdelset(m, SIGTERM);
-	sigdelset(m, SIGINT);
-	sigdelset(m, SIGHUP);
-	sigdelset(m, SIGUSR1);
+	sig_waitmask(m, SIGTERM, SIGINT, SIGHUP, SIGUSR1, 0);
 }
 
 /*
@@ -802,7 +792,7 @@ run(struct pptp_opts *po)
 	resolving = 0;
 	test_pause("resolved");
 	/* No wait from here on misses a signal; nothing is set up yet. */
-	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+	sig_block(NULL, NULL, SIGTERM, SIGINT, SIGHUP, SIGUSR1, 0);
 	if (got_signal) {
 		log_info("signal %d before the call: giving up",
 		    (int)got_signal);

@@ -842,7 +842,7 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd, int kfd,
 {
 	struct cm *cm = calloc(1, sizeof(*cm));
 	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block, waitmask;
+	sigset_t waitmask;
 
 	if (cm == NULL)
 		fatal("callmgr: calloc");
@@ -862,19 +862,12 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd, int kfd,
 		cm->ids[i].fd = -1;
 	proc_title("pptp: call manager %s", cm->addr);
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sig_block(NULL, &waitmask, SIGTERM, SIGINT, SIGHUP, 0);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGHUP);
 
 	if (o->client_hostname != NULL)
 		snprintf(cm->cfg.hostname, sizeof(cm->cfg.hostname), "%s",

@@ -1242,7 +1242,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct sigaction sc = { .sa_handler = on_chld,
 	    .sa_flags = SA_NOCLDSTOP };
-	sigset_t block, waitmask;
+	sigset_t waitmask;
 	struct gw *g = malloc(sizeof(*g));
 	int status;
 
@@ -1271,18 +1271,8 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	    "data", g->addr, call->call_id, call->peer_call_id);
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGCHLD, &sc, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGCHLD);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGHUP);
-	sigdelset(&waitmask, SIGUSR1);
-	sigdelset(&waitmask, SIGCHLD);
+	sig_block(NULL, &waitmask, SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+	    0);
 	child_exited = 1;	/* pppd may have gone before the handler came */
 	gw_share(g);
 	/* Set up: what is left reads the network, and may do no more. */

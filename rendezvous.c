@@ -156,10 +156,7 @@ lock_rundir(int fd, volatile sig_atomic_t *stop)
 	struct timespec ts = { 0, 10 * 1000000 };
 	sigset_t mask;
 
-	sigprocmask(SIG_BLOCK, NULL, &mask);
-	sigdelset(&mask, SIGTERM);
-	sigdelset(&mask, SIGINT);
-	sigdelset(&mask, SIGHUP);
+	sig_waitmask(&mask, SIGTERM, SIGINT, SIGHUP, 0);
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return -1;
