@@ -218,3 +218,24 @@ ipc_recv(int sock, struct ipc_msg *m, uint64_t deadline_ms)
 	memcpy(m->payload, f.payload, f.len);
 	return 1;
 }
+
+pid_t
+ipc_fork(int *fd)
+{
+	int sv[2], e;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		errno = e;
+		return -1;
+	}
+	close(sv[pid > 0 ? 1 : 0]);
+	*fd = sv[pid > 0 ? 0 : 1];
+	return pid;
+}

@@ -206,24 +206,16 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 int
 keeper_fork(const struct pptp_opts *o, const struct keeper_cfg *k)
 {
-	int sv[2];
-	pid_t pid;
+	int fd;
+	pid_t pid = ipc_fork(&fd);
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	if (pid < 0)
 		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
 	if (pid > 0) {
-		close(sv[1]);
 		close(k->lfd);
-		keeper_main(o, k, sv[0], pid);
+		keeper_main(o, k, fd, pid);
 	}
-	close(sv[0]);
-	return sv[1];
+	return fd;
 }
 
 /*

@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <sys/socket.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,27 +62,20 @@ int
 watchdog_start(const struct sandbox *sb, pid_t pppd, const char *addr,
     pid_t *child)
 {
-	int p[2];	/* p[0]: the watchdog's end, p[1]: the gateway's */
-	pid_t pid;
+	int fd;
+	pid_t pid = ipc_fork(&fd);
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0)
+	if (pid < 0)
 		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
 	if (pid > 0) {
-		close(p[0]);
 		*child = pid;
-		return p[1];
+		return fd;
 	}
 	/* Nothing of the gateway's: above all not the pty's master. */
 	closelog();
-	if (p[0] != 3) {
-		dup2(p[0], 3);
-		close(p[0]);
+	if (fd != 3) {
+		dup2(fd, 3);
+		close(fd);
 	}
 	close_range(4, ~0U, 0);
 	log_reopen();

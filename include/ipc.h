@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define IPC_HDR_LEN	4
 #define IPC_MAX_LEN	2048	/* a whole message, header included */
@@ -79,5 +80,12 @@ int ipc_send(int sock, uint16_t type, const void *payload, size_t len,
  * kept), or the socket's error.
  */
 int ipc_recv(int sock, struct ipc_msg *m, uint64_t deadline_ms);
+
+/*
+ * fork() with a SOCK_SEQPACKET socketpair (close-on-exec) between the
+ * two processes: fork's result, and in each process *fd its own end; -1
+ * with errno if there is no pair or no process.
+ */
+pid_t ipc_fork(int *fd);
 
 #endif

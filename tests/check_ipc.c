@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_suites.h"
@@ -234,6 +235,33 @@ START_TEST(test_send_deadline)
 }
 END_TEST
 
+/* Each side of ipc_fork has its own end; the other's end is closed. */
+START_TEST(test_fork)
+{
+	struct ipc_msg m;
+	int fd, st;
+	pid_t pid = ipc_fork(&fd);
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct ipc_msg got;
+
+		if (ipc_recv(fd, &got, now_ms() + 5000) != 1 ||
+		    ipc_send(fd, (uint16_t)(got.type + 1), NULL, 0, -1,
+		    IPC_FOREVER) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	ck_assert_int_eq(ipc_send(fd, 41, NULL, 0, -1, IPC_FOREVER), 0);
+	ck_assert_int_eq(ipc_recv(fd, &m, now_ms() + 5000), 1);
+	ck_assert_uint_eq(m.type, 42);
+	/* the child gone, its end closes: no other holder of it */
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(ipc_recv(fd, &m, now_ms() + 5000), 0);
+	close(fd);
+}
+END_TEST
+
 Suite *
 ipc_suite(void)
 {
@@ -251,6 +279,7 @@ ipc_suite(void)
 	tcase_add_test(io, test_bad_packet);
 	tcase_add_test(io, test_recv_deadline);
 	tcase_add_test(io, test_send_deadline);
+	tcase_add_test(io, test_fork);
 	suite_add_tcase(s, io);
 	return s;
 }
