@@ -61,6 +61,7 @@ PROG_SRCS += callmgr_status.c
 PROG_SRCS += callmgr_ids.c
 PROG_SRCS += rendezvous.c
 PROG_SRCS += pptp_gre.c
+PROG_SRCS += gre_pppd.c
 PROG_SRCS += route.c
 PROG_SRCS += keeper.c
 PROG_SRCS += sandbox.c
