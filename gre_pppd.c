@@ -9,7 +9,6 @@
  */
 #include "gre_pppd.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>

@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <syslog.h>
 #include <linux/capability.h>
 #include <unistd.h>
 

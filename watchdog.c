@@ -9,7 +9,6 @@
 #include "watchdog.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <syslog.h>
