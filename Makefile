@@ -46,6 +46,7 @@ LIB_SRCS += gre_hdr.c
 LIB_SRCS += hdlc.c
 LIB_SRCS += accm.c
 LIB_SRCS += util.c
+LIB_SRCS += ipc.c
 LIB_SRCS += cm_msg.c
 LIB_SRCS += status.c
 LIB_SRCS += pqueue.c
@@ -54,8 +55,13 @@ LIB_SRCS += pptp_quirks.c
 LIB_SRCS += orckit_quirks.c
 
 PROG_SRCS := pptp.c
+PROG_SRCS += launch.c
 PROG_SRCS += pptp_callmgr.c
+PROG_SRCS += callmgr_status.c
+PROG_SRCS += callmgr_ids.c
+PROG_SRCS += rendezvous.c
 PROG_SRCS += pptp_gre.c
+PROG_SRCS += gre_pppd.c
 PROG_SRCS += route.c
 PROG_SRCS += keeper.c
 PROG_SRCS += sandbox.c
@@ -68,6 +74,7 @@ TEST_SRCS += tests/check_gre.c
 TEST_SRCS += tests/check_hdlc.c
 TEST_SRCS += tests/check_util.c
 TEST_SRCS += tests/check_ctrl.c
+TEST_SRCS += tests/check_ipc.c
 TEST_SRCS += tests/check_cm.c
 TEST_SRCS += tests/check_pqueue.c
 TEST_SRCS += tests/check_accm.c
@@ -109,7 +116,7 @@ else
 endif
 
 # pptpsetup names the pptp installed beside it; rebuilt when SBINDIR moves.
-$(B)/pptpsetup: $(B)/pptpsetup.o
+$(B)/pptpsetup: $(B)/pptpsetup.o $(B)/util.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/pptpsetup.o: CPPFLAGS += -DPPTPSETUP_PPTP='"$(SBINDIR)/pptp"'

@@ -1,31 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Instance <-> call manager messages: one table of lengths, one cursor. */
+/*
+ * Instance <-> call manager messages (cm_msg.h): one table of payload
+ * lengths, one cursor each way, on ipc.c's framing.
+ */
 #include "cm_msg.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wire.h"
 
 static const uint16_t cm_len[CM_NTYPES] = {
-	[CM_CALL_REQ] = 4 + 8 + CM_PHONE_LEN,
-	[CM_CALL_UP] = 4 + 12,
-	[CM_CALL_DOWN] = 4 + 4 + CM_WHY_LEN,
-	[CM_SLI] = 4 + 8,
-	[CM_STATS_FD] = 4,
-	[CM_STATUS_REQ] = 4,
-	[CM_STATUS_LINE] = 4 + CM_LINE_LEN,
+	[CM_CALL_REQ] = 8 + CM_PHONE_LEN,
+	[CM_CALL_UP] = 12,
+	[CM_CALL_DOWN] = 4 + CM_WHY_LEN,
+	[CM_SLI] = 8,
+	[CM_STATS_FD] = 0,
+	[CM_STATUS_REQ] = 0,
+	[CM_STATUS_LINE] = CM_LINE_LEN,
 };
 
-size_t
-cm_encode(const struct cm_msg *m, uint8_t *buf, size_t cap)
+ssize_t
+cm_pack(const struct cm_msg *m, uint8_t *buf, size_t cap)
 {
 	struct wr w = { .p = buf, .len = cap };
-	size_t len = (unsigned)m->type < CM_NTYPES ? cm_len[m->type] : 0;
+	size_t len;
 
-	if (len == 0 || cap < len)
-		return 0;
-	wr_u16(&w, (uint16_t)m->type);
-	wr_u16(&w, (uint16_t)len);
+	if ((unsigned)m->type == 0 || (unsigned)m->type >= CM_NTYPES)
+		return -1;
+	len = cm_len[m->type];
+	if (cap < len)
+		return -1;
 	switch (m->type) {
 	case CM_CALL_REQ:
 		wr_u16(&w, m->req.window);
@@ -58,20 +64,17 @@ cm_encode(const struct cm_msg *m, uint8_t *buf, size_t cap)
 	case CM_NTYPES:
 		break;
 	}
-	return w.bad || w.off != len ? 0 : len;
+	return w.bad || w.off != len ? -1 : (ssize_t)len;
 }
 
 int
-cm_decode(const uint8_t *buf, size_t len, struct cm_msg *m)
+cm_unpack(uint16_t type, const uint8_t *payload, size_t len,
+    struct cm_msg *m)
 {
-	struct rd r = { .p = buf, .len = len };
-	uint16_t type, mlen;
+	struct rd r = { .p = payload, .len = len };
 
 	memset(m, 0, sizeof(*m));
-	type = rd_u16(&r);
-	mlen = rd_u16(&r);
-	if (r.bad || type == 0 || type >= CM_NTYPES || mlen != cm_len[type] ||
-	    len != mlen)
+	if (type == 0 || type >= CM_NTYPES || len != cm_len[type])
 		return -1;
 	m->type = (enum cm_type)type;
 	switch (m->type) {
@@ -107,4 +110,36 @@ cm_decode(const uint8_t *buf, size_t len, struct cm_msg *m)
 		break;
 	}
 	return r.bad ? -1 : 0;
+}
+
+int
+cm_send(int sock, const struct cm_msg *m, int fd, uint64_t deadline_ms)
+{
+	uint8_t buf[IPC_MAX_PAYLOAD];
+	ssize_t len = cm_pack(m, buf, sizeof(buf));
+
+	if (len < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return ipc_send(sock, (uint16_t)m->type, buf, (size_t)len, fd,
+	    deadline_ms);
+}
+
+int
+cm_recv(int sock, struct cm_msg *m, struct ipc_msg *raw,
+    uint64_t deadline_ms)
+{
+	int r = ipc_recv(sock, raw, deadline_ms);
+
+	if (r <= 0)
+		return r;
+	if (cm_unpack(raw->type, raw->payload, raw->len, m) < 0) {
+		if (raw->fd >= 0)
+			close(raw->fd);
+		raw->fd = -1;
+		errno = EBADMSG;
+		return -1;
+	}
+	return 1;
 }

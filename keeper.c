@@ -2,9 +2,10 @@
 /*
  * The keeper (keeper.h): the call manager's parent, which keeps root's
  * files and CAP_NET_ADMIN so that the manager, which parses what the
- * server sends, needs neither.  It serves one-byte requests on a
+ * server sends, needs neither.  It serves requests on a SOCK_SEQPACKET
  * socketpair until the manager's end closes, then cleans up after it
- * whichever way it ended, a SIGKILL included.  A request that the
+ * whichever way it ended, a SIGKILL included.  Requests and replies
+ * are ipc.h messages of the small set below.  A request that the
  * options rule out (a route with --nohostroute, a mark without
  * --rtmark) or that it does not know can only come from a manager
  * turned hostile: it is served no more.
@@ -23,14 +24,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ipc.h"
 #include "route.h"
 #include "sandbox.h"
 #include "util.h"
+#include "wire.h"
 
-enum {
-	KEEP_ROUTE = 'R',
-	KEEP_MARK = 'M',
-	KEEP_UNLINK = 'U',
+/*
+ * The keeper's message set: every request has an empty payload (the
+ * mark's socket is passed beside it); its reply has its type.
+ */
+enum keep_type {
+	KEEP_ROUTE = 1,		/* reply: added (u8), then its words */
+	KEEP_MARK,		/* reply: an errno (u32), 0 when marked */
+	KEEP_UNLINK,		/* reply: empty, once done */
 };
 
 struct sock_id {
@@ -91,7 +98,8 @@ keep_unlink(struct keeper *kp)
 static void
 keep_route(struct keeper *kp, int fd)
 {
-	char reply[128] = "0";
+	uint8_t reply[128] = { 0 };	/* not added */
+	size_t len = 1;
 
 	if (!kp->route_held) {
 		kp->route_held = true;
@@ -99,19 +107,25 @@ keep_route(struct keeper *kp, int fd)
 		    kp->o->rtmark, kp->k->routelock, &kp->route);
 	}
 	if (kp->route.added) {
-		reply[0] = '1';
-		route_describe(&kp->route, reply + 1, sizeof(reply) - 1);
+		char words[sizeof(reply) - 1];
+
+		reply[0] = 1;
+		route_describe(&kp->route, words, sizeof(words));
+		memcpy(reply + 1, words, strlen(words));
+		len += strlen(words);
 	}
 	/* Said where the user looks; what is left (removal) to syslog. */
 	if (!kp->o->debug)
 		log_stderr(false, 1);
-	(void)send(fd, reply, strlen(reply), MSG_NOSIGNAL);
+	(void)ipc_send(fd, KEEP_ROUTE, reply, len, -1, IPC_FOREVER);
 }
 
 /* --rtmark's mark on the manager's TCP socket s; errno as the reply. */
 static void
 keep_mark(struct keeper *kp, int fd, int s)
 {
+	uint8_t reply[4];
+	struct wr w = { .p = reply, .len = sizeof(reply) };
 	int err = 0, v[3];
 	socklen_t len = sizeof(v[0]);
 	const int opt[3] = { SO_DOMAIN, SO_TYPE, SO_PROTOCOL };
@@ -126,7 +140,8 @@ keep_mark(struct keeper *kp, int fd, int s)
 		err = errno;
 		log_warn("callmgr: --rtmark %u: SO_MARK", kp->o->rtmark);
 	}
-	(void)send(fd, &err, sizeof(err), MSG_NOSIGNAL);
+	wr_u32(&w, (uint32_t)err);
+	(void)ipc_send(fd, KEEP_MARK, reply, sizeof(reply), -1, IPC_FOREVER);
 }
 
 static void __attribute__((noreturn))
@@ -149,48 +164,29 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 	inet_ntop(AF_INET, &k->server, addr, sizeof(addr));
 	proc_title("pptp: keeper for %s", addr);
 	while (hostile == NULL) {
-		char cbuf[CMSG_SPACE(sizeof(int))];
-		unsigned char req;
-		struct iovec iov = { &req, 1 };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-		    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-		struct cmsghdr *c;
-		int passed = -1;
-		ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		struct ipc_msg m;
+		int r = ipc_recv(fd, &m, IPC_FOREVER);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+		if (r < 0 && errno == EBADMSG) {
+			hostile = "a malformed request";
 			break;
-		for (c = CMSG_FIRSTHDR(&mh); c != NULL;
-		    c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET &&
-			    c->cmsg_type == SCM_RIGHTS) {
-				int nfd = (int)((c->cmsg_len - CMSG_LEN(0)) /
-				    sizeof(int));
-
-				for (int i = 0; i < nfd; i++) {
-					int f;
-
-					memcpy(&f, CMSG_DATA(c) + i *
-					    sizeof(int), sizeof(int));
-					if (passed < 0)
-						passed = f;
-					else
-						close(f);
-				}
-			}
-		if (req == KEEP_ROUTE && !o->nohostroute)
+		}
+		if (r <= 0)
+			break;
+		if (m.len != 0)
+			hostile = "a malformed request";
+		else if (m.type == KEEP_ROUTE && !o->nohostroute)
 			keep_route(&kp, fd);
-		else if (req == KEEP_MARK && o->rtmark_set && passed >= 0)
-			keep_mark(&kp, fd, passed);
-		else if (req == KEEP_UNLINK) {
+		else if (m.type == KEEP_MARK && o->rtmark_set && m.fd >= 0)
+			keep_mark(&kp, fd, m.fd);
+		else if (m.type == KEEP_UNLINK) {
 			keep_unlink(&kp);
-			(void)send(fd, "u", 1, MSG_NOSIGNAL);
+			(void)ipc_send(fd, KEEP_UNLINK, NULL, 0, -1,
+			    IPC_FOREVER);
 		} else
 			hostile = "a request its options rule out";
-		if (passed >= 0)
-			close(passed);
+		if (m.fd >= 0)
+			close(m.fd);
 	}
 	if (hostile != NULL)
 		log_warnx("keeper: %s from the call manager: no more requests "
@@ -210,80 +206,61 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 int
 keeper_fork(const struct pptp_opts *o, const struct keeper_cfg *k)
 {
-	int sv[2];
-	pid_t pid;
+	int fd;
+	pid_t pid = ipc_fork(&fd);
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	if (pid < 0)
 		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
 	if (pid > 0) {
-		close(sv[1]);
 		close(k->lfd);
-		keeper_main(o, k, sv[0], pid);
+		keeper_main(o, k, fd, pid);
 	}
-	close(sv[0]);
-	return sv[1];
+	return fd;
 }
 
-/* One request (with fd, if >= 0), its reply into buf: its length. */
-static ssize_t
-ask(int kfd, unsigned char req, int fd, void *buf, size_t bufsz)
+/*
+ * One request (with the descriptor fd, if >= 0) and its reply in *reply;
+ * -1 if the keeper is gone or answered something else.
+ */
+static int
+ask(int kfd, enum keep_type req, int fd, struct ipc_msg *reply)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { &req, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
-	ssize_t n;
-
-	if (kfd < 0)
+	if (kfd < 0 || ipc_send(kfd, req, NULL, 0, fd, IPC_FOREVER) < 0 ||
+	    ipc_recv(kfd, reply, IPC_FOREVER) <= 0)
 		return -1;
-	if (fd >= 0) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	if (sendmsg(kfd, &mh, MSG_NOSIGNAL) != 1)
-		return -1;
-	do
-		n = recv(kfd, buf, bufsz, 0);
-	while (n < 0 && errno == EINTR);
-	return n;
+	if (reply->fd >= 0)
+		close(reply->fd);	/* none is meant for us */
+	return reply->type == req ? 0 : -1;
 }
 
 int
 keeper_route(int kfd, bool *added, char *desc, size_t descsz)
 {
-	char reply[128];
-	ssize_t n = ask(kfd, KEEP_ROUTE, -1, reply, sizeof(reply) - 1);
+	struct ipc_msg reply;
 
 	*added = false;
 	if (descsz > 0)
 		desc[0] = '\0';
-	if (n <= 0)
+	if (ask(kfd, KEEP_ROUTE, -1, &reply) < 0 || reply.len < 1)
 		return -1;
-	reply[n] = '\0';
-	*added = reply[0] == '1';
+	*added = reply.payload[0] == 1;
 	if (*added)
-		snprintf(desc, descsz, "%s", reply + 1);
+		snprintf(desc, descsz, "%.*s", (int)(reply.len - 1),
+		    (const char *)reply.payload + 1);
 	return 0;
 }
 
 int
 keeper_mark(int kfd, int s)
 {
-	int err = 0;
+	struct ipc_msg reply;
+	int err = EPIPE;	/* the keeper is gone */
 
-	if (ask(kfd, KEEP_MARK, s, &err, sizeof(err)) != (ssize_t)sizeof(err))
-		err = EPIPE;	/* the keeper is gone */
+	if (ask(kfd, KEEP_MARK, s, &reply) == 0 && reply.len == 4) {
+		struct rd r = { .p = reply.payload, .len = reply.len };
+
+		err = (int)rd_u32(&r);
+	}
 	errno = err;
 	return err == 0 ? 0 : -1;
 }
@@ -291,7 +268,7 @@ keeper_mark(int kfd, int s)
 void
 keeper_unlink(int kfd)
 {
-	char reply;
+	struct ipc_msg reply;
 
-	(void)ask(kfd, KEEP_UNLINK, -1, &reply, 1);
+	(void)ask(kfd, KEEP_UNLINK, -1, &reply);
 }

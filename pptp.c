@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * pptp: the command.  Parses the command line of the classic pptp(8),
- * resolves the server, asks the call manager for that server (starting
- * one if needed) for a call, and runs the GRE-to-PPP gateway for it with
- * pppd on stdin/stdout (--nolaunchpppd).
+ * resolves the server, asks the call manager for that server (found or
+ * started through rendezvous.c) for a call, and once it is up hands it
+ * to launch.c: pppd and the GRE-to-PPP gateway.  --status goes to
+ * pptp_status.c instead.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,19 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <syslog.h>
 #include <linux/capability.h>
-#include <sys/syscall.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "cm_msg.h"
+#include "launch.h"
 #include "pptp_callmgr.h"
 #include "pptp_gre.h"
 #include "pptp_opts.h"
 #include "pptp_quirks.h"
 #include "pptp_status.h"
+#include "rendezvous.h"
 #include "util.h"
 
 #define MAX_ADDRS	8
@@ -614,7 +613,6 @@ resolve(const char *host, struct in_addr *addrs, int max)
 }
 
 static volatile sig_atomic_t got_signal, got_usr1;
-static sigset_t stop_signals;	/* TERM, INT, HUP, USR1 */
 
 static volatile sig_atomic_t resolving;
 
@@ -656,11 +654,6 @@ signals_init(void)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct sigaction su = { .sa_handler = on_usr1 };
 
-	sigemptyset(&stop_signals);
-	sigaddset(&stop_signals, SIGTERM);
-	sigaddset(&stop_signals, SIGINT);
-	sigaddset(&stop_signals, SIGHUP);
-	sigaddset(&stop_signals, SIGUSR1);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -672,275 +665,7 @@ signals_init(void)
 static void
 wait_mask(sigset_t *m)
 {
-	sigprocmask(SIG_BLOCK, NULL, m);
-	sigdelset(m, SIGTERM);
-	sigdelset(m, SIGINT);
-	sigdelset(m, SIGHUP);
-	sigdelset(m, SIGUSR1);
-}
-
-/* pppd's wait status as an exit status, the way a shell shows it. */
-static int
-pppd_exit_status(int st)
-{
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return PPTP_EXIT_ERROR;
-}
-
-/*
- * The command, once the call is up in launch mode, stands for pppd (the
- * classic client execs pppd): it waits for the report of pppd's first
- * process ending and exits with its status: at once when pppd goes to
- * the background, when the link is up with `updetach', when pppd ends
- * with `nodetach'.  Its signals go to the child, which asks pppd to end
- * the link.  If the child ends without a report, its status is ours.
- */
-static void __attribute__((noreturn))
-wait_for_pppd(pid_t child, int rfd)
-{
-	struct pollfd pfd = { rfd, POLLIN, 0 };
-	sigset_t waitmask;
-	int st;
-
-	/* Nothing of the call's: its end must not wait for us. */
-	closelog();
-	if (rfd > 3)
-		close_range(3, (unsigned)rfd - 1, 0);
-	close_range((unsigned)rfd + 1, ~0U, 0);
-	log_reopen();
-	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
-	wait_mask(&waitmask);
-	for (;;) {
-		ssize_t n;
-
-		if (got_signal) {
-			kill(child, (int)got_signal);
-			got_signal = 0;
-		}
-		if (got_usr1) {
-			kill(child, SIGUSR1);
-			got_usr1 = 0;
-		}
-		if (ppoll(&pfd, 1, NULL, &waitmask) < 0) {
-			if (errno == EINTR)
-				continue;
-			fatal("poll");
-		}
-		n = read(rfd, &st, sizeof(st));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == sizeof(st))
-			exit(pppd_exit_status(st));
-		break;		/* no word: the child is ending; wait for it */
-	}
-	for (;;) {
-		struct timespec ts = { 0, 10 * 1000000 };
-		pid_t r = waitpid(child, &st, WNOHANG);
-
-		if (r == child)
-			exit(WIFEXITED(st) ? WEXITSTATUS(st) :
-			    PPTP_EXIT_ERROR);
-		if (r < 0 && errno != EINTR)
-			exit(PPTP_EXIT_ERROR);
-		if (got_signal) {	/* still passed on meanwhile */
-			kill(child, (int)got_signal);
-			got_signal = 0;
-		}
-		(void)ppoll(NULL, 0, &ts, &waitmask);
-	}
-}
-
-/*
- * Launch mode without --debug: the call goes on in a child of its own
- * session, with stdio on /dev/null; the user's stdin, stdout and stderr
- * are kept (close-on-exec) in stdio[] for pppd alone.  Returns in the
- * child: the fd on which to report pppd's status, -1 on failure.
- */
-static int
-go_background(const struct pptp_opts *o, int stdio[3])
-{
-	int pfd[2], null;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		log_warn("pipe");
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		log_warn("fork");
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid > 0) {
-		close(pfd[1]);
-		wait_for_pppd(pid, pfd[0]);
-	}
-	close(pfd[0]);
-	setsid();
-	if (chdir("/") < 0)
-		log_warn("chdir /");
-	for (int i = 0; i < 3; i++)
-		stdio[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
-	null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
-	log_init(o->logstring, false, o->loglevel);
-	return pfd[1];
-}
-
-/*
- * In the child, just before pppd runs: every signal at its default
- * disposition (whatever ours, or the ignored ones we inherited, were),
- * none blocked, and no descriptor but 0, 1 and 2.
- */
-static void
-pppd_clean_start(void)
-{
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	uint64_t kdfl[4] = { 0 };	/* the kernel's: all zero is SIG_DFL */
-	sigset_t none;
-
-	/*
-	 * The C library's own signals (32, 33) it refuses to touch: they
-	 * too may come ignored from whoever started us.  KILL and STOP
-	 * refuse both: they never change.
-	 */
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sigaction(sig, &dfl, NULL) < 0 && errno == EINVAL)
-			(void)syscall(SYS_rt_sigaction, sig, kdfl, NULL,
-			    (size_t)(NSIG - 1 + 7) / 8);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	closelog();	/* its socket goes too; reopened on demand */
-	close_range(3, ~0U, 0);
-}
-
-/*
- * A pty for pppd, and pppd on it: "pppd TTY 38400 <user options>", as
- * the classic client runs it; pppd by its absolute path (--pppd), never
- * looked up on PATH.  stdio: pppd's stdin, stdout and stderr (the
- * user's), or NULL for ours.
- */
-static pid_t
-launch_pppd(const struct pptp_opts *o, const struct gre_call *call,
-    const int *stdio, int *master, int *slave)
-{
-	char addr[INET_ADDRSTRLEN];
-	char tty[64];
-	char **argv;
-	struct termios t;
-	pid_t pid;
-	int m, sl;
-
-	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
-	    ptsname_r(m, tty, sizeof(tty)) != 0) {
-		log_warn("cannot open a pty for pppd");
-		if (m >= 0)
-			close(m);
-		return -1;
-	}
-	/* Raw until pppd sets its own modes: no echo of our frames. */
-	sl = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (sl >= 0 && tcgetattr(sl, &t) == 0) {
-		cfmakeraw(&t);
-		tcsetattr(sl, TCSANOW, &t);
-	}
-	argv = calloc((size_t)o->pppd_nargs + 4, sizeof(char *));
-	if (argv == NULL)
-		fatal("calloc");
-	argv[0] = "pppd";
-	argv[1] = tty;
-	argv[2] = "38400";
-	for (int i = 0; i < o->pppd_nargs; i++)
-		argv[3 + i] = o->pppd_args[i];
-	pid = fork();
-	if (pid == 0) {
-		setsid();
-		for (int i = 0; stdio != NULL && i < 3; i++)
-			if (stdio[i] >= 0)
-				dup2(stdio[i], i);
-		/* pppd's dispositions: a TERM from now on is pppd's to take */
-		pppd_clean_start();
-		execv(o->pppd_path, argv);
-		log_init(o->logstring, true, o->loglevel);
-		log_warn("cannot run pppd %s", o->pppd_path);
-		_exit(127);
-	}
-	free(argv);
-	if (pid < 0) {
-		log_warn("fork");
-		if (sl >= 0)
-			close(sl);
-		close(m);
-		return -1;
-	}
-	inet_ntop(AF_INET, &call->server, addr, sizeof(addr));
-	log_info("gre %s: launched pppd (pid %d) on %s", addr, (int)pid, tty);
-	*master = m;
-	*slave = sl;	/* until pppd has opened the pty itself */
-	return pid;
-}
-
-/*
- * The call is up: pppd's side, then the gateway until the end.  In
- * launch mode the exit status is pppd's if its first process ended
- * while we ran (with --debug; else the waiting parent exits with it).
- */
-static int
-carry_call(const struct pptp_opts *o, struct gre_call *call, int cm_fd)
-{
-	int master = -1, status, st, rpipe[2] = { -1, -1 };
-	int stdio[3] = { -1, -1, -1 };
-
-	if (got_signal)		/* nothing launched yet: just end */
-		return PPTP_EXIT_OK;
-	if (o->nolaunchpppd)
-		return gre_run(o, call, 0, 1, cm_fd, &got_signal);
-	if (o->debug) {
-		if (pipe2(rpipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-			log_warn("pipe");
-			return PPTP_EXIT_ERROR;
-		}
-		call->report_fd = rpipe[1];
-	} else {
-		call->report_fd = go_background(o, stdio);
-		if (call->report_fd < 0)
-			return PPTP_EXIT_ERROR;
-		test_pause("background");
-	}
-	call->pppd = launch_pppd(o, call, o->debug ? NULL : stdio, &master,
-	    &call->pty_slave);
-	for (int i = 0; i < 3; i++)
-		if (stdio[i] >= 0)
-			close(stdio[i]);
-	if (call->pppd < 0) {
-		close(call->report_fd);
-		if (rpipe[0] >= 0)
-			close(rpipe[0]);
-		return PPTP_EXIT_ERROR;
-	}
-	test_pause("pppd-launched");
-	status = gre_run(o, call, master, master, cm_fd, &got_signal);
-	close(master);
-	if (o->debug) {
-		if (read(rpipe[0], &st, sizeof(st)) == sizeof(st) &&
-		    (status == PPTP_EXIT_OK || !WIFEXITED(st) ||
-		    WEXITSTATUS(st) != 0))
-			status = pppd_exit_status(st);
-		close(rpipe[0]);
-	}
-	return status;
+	sig_waitmask(m, SIGTERM, SIGINT, SIGHUP, SIGUSR1, 0);
 }
 
 /*
@@ -955,19 +680,17 @@ static int
 place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 {
 	struct cm_msg m = { .type = CM_CALL_REQ };
-	uint8_t buf[CM_MAX_LEN + 1];
 	struct pollfd pfd[2] = { { fd, POLLIN, 0 },
 	    { o->nolaunchpppd ? 0 : -1, 0, 0 } };
+	struct ipc_msg raw;
 	sigset_t waitmask;
-	size_t n;
-	ssize_t r;
+	int r;
 
 	m.req.window = (uint16_t)o->window;
 	m.req.ppd = 0;
 	m.req.sync = o->sync;
 	snprintf(m.req.phone, sizeof(m.req.phone), "%s", o->phone);
-	n = cm_encode(&m, buf, sizeof(buf));
-	if (send(fd, buf, n, MSG_NOSIGNAL) != (ssize_t)n)
+	if (cm_send(fd, &m, -1, IPC_FOREVER) < 0)
 		return PPTP_EXIT_RETRY;
 
 	wait_mask(&waitmask);
@@ -992,16 +715,18 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 			pfd[1].fd = -1;
 		if (pfd[0].revents == 0)
 			continue;
-		r = recv(fd, buf, sizeof(buf), 0);
-		if (r < 0 && errno == EINTR)
+		r = cm_recv(fd, up, &raw, IPC_NOWAIT);
+		if (raw.fd >= 0)
+			close(raw.fd);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (r <= 0)
-			return PPTP_EXIT_RETRY;
-		if (cm_decode(buf, (size_t)r, up) < 0) {
-			log_warnx("bad message from the call manager (%zd "
-			    "bytes)", r);
+		if (r < 0 && errno == EBADMSG) {
+			log_warnx("bad message from the call manager (%zu "
+			    "bytes)", raw.size);
 			return PPTP_EXIT_ERROR;
 		}
+		if (r <= 0)
+			return PPTP_EXIT_RETRY;
 		switch (up->type) {
 		case CM_CALL_UP:
 			return PPTP_EXIT_OK;
@@ -1065,7 +790,7 @@ run(struct pptp_opts *po)
 	resolving = 0;
 	test_pause("resolved");
 	/* No wait from here on misses a signal; nothing is set up yet. */
-	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+	sig_block(NULL, NULL, SIGTERM, SIGINT, SIGHUP, SIGUSR1, 0);
 	if (got_signal) {
 		log_info("signal %d before the call: giving up",
 		    (int)got_signal);
@@ -1077,7 +802,7 @@ run(struct pptp_opts *po)
 		int fd = -1;
 
 		for (int t = 0; t < ATTACH_TRIES; t++) {
-			fd = callmgr_attach(&o, addrs[i], &got_signal);
+			fd = rdv_attach(&o, addrs[i], &got_signal);
 			if (fd < 0) {
 				status = got_signal ? PPTP_EXIT_OK :
 				    PPTP_EXIT_ERROR;
@@ -1108,7 +833,7 @@ run(struct pptp_opts *po)
 		    .peer_window = up.up.peer_window, .pty_slave = -1,
 		    .report_fd = -1 };
 		test_pause("call-up");
-		status = carry_call(&o, &call, fd);
+		status = launch_run(&o, &call, fd, &got_signal, &got_usr1);
 		close(fd);
 		return status;
 	}

@@ -1,24 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The call manager process: one TCP control connection to one server,
- * shared by every pptp instance calling that server.  Instances find it
- * through a unix SOCK_SEQPACKET socket named after the server address in
- * --rundir; each asks for one call and holds its connection open for as
- * long as it wants the call.  A closed connection clears the call; when
- * the last one is gone the manager stops the control connection, removes
- * its socket and exits.
+ * The call manager process: the TCP control connections to one server
+ * (up to CM_MAX_CONNS of them: one, shared, where the server carries
+ * several calls on it; else one per call) and the calls on them, for
+ * every pptp instance calling that server.  Instances find it through a
+ * unix SOCK_SEQPACKET socket (rendezvous.c); each asks for one call and
+ * holds its connection open for as long as it wants the call.  A closed
+ * connection clears the call; when the last one is gone the manager
+ * stops its control connections, has its socket removed and exits.
  *
- * The protocol itself is pptp_ctrl.c's; this file is sockets, processes
- * and the poll loop.  Errors that end calls travel to the instances in
- * CM_CALL_DOWN and are logged there, once.
+ * This file is the process: spawning it (and its keeper), its poll loop,
+ * the instances' requests, and placing calls on connections.  The
+ * protocol itself is pptp_ctrl.c's; the status answers are
+ * callmgr_status.c's, the call-ID reservations callmgr_ids.c's.  Errors that end calls travel to the
+ * instances in CM_CALL_DOWN and are logged there, once.
  */
-#include "pptp_callmgr.h"
+#include "callmgr_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,91 +29,16 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
-#include "cm_msg.h"
-#include "pptp_ctrl.h"
-#include "pptp_quirks.h"
 #include "keeper.h"
+#include "pptp_quirks.h"
+#include "rendezvous.h"
 #include "sandbox.h"
-#include "status.h"
 #include "util.h"
-
-#define CM_MAX_CALLS	CTRL_MAX_CALLS	/* calls a call manager holds */
-/* and room beside them for pptp --status, and to tell a caller too many */
-#define CM_MAX_CLIENTS	(CM_MAX_CALLS + 8)
-#define CM_MAX_CONNS	CM_MAX_CALLS	/* a connection per call at most */
-#define CM_MAX_IDS	(2 * CM_MAX_CALLS)	/* call IDs reserved */
-#define CM_FIRST_CLIENT_MS	10000	/* the starter must show up by then */
-#define CM_STATUS_MS	2000	/* a status reader has its answer by then */
-#define CM_STATUS_LINES	(2 + CM_MAX_CONNS + CM_MAX_CLIENTS)
-
-struct cm;
-
-/* One TCP control connection to the server, and its calls. */
-struct cm_conn {
-	struct cm		*cm;
-	int			 tcp;		/* -1: not started */
-	bool			 connecting;
-	bool			 server_closed;	/* its close or reset */
-	uint64_t		 connect_due_ms;
-	char			 name[INET_ADDRSTRLEN + 8]; /* for logs */
-	enum ctrl_state		 seen;		/* for status: the state, */
-	uint64_t		 since_ms;	/* since (CLOCK_REALTIME) */
-	struct ctrl_conn	 ctrl;
-};
-
-struct cm_client {
-	int			 fd;	/* -1: slot free */
-	struct cm_conn		*conn;
-	struct ctrl_call	*call;	/* pending, up or clearing */
-	struct cm_msg		 req;	/* what it asked for */
-	bool			 shared; /* placed beside another call */
-	bool			 again;	/* place req again, on its own */
-	bool			 hangup; /* it went, or must go */
-	bool			 gone;	/* no more input; reap once call-less */
-	pid_t			 pid;	/* SO_PEERCRED, for logs */
-	uint64_t		 hello_due_ms; /* first message by then; 0 once */
-	const struct gw_pub	*pub;	/* its gateway's figures, or NULL */
-	enum call_state		 seen;	/* for status: the call's state, */
-	uint64_t		 since_ms;	/* since (CLOCK_REALTIME) */
-	struct cm_msg		*out;	/* a status answer, sent as read */
-	unsigned		 nout, nsent;
-	uint64_t		 out_due_ms;	/* unread by then: dropped */
-};
-
-struct cm {
-	const struct pptp_opts	*o;
-	char			 addr[INET_ADDRSTRLEN];
-	char			 sockpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct in_addr		 server;
-	int			 lfd;		/* listening socket, -1 closed */
-	int			 kfd;		/* to the keeper (keeper.h) */
-	bool			 had_client;
-	bool			 settled;	/* a first call came up or not */
-	bool			 one_call;	/* server: one call a connection */
-	bool			 route_held;
-	bool			 route_added;	/* by our keeper, for us */
-	bool			 route_told;	/* logged once connected */
-	char			 route_desc[100];
-	struct cm_idres {
-		uint16_t	 id;
-		int		 fd;	/* -1: entry free */
-	}			 ids[CM_MAX_IDS];
-	uint64_t		 started_ms;
-	uint64_t		 started_wall_ms;
-	uid_t			 start_uid;	/* real uid, before any drop */
-	unsigned long		 netns;		/* read before the empty root */
-	int			 status;	/* of the last connection */
-	char			 why[256];
-	struct ctrl_cfg		 cfg;		/* for each new connection */
-	struct cm_conn		*conns[CM_MAX_CONNS];
-	struct cm_client	 clients[CM_MAX_CLIENTS];
-};
 
 static volatile sig_atomic_t cm_stop;
 
@@ -126,13 +52,10 @@ on_signal(int sig)
 static void
 client_send(struct cm_client *cl, const struct cm_msg *m)
 {
-	uint8_t buf[CM_MAX_LEN];
-	size_t n = cm_encode(m, buf, sizeof(buf));
-
 	if (cl->fd < 0 || cl->gone)
 		return;
-	/* SEQPACKET: a message arrives whole or not at all */
-	if (send(cl->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n) {
+	/* never waited for: an instance that does not read is dropped */
+	if (cm_send(cl->fd, m, -1, IPC_NOWAIT) < 0) {
 		log_debug("callmgr: instance not reading, dropping it");
 		cl->hangup = true;
 	}
@@ -252,158 +175,17 @@ cb_cleared(void *arg, void *owner)
 	cl->call = NULL;
 }
 
-/*
- * Reserve a call ID in this network namespace: every gateway's raw GRE
- * socket sees every GRE packet from the server, told apart by call ID
- * alone, and call managers with other options for the same server are
- * other processes.  An abstract unix socket name is per namespace, one
- * owner at a time, and freed by the kernel when its owner dies.
- */
-static bool
-cm_reserve_id(struct cm *cm, uint16_t id)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	socklen_t len;
-	int fd, slot = -1;
-
-	for (int i = 0; i < CM_MAX_IDS && slot < 0; i++)
-		if (cm->ids[i].fd < 0)
-			slot = i;
-	if (slot < 0)
-		return true;		/* no room to remember: take it */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-	    (size_t)snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1,
-	    "pptp-call-id/%s/%u", cm->addr, id));
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return true;
-	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
-		bool taken = errno == EADDRINUSE;
-
-		close(fd);
-		return !taken;
-	}
-	cm->ids[slot] = (struct cm_idres){ .id = id, .fd = fd };
-	return true;
-}
-
-static bool
-cm_id_in_use(const struct cm *cm, const struct cm_conn *except, uint16_t id)
-{
-	for (int i = 0; i < CM_MAX_CONNS; i++) {
-		const struct cm_conn *cn = cm->conns[i];
-
-		if (cn == NULL || cn == except)
-			continue;
-		for (int j = 0; j < CTRL_MAX_CALLS; j++)
-			if (cn->ctrl.calls[j].state != CALL_FREE &&
-			    cn->ctrl.calls[j].call_id == id)
-				return true;
-	}
-	return false;
-}
-
 /* GRE is told apart by our call ID: unique in the namespace. */
 static bool
 cb_id_taken(void *arg, uint16_t id)
 {
 	struct cm_conn *self = arg;
 
-	return cm_id_in_use(self->cm, self, id) ||
-	    !cm_reserve_id(self->cm, id);
-}
-
-/* Reservations of call IDs no call has any more go. */
-static void
-cm_release_ids(struct cm *cm)
-{
-	for (int i = 0; i < CM_MAX_IDS; i++) {
-		if (cm->ids[i].fd < 0 || cm_id_in_use(cm, NULL, cm->ids[i].id))
-			continue;
-		close(cm->ids[i].fd);
-		cm->ids[i].fd = -1;
-	}
+	return cm_id_taken(self->cm, self, id);
 }
 
 static const struct ctrl_ops cm_ops = { cb_call_up, cb_call_down, cb_sli,
     cb_cleared, cb_id_taken };
-
-/* Our network namespace's identity: a manager serves its own alone. */
-static unsigned long
-netns_id(void)
-{
-	struct stat st;
-
-	if (stat("/proc/self/ns/net", &st) < 0)
-		return 0;	/* no /proc: all share one name, as before */
-	return (unsigned long)st.st_ino;
-}
-
-/*
- * What the control connection is made of, as one number: instances
- * whose options differ in any of these get managers (and connections)
- * of their own, so that each runs with the options it was given.
- * FNV-1a over the options written out.
- */
-static uint32_t
-ctrl_opts_digest(const struct pptp_opts *o)
-{
-	char text[512];
-	uint32_t h = 2166136261u;
-	int n;
-
-	n = snprintf(text, sizeof(text), "quirks=%s localbind=%s rtmark=%d:%u "
-	    "nohostroute=%d idle=%u echo=%u reply=%u connect=%u host=%s "
-	    "share=%d sandbox=%d:%d:%u:%u", o->quirks ? o->quirks : "",
-	    o->localbind ? o->localbind : "", o->rtmark_set, o->rtmark,
-	    o->nohostroute, o->idle_wait_s, o->max_echo_wait_s,
-	    o->reply_timeout_s, o->connect_timeout_s,
-	    o->client_hostname ? o->client_hostname : "", (int)o->share,
-	    o->sandbox.on, o->sandbox.switch_user, (unsigned)o->sandbox.uid,
-	    (unsigned)o->sandbox.gid);
-	for (int i = 0; i < n && i < (int)sizeof(text); i++)
-		h = (h ^ (uint8_t)text[i]) * 16777619u;
-	return h;
-}
-
-/*
- * The socket's name: the server address, the network namespace (the run
- * directory is shared by every namespace; a manager in another one
- * would place calls whose GRE never reaches us) and the options.
- */
-static int
-sock_path(const struct pptp_opts *o, struct in_addr server, char *out,
-    size_t outsz)
-{
-	char addr[INET_ADDRSTRLEN];
-	int n;
-
-	inet_ntop(AF_INET, &server, addr, sizeof(addr));
-	n = snprintf(out, outsz, "%s/%s-ns%lu-%08x", o->rundir, addr,
-	    netns_id(), ctrl_opts_digest(o));
-	if (n < 0 || (size_t)n >= outsz) {
-		log_warnx("callmgr: socket path in %s is too long", o->rundir);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * The host route's lock: one per server and namespace (and table), in a
- * directory of its own whatever --rundir says, since the route is one
- * whatever the run directory of the tunnels that need it.
- */
-static void
-route_lock_path(struct in_addr server, char *out, size_t outsz)
-{
-	char addr[INET_ADDRSTRLEN];
-
-	if (mkdir(PPTP_RUNDIR_DEFAULT, 0700) < 0 && errno != EEXIST)
-		log_warn("cannot create %s", PPTP_RUNDIR_DEFAULT);
-	inet_ntop(AF_INET, &server, addr, sizeof(addr));
-	snprintf(out, outsz, "%s/route-%s-ns%lu", PPTP_RUNDIR_DEFAULT, addr,
-	    netns_id());
-}
 
 static const char *
 connect_words(int err)
@@ -723,210 +505,6 @@ cm_place(struct cm *cm, struct cm_client *cl, uint64_t now)
 	}
 }
 
-static const char *
-conn_state_word(enum ctrl_state st)
-{
-	switch (st) {
-	case CTRL_IDLE:
-	case CTRL_WAIT_REPLY:
-		return "connecting";
-	case CTRL_UP:
-		return "up";
-	case CTRL_WAIT_STOP:
-		return "stopping";
-	case CTRL_DEAD:
-		break;
-	}
-	return "closed";
-}
-
-static const char *
-call_state_word(enum call_state st)
-{
-	switch (st) {
-	case CALL_PENDING:
-	case CALL_WAIT_REPLY:
-		return "connecting";
-	case CALL_UP:
-		return "up";
-	case CALL_CLEARING:
-		return "clearing";
-	case CALL_FREE:
-		break;
-	}
-	return "gone";
-}
-
-static void
-status_send(struct cm_client *cl, const struct status_line *l)
-{
-	struct cm_msg *m = &cl->out[cl->nout++];
-
-	*m = (struct cm_msg){ .type = CM_STATUS_LINE };
-	snprintf(m->line, sizeof(m->line), "%s", l->text);
-}
-
-/*
- * What of the answer the reader's socket has room for (with many
- * tunnels it is more than a socket buffer holds); all sent, it is done.
- */
-static void
-status_flush(struct cm_client *cl)
-{
-	uint8_t buf[CM_MAX_LEN];
-
-	for (; cl->nsent < cl->nout; cl->nsent++) {
-		size_t n = cm_encode(&cl->out[cl->nsent], buf, sizeof(buf));
-
-		if (send(cl->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) !=
-		    (ssize_t)n) {
-			if (errno != EAGAIN)
-				cl->hangup = true;
-			return;
-		}
-	}
-	cl->hangup = true;
-}
-
-/* One call's line: the manager's view, then its gateway's figures. */
-static void
-cm_status_call(const struct cm_client *c, int conn, struct status_line *l)
-{
-	const struct ctrl_call *k = c->call;
-	struct gw_pub p;
-
-	status_line_init(l, "call");
-	status_line_u64(l, "conn", (uint64_t)conn);
-	status_line_str(l, "state", call_state_word(k->state));
-	status_line_u64(l, "since", c->since_ms);
-	status_line_u64(l, "call_id", k->call_id);
-	status_line_u64(l, "peer_call_id", k->peer_call_id);
-	status_line_u64(l, "speed", k->connect_speed);
-	status_line_u64(l, "peer_window", k->peer_window);
-	if (c->pub == NULL || !status_pub_read(c->pub, &p))
-		return;
-	status_line_u64(l, "pppd", p.pppd_pid > 0 ? (uint64_t)p.pppd_pid : 0);
-	status_line_u64(l, "rx_packets", p.rx_packets);
-	status_line_u64(l, "rx_bytes", p.rx_bytes);
-	status_line_u64(l, "tx_packets", p.tx_packets);
-	status_line_u64(l, "tx_bytes", p.tx_bytes);
-	status_line_u64(l, "rx_lost", p.rx_lost);
-	status_line_u64(l, "rx_reordered", p.rx_reordered);
-	status_line_u64(l, "rx_late", p.rx_late);
-	status_line_u64(l, "rx_over_window", p.rx_over_win);
-	status_line_u64(l, "rx_invalid", p.rx_invalid);
-	status_line_u64(l, "rx_truncated", p.rx_truncated);
-	status_line_u64(l, "rx_foreign", p.rx_foreign);
-	status_line_u64(l, "rx_wrong_call", p.rx_wrong_call);
-	status_line_u64(l, "rx_pppd_slow", p.rx_pppd_slow);
-	status_line_u64(l, "rx_socket_overflow", p.rx_overflow);
-	status_line_u64(l, "rx_resyncs", p.rx_resyncs);
-	status_line_u64(l, "tx_failed", p.tx_failed);
-	status_line_u64(l, "tx_oversize", p.tx_oversize);
-	status_line_u64(l, "tx_bad_fcs", p.tx_bad_fcs);
-	status_line_u64(l, "rtt_ms", p.rtt_ms);
-	status_line_u64(l, "reorder_wait_ms", p.wait_ms);
-	if (p.last_ms != 0) {
-		status_line_str(l, "last_warning", p.last);
-		status_line_u64(l, "last_warning_at", p.last_ms);
-	}
-}
-
-/*
- * pptp --status: every connection and call, one line each, then "end".
- * Sent as the reader reads, never waited for: a reader that has not
- * read it all within CM_STATUS_MS loses it, and the manager goes on.
- */
-static void
-cm_status(struct cm *cm, struct cm_client *cl, uint64_t now)
-{
-	static const char *const share[] = { "auto", "never", "always" };
-	struct status_line l;
-
-	cl->out = malloc(CM_STATUS_LINES * sizeof(*cl->out));
-	if (cl->out == NULL) {
-		cl->hangup = true;
-		return;
-	}
-	cl->out_due_ms = now + CM_STATUS_MS;
-	status_line_init(&l, "manager");
-	status_line_u64(&l, "version", STATUS_VERSION);
-	status_line_str(&l, "server", cm->addr);
-	status_line_str(&l, "host", cm->o->server);
-	status_line_u64(&l, "pid", (uint64_t)getpid());
-	status_line_u64(&l, "netns", cm->netns);
-	status_line_u64(&l, "since", cm->started_wall_ms);
-	status_line_str(&l, "share", share[cm->o->share]);
-	status_line_u64(&l, "one_call", cm->one_call);
-	status_send(cl, &l);
-	for (int i = 0; i < CM_MAX_CONNS; i++) {
-		const struct cm_conn *cn = cm->conns[i];
-		const struct msg_sccrp *p;
-		struct sockaddr_in sin;
-		socklen_t len = sizeof(sin);
-		char addr[INET_ADDRSTRLEN + 8];
-
-		if (cn == NULL)
-			continue;
-		p = &cn->ctrl.peer;
-		status_line_init(&l, "conn");
-		status_line_u64(&l, "id", (uint64_t)i + 1);
-		status_line_str(&l, "state", conn_state_word(cn->ctrl.state));
-		status_line_u64(&l, "since", cn->since_ms);
-		if (cn->tcp >= 0 && !cn->connecting && getsockname(cn->tcp,
-		    (struct sockaddr *)&sin, &len) == 0) {
-			inet_ntop(AF_INET, &sin.sin_addr, addr, sizeof(addr));
-			status_line_str(&l, "local", addr);
-		}
-		if (cn->ctrl.state == CTRL_UP ||
-		    cn->ctrl.state == CTRL_WAIT_STOP) {
-			status_line_str(&l, "peer_host", p->hostname);
-			status_line_str(&l, "peer_vendor", p->vendor);
-			status_line_u64(&l, "firmware", p->firmware_rev);
-			status_line_u64(&l, "max_channels", p->max_channels);
-		}
-		status_line_u64(&l, "ncalls", ctrl_ncalls(&cn->ctrl));
-		status_send(cl, &l);
-		for (int j = 0; j < CM_MAX_CLIENTS; j++) {
-			const struct cm_client *c = &cm->clients[j];
-
-			if (c->fd < 0 || c->call == NULL || c->conn != cn)
-				continue;
-			cm_status_call(c, i + 1, &l);
-			status_send(cl, &l);
-		}
-	}
-	status_line_init(&l, "end");
-	status_send(cl, &l);
-	status_flush(cl);
-}
-
-/* Note when connections and calls change state, for status. */
-static void
-cm_note_states(struct cm *cm)
-{
-	uint64_t now = 0;
-
-	for (int i = 0; i < CM_MAX_CONNS; i++) {
-		struct cm_conn *cn = cm->conns[i];
-
-		if (cn != NULL && (cn->since_ms == 0 ||
-		    cn->seen != cn->ctrl.state)) {
-			cn->seen = cn->ctrl.state;
-			cn->since_ms = now != 0 ? now : (now = wall_ms());
-		}
-	}
-	for (int i = 0; i < CM_MAX_CLIENTS; i++) {
-		struct cm_client *c = &cm->clients[i];
-
-		if (c->fd >= 0 && c->call != NULL && (c->since_ms == 0 ||
-		    c->seen != c->call->state)) {
-			c->seen = c->call->state;
-			c->since_ms = now != 0 ? now : (now = wall_ms());
-		}
-	}
-}
-
 /*
  * Only root and the user that started us may use us: the run directory
  * should keep everyone else out, and this holds if it does not.
@@ -935,20 +513,20 @@ static void
 cm_accept(struct cm *cm, uint64_t now)
 {
 	int fd = accept4(cm->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
+	uid_t uid;
+	pid_t pid;
 
 	if (fd < 0)
 		return;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+	if (rdv_peer(fd, &uid, &pid) < 0) {
 		log_warn("callmgr %s: SO_PEERCRED", cm->addr);
 		close(fd);
 		return;
 	}
-	if (cr.uid != 0 && cr.uid != cm->start_uid) {
+	if (uid != 0 && uid != cm->start_uid) {
 		log_warnx("callmgr %s: refused a client of uid %u (pid %d): "
 		    "only root and uid %u may use this call manager",
-		    cm->addr, (unsigned)cr.uid, (int)cr.pid,
+		    cm->addr, (unsigned)uid, (int)pid,
 		    (unsigned)cm->start_uid);
 		close(fd);
 		return;
@@ -956,7 +534,7 @@ cm_accept(struct cm *cm, uint64_t now)
 	for (int i = 0; i < CM_MAX_CLIENTS; i++) {
 		if (cm->clients[i].fd < 0) {
 			cm->clients[i] = (struct cm_client){ .fd = fd,
-			    .pid = cr.pid, .hello_due_ms = now + CM_HELLO_MS };
+			    .pid = pid, .hello_due_ms = now + CM_HELLO_MS };
 			cm->had_client = true;
 			return;
 		}
@@ -966,65 +544,21 @@ cm_accept(struct cm *cm, uint64_t now)
 	close(fd);
 }
 
-/* The gateway's statistics page, read-only; a wrong one is ignored. */
-static void
-cm_take_pub(struct cm_client *cl, int fd)
-{
-	struct stat st;
-	void *p;
-
-	/* only a page sealed against shrinking: reading it cannot fault */
-	if (fd < 0 || cl->pub != NULL || cl->call == NULL ||
-	    fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(struct gw_pub) ||
-	    !(fcntl(fd, F_GET_SEALS) & F_SEAL_SHRINK))
-		return;
-	p = mmap(NULL, sizeof(struct gw_pub), PROT_READ, MAP_SHARED, fd, 0);
-	if (p != MAP_FAILED)
-		cl->pub = p;
-}
-
-static void cm_status(struct cm *cm, struct cm_client *cl, uint64_t now);
-
 static void
 cm_client_read(struct cm *cm, struct cm_client *cl, uint64_t now)
 {
-	uint8_t buf[CM_MAX_LEN + 1];
-	union {
-		struct cmsghdr	h;
-		uint8_t		b[CMSG_SPACE(4 * sizeof(int))];
-	} cbuf;
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = cbuf.b, .msg_controllen = sizeof(cbuf.b) };
-	ssize_t n = recvmsg(cl->fd, &mh, MSG_CMSG_CLOEXEC);
+	struct ipc_msg raw;
 	struct cm_msg m;
-	int fd = -1;
+	int r = cm_recv(cl->fd, &m, &raw, IPC_NOWAIT), fd = raw.fd;
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	/* descriptors passed: the first is kept, any other closed */
-	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-	    c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-		size_t k = c->cmsg_level == SOL_SOCKET && c->cmsg_type ==
-		    SCM_RIGHTS ? (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
-
-		for (size_t i = 0; i < k; i++) {
-			int one;
-
-			memcpy(&one, CMSG_DATA(c) + i * sizeof(int),
-			    sizeof(int));
-			if (fd < 0)
-				fd = one;
-			else
-				close(one);
-		}
-	}
-	if (n <= 0) {
+	if (r == 0 || (r < 0 && errno != EBADMSG)) {
 		cl->hangup = true;	/* the instance is done */
 		return;
 	}
 	cl->hello_due_ms = 0;		/* it spoke: judged by what it said */
-	if (cm_decode(buf, (size_t)n, &m) < 0)
+	if (r < 0)
 		m.type = CM_NTYPES;		/* bad: below */
 	if (m.type == CM_STATS_FD) {
 		cm_take_pub(cl, fd);
@@ -1033,8 +567,8 @@ cm_client_read(struct cm *cm, struct cm_client *cl, uint64_t now)
 		cm_status(cm, cl, now);
 	} else if (m.type != CM_CALL_REQ || cl->conn != NULL || cl->again ||
 	    cl->call != NULL) {
-		log_warnx("callmgr %s: bad message from an instance (%zd "
-		    "bytes), dropping it", cm->addr, n);
+		log_warnx("callmgr %s: bad message from an instance (%zu "
+		    "bytes), dropping it", cm->addr, raw.size);
 		cl->hangup = true;
 	} else {
 		cl->req = m;
@@ -1291,7 +825,7 @@ cm_loop(struct cm *cm, const sigset_t *waitmask)
 		}
 		for (int i = 0; i < ncl; i++, n++) {
 			if (pfd[n].revents & POLLOUT && !pcl[i]->hangup)
-				status_flush(pcl[i]);
+				cm_status_flush(pcl[i]);
 			if (pfd[n].revents & ~POLLOUT && !pcl[i]->gone)
 				cm_client_read(cm, pcl[i], now);
 		}
@@ -1305,12 +839,12 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd, int kfd,
 {
 	struct cm *cm = calloc(1, sizeof(*cm));
 	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block, waitmask;
+	sigset_t waitmask;
 
 	if (cm == NULL)
 		fatal("callmgr: calloc");
 	cm->start_uid = getuid();
-	cm->netns = netns_id();
+	cm->netns = rdv_netns_id();
 	cm->o = o;
 	cm->server = server;
 	cm->lfd = lfd;
@@ -1325,19 +859,12 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd, int kfd,
 		cm->ids[i].fd = -1;
 	proc_title("pptp: call manager %s", cm->addr);
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sig_block(NULL, &waitmask, SIGTERM, SIGINT, SIGHUP, 0);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGHUP);
 
 	if (o->client_hostname != NULL)
 		snprintf(cm->cfg.hostname, sizeof(cm->cfg.hostname), "%s",
@@ -1363,51 +890,9 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd, int kfd,
 	exit(cm->status);
 }
 
-static int
-connect_unix(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd, saved;
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-		return fd;
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
-}
-
-static int
-listen_unix(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	mode_t mask;
-	int fd, r;
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	/* srw-------, whatever the umask: its owner (and root) alone */
-	mask = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(mask);
-	if (r < 0 || listen(fd, CM_MAX_CLIENTS) < 0) {
-		r = errno;
-		close(fd);
-		errno = r;
-		return -1;
-	}
-	return fd;
-}
-
 /* Fork twice, so that the manager is nobody's child but init's. */
-static int
-cm_spawn(const struct pptp_opts *o, struct in_addr server, int lfd,
+int
+callmgr_spawn(const struct pptp_opts *o, struct in_addr server, int lfd,
     int lockfd, const char *path)
 {
 	pid_t pid = fork();
@@ -1445,7 +930,7 @@ cm_spawn(const struct pptp_opts *o, struct in_addr server, int lfd,
 			if (null > 2)
 				close(null);
 		}
-		route_lock_path(server, routelock, sizeof(routelock));
+		rdv_route_lock_path(server, routelock, sizeof(routelock));
 		/* the keeper stays here, root's; the manager goes on below */
 		kfd = keeper_fork(o, &k);
 		if (kfd < 0)
@@ -1457,39 +942,6 @@ cm_spawn(const struct pptp_opts *o, struct in_addr server, int lfd,
 	return 0;
 }
 
-/*
- * The run directory's lock, waited for with the stop signals let through
- * (they are blocked here): another instance holds it only while it looks
- * for a manager, but a signal must not wait even for that.  -1 with
- * errno EINTR when *stop was set.
- */
-static int
-lock_rundir(int fd, volatile sig_atomic_t *stop)
-{
-	struct timespec ts = { 0, 10 * 1000000 };
-	sigset_t mask;
-
-	sigprocmask(SIG_BLOCK, NULL, &mask);
-	sigdelset(&mask, SIGTERM);
-	sigdelset(&mask, SIGINT);
-	sigdelset(&mask, SIGHUP);
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return -1;
-		if (stop != NULL && *stop) {
-			errno = EINTR;
-			return -1;
-		}
-		(void)ppoll(NULL, 0, &ts, &mask);
-	}
-	return 0;
-}
-
-bool
-trusted_manager_uid(uid_t uid)
-{
-	return uid == 0 || uid == geteuid();
-}
 
 int
 callmgr_down(const struct cm_msg *m)
@@ -1506,128 +958,3 @@ callmgr_down(const struct cm_msg *m)
 	return PPTP_EXIT_ERROR;
 }
 
-/*
- * Whoever may write in the run directory may put a call manager of
- * their own there, so it must be a directory (not a symbolic link to
- * one), root's (or that of our effective user: pptp run by a user with
- * CAP_NET_RAW and CAP_NET_ADMIN, with a run directory of its own, which
- * only that user and root can change), and writable by no one else.
- * Created (0700) if missing; checked every time, existing or not.
- * Returns it open (for the lock), or -1 after one line saying why.
- */
-static int
-rundir_open(const char *dir)
-{
-	struct stat st, fst;
-	int fd;
-
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		log_warn("cannot create %s", dir);
-		return -1;
-	}
-	if (lstat(dir, &st) < 0) {
-		log_warn("cannot lock %s", dir);
-		return -1;
-	}
-	if (S_ISLNK(st.st_mode)) {
-		log_warnx("run directory %s is a symbolic link: not using it "
-		    "(name the directory itself)", dir);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		log_warnx("run directory %s is not a directory: not using it",
-		    dir);
-		return -1;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		log_warnx("run directory %s belongs to uid %u, not root (or "
-		    "uid %u): not using it", dir, (unsigned)st.st_uid,
-		    (unsigned)geteuid());
-		return -1;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		log_warnx("run directory %s is writable by group or others "
-		    "(mode %04o): not using it", dir,
-		    (unsigned)(st.st_mode & 07777));
-		return -1;
-	}
-	/* the one we checked, not one put in its place meanwhile */
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 && (fstat(fd, &fst) < 0 || fst.st_dev != st.st_dev ||
-	    fst.st_ino != st.st_ino)) {
-		log_warnx("run directory %s changed while it was checked: not "
-		    "using it", dir);
-		close(fd);
-		return -1;
-	}
-	if (fd < 0)
-		log_warn("cannot lock %s", dir);
-	return fd;
-}
-
-/*
- * What answers on the socket: made by a user we trust (SO_PEERCRED of
- * a connected unix socket names the process that called listen()).
- */
-static int
-manager_trusted(int fd, const char *path)
-{
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
-		log_warn("SO_PEERCRED on %s", path);
-		return -1;
-	}
-	if (trusted_manager_uid(cr.uid))
-		return 0;
-	log_warnx("the call manager at %s is of uid %u (pid %d), not root "
-	    "or ours: not using it", path, (unsigned)cr.uid, (int)cr.pid);
-	return -1;
-}
-
-int
-callmgr_attach(const struct pptp_opts *o, struct in_addr server,
-    volatile sig_atomic_t *stop)
-{
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	int lockfd, fd, lfd;
-
-	if (sock_path(o, server, path, sizeof(path)) < 0)
-		return -1;
-	/* One instance at a time looks for (and maybe starts) a manager. */
-	lockfd = rundir_open(o->rundir);
-	if (lockfd < 0)
-		return -1;
-	if (lock_rundir(lockfd, stop) < 0) {
-		if (errno != EINTR)
-			log_warn("cannot lock %s", o->rundir);
-		close(lockfd);
-		return -1;
-	}
-	fd = connect_unix(path);
-	if (fd < 0 && (errno == ECONNREFUSED || errno == ENOENT)) {
-		/* Nobody there: a socket file left is a crashed manager's. */
-		if (unlink(path) == 0)
-			log_info("removed stale call manager socket %s", path);
-		lfd = listen_unix(path);
-		if (lfd < 0) {
-			log_warn("cannot listen on %s", path);
-		} else {
-			if (cm_spawn(o, server, lfd, lockfd, path) < 0) {
-				log_warn("cannot start the call manager");
-				unlink(path);
-			}
-			close(lfd);
-			fd = connect_unix(path);
-		}
-	}
-	if (fd < 0) {
-		log_warn("cannot reach the call manager at %s", path);
-	} else if (manager_trusted(fd, path) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	close(lockfd);
-	return fd;
-}

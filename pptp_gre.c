@@ -17,6 +17,7 @@
  * One ppoll() loop; signals are blocked except inside ppoll, so their
  * handlers' flags are seen at once.  Timers (ack delay, reorder wait,
  * the GRE-not-arriving check) are deadlines on the monotonic clock.
+ * A pppd we launched is reaped, signalled and ended through gre_pppd.c.
  */
 #include "pptp_gre.h"
 
@@ -39,11 +40,11 @@
 #include "accm.h"
 #include "cm_msg.h"
 #include "gre_hdr.h"
+#include "gre_pppd.h"
 #include "hdlc.h"
 #include "pptp_callmgr.h"
 #include "pqueue.h"
 #include "sandbox.h"
-#include "watchdog.h"
 #include "status.h"
 #include "util.h"
 
@@ -70,9 +71,7 @@ struct gw {
 	struct sockaddr_in	 peer;
 	int			 gre, ppp_in, ppp_out, cm;
 	int			 null;		/* /dev/null, to hang up with */
-	int			 watch;		/* pppd's watchdog, -1: none */
-	pid_t			 watch_pid;	/* our child, to reap */
-	bool			 sandboxed;	/* pppd is beyond our signals */
+	struct gre_pppd		 pppd;		/* the pppd we launched */
 	volatile sig_atomic_t	*stop;
 	int			 status;
 	bool			 done;
@@ -733,25 +732,27 @@ gre_read(struct gw *g, uint64_t now)
 static void
 cm_read(struct gw *g)
 {
-	uint8_t buf[CM_MAX_LEN + 1];
-	ssize_t n = recv(g->cm, buf, sizeof(buf), MSG_DONTWAIT);
+	struct ipc_msg raw;
 	struct cm_msg m;
+	int r = cm_recv(g->cm, &m, &raw, IPC_NOWAIT);
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (raw.fd >= 0)
+		close(raw.fd);	/* none is meant for us */
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n <= 0) {
+	if (r < 0 && errno == EBADMSG) {
+		log_warnx("gre %s: bad message from the call manager (%zu "
+		    "bytes): call ends", g->addr, raw.size);
+		g->status = PPTP_EXIT_ERROR;
+		g->done = true;
+		return;
+	}
+	if (r <= 0) {
 		log_warnx("gre %s: the call manager went away: call ends",
 		    g->addr);
 		g->status = PPTP_EXIT_HANGUP;
 		g->done = true;
 		g->cm_ended = true;
-		return;
-	}
-	if (cm_decode(buf, (size_t)n, &m) < 0) {
-		log_warnx("gre %s: bad message from the call manager (%zd "
-		    "bytes): call ends", g->addr, n);
-		g->status = PPTP_EXIT_ERROR;
-		g->done = true;
 		return;
 	}
 	if (m.type == CM_CALL_DOWN) {
@@ -903,7 +904,7 @@ gw_init(struct gw *g, const struct pptp_opts *o, const struct gre_call *call,
 	g->cm = cm_fd;
 	g->gre = -1;
 	g->null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	g->watch = -1;
+	pppd_init(&g->pppd, call->pppd, call->report_fd, g->addr);
 	g->stop = stop;
 	g->status = PPTP_EXIT_OK;
 	if (call->pty_slave >= 0)
@@ -951,8 +952,8 @@ gw_free(struct gw *g)
 		close(g->gre);
 	if (g->null >= 0)
 		close(g->null);
-	if (g->watch >= 0)
-		close(g->watch);	/* it ends, and pppd if not reaped */
+	pppd_release(&g->pppd);	/* its watchdog ends, and pppd if not
+				   reaped */
 	pq_free(&g->pq);
 	free(g->slot);
 	free(g->rx);
@@ -961,52 +962,6 @@ gw_free(struct gw *g)
 	free(g->tt.buf);
 	if (g->pub != NULL)
 		munmap(g->pub, sizeof(*g->pub));
-}
-
-/* pppd's wait status, to whoever waits for it (once). */
-static void
-pppd_report(struct gw *g, int st)
-{
-	/* reaped: its pid may be anyone's now, never to be signalled */
-	(void)watchdog_order(g->watch, WATCH_REAPED);
-	if (g->call.report_fd < 0)
-		return;
-	if (write(g->call.report_fd, &st, sizeof(st)) != sizeof(st))
-		log_warn("gre %s: reporting pppd's status", g->addr);
-	close(g->call.report_fd);
-	g->call.report_fd = -1;
-}
-
-/*
- * pppd (ours) exited?  Status 0 is pppd going to the background (it
- * forks unless `nodetach', before it opens the pty, or with `updetach'
- * once the link is up): the pty tells when it is gone, and a pty no one
- * writes on ends the call too (PPPD_OPEN_MS).  Anything else means it
- * failed, or ended as we asked it to.
- */
-static void
-pppd_reap(struct gw *g)
-{
-	int st;
-
-	if (g->call.pppd <= 0 || waitpid(g->call.pppd, &st, WNOHANG) !=
-	    g->call.pppd)
-		return;
-	g->call.pppd = 0;
-	pppd_report(g, st);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-		log_info("gre %s: pppd went to the background", g->addr);
-		return;
-	}
-	if (g->stop_due_ms != 0)
-		log_info("gre %s: pppd ended", g->addr);
-	else if (WIFEXITED(st))
-		log_warnx("gre %s: pppd exited with status %d: call ends",
-		    g->addr, WEXITSTATUS(st));
-	else
-		log_warnx("gre %s: pppd killed by signal %d: call ends",
-		    g->addr, WTERMSIG(st));
-	g->done = true;
 }
 
 /*
@@ -1031,8 +986,8 @@ gw_linger(struct gw *g)
 			{ g->cm, POLLIN, 0 },
 			{ g->gre, POLLIN, 0 },
 		};
-		uint8_t buf[CM_MAX_LEN + 1];
-		ssize_t n;
+		struct ipc_msg raw;
+		int r;
 
 		if (poll(pfd, 2, (int)(end - now)) < 0 && errno != EINTR)
 			break;
@@ -1043,120 +998,33 @@ gw_linger(struct gw *g)
 		if (pfd[0].revents == 0)
 			continue;
 		/* the manager's close: the call is cleared */
-		n = recv(g->cm, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		r = ipc_recv(g->cm, &raw, IPC_NOWAIT);
+		if (raw.fd >= 0)
+			close(raw.fd);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR &&
+		    errno != EBADMSG))
 			return;
 	}
 	log_debug("gre %s: no word of the call being cleared in %d ms",
 	    g->addr, LINGER_MS);
 }
 
-/* Has pppd ended within ms?  Then its status is reported. */
-static bool
-pppd_gone(struct gw *g, int ms)
-{
-	int st;
-
-	for (int i = 0; i <= ms / 10; i++) {
-		if (waitpid(g->call.pppd, &st, WNOHANG) == g->call.pppd) {
-			pppd_report(g, st);
-			return true;
-		}
-		usleep(10000);
-	}
-	return false;
-}
-
-/* pppd's watchdog ended (killed: it ends with us otherwise): reaped. */
-static void
-watchdog_reap(struct gw *g)
-{
-	int st;
-
-	if (g->watch_pid <= 0 ||
-	    waitpid(g->watch_pid, &st, WNOHANG) != g->watch_pid)
-		return;
-	log_warnx("gre %s: pppd's watchdog (pid %d) is gone: only a hangup "
-	    "can end pppd now", g->addr, (int)g->watch_pid);
-	g->watch_pid = 0;
-	close(g->watch);
-	g->watch = -1;
-}
-
-/* A signal to the pppd we launched: through its watchdog if sandboxed. */
-static bool
-pppd_signal(struct gw *g, int sig)
-{
-	if (g->watch >= 0)
-		return watchdog_order(g->watch, sig == SIGTERM ? WATCH_TERM :
-		    WATCH_KILL);
-	return !g->sandboxed && kill(g->call.pppd, sig) == 0;
-}
-
 /*
  * The call is over: a pppd we launched goes too.  Unless a signal ended
  * the call (pppd had SIGTERM then), its line hangs up first, as when the
  * classic client's gateway went: pppd ends with its status for that
- * ("Modem hangup", 16).  Then TERM, then KILL (through the watchdog
- * when sandboxed; without one, the hangup is all it has).
+ * ("Modem hangup", 16).  Then TERM, then KILL (pppd_end).
  */
 static void
 pppd_stop(struct gw *g)
 {
-	int st;
-
-	if (g->call.pppd <= 0)
+	if (g->pppd.pid <= 0)
 		return;
-	if (g->stop_due_ms == 0) {
-		/* our only hold on the pty master (launch mode) goes */
-		if (g->null >= 0 && dup2(g->null, g->ppp_in) >= 0 &&
-		    pppd_gone(g, 1000))
-			return;
-	}
-	if (!pppd_signal(g, SIGTERM)) {
-		log_warnx("gre %s: pppd (pid %d) has not ended on the "
-		    "hangup, and has no watchdog to signal it: leaving it",
-		    g->addr, (int)g->call.pppd);
+	/* our only hold on the pty master (launch mode) goes */
+	if (g->stop_due_ms == 0 && g->null >= 0 &&
+	    dup2(g->null, g->ppp_in) >= 0 && pppd_wait(&g->pppd, 1000))
 		return;
-	}
-	if (pppd_gone(g, 500))
-		return;
-	(void)pppd_signal(g, SIGKILL);
-	if (waitpid(g->call.pppd, &st, 0) == g->call.pppd)
-		pppd_report(g, st);
-}
-
-/*
- * Which pppd runs us (--nolaunchpppd): our parent, or the parent of the
- * shell pppd ran us through.  Our parent when neither is pppd.
- */
-static pid_t
-pppd_above(void)
-{
-	pid_t pid = getppid(), up = pid;
-
-	for (int level = 0; level < 2 && up > 1; level++) {
-		char path[64], comm[32] = "", stat[256] = "";
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/%d/comm", (int)up);
-		if ((f = fopen(path, "re")) != NULL) {
-			if (fgets(comm, sizeof(comm), f) == NULL)
-				comm[0] = '\0';
-			fclose(f);
-		}
-		if (strncmp(comm, "pppd", 4) == 0)
-			return up;
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)up);
-		if ((f = fopen(path, "re")) == NULL)
-			break;
-		if (fgets(stat, sizeof(stat), f) == NULL || strrchr(stat,
-		    ')') == NULL || sscanf(strrchr(stat, ')') + 2, "%*c %d",
-		    &up) != 1)
-			up = 0;
-		fclose(f);
-	}
-	return pid;
+	pppd_end(&g->pppd);
 }
 
 /*
@@ -1167,12 +1035,7 @@ pppd_above(void)
 static void
 gw_share(struct gw *g)
 {
-	struct cm_msg m = { .type = CM_STATS_FD };
-	uint8_t buf[CM_MAX_LEN], cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { buf, cm_encode(&m, buf, sizeof(buf)) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	const struct cm_msg m = { .type = CM_STATS_FD };
 	int fd = memfd_create("pptp-status", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	void *p;
 
@@ -1190,12 +1053,8 @@ gw_share(struct gw *g)
 	}
 	g->pub = p;
 	g->up_ms = wall_ms();
-	g->pppd_pid = g->call.pppd > 0 ? g->call.pppd : pppd_above();
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	if (g->cm >= 0 && sendmsg(g->cm, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+	g->pppd_pid = g->pppd.pid > 0 ? g->pppd.pid : pppd_above();
+	if (g->cm >= 0 && cm_send(g->cm, &m, fd, IPC_NOWAIT) < 0)
 		log_debug("gre %s: statistics page not handed over: %s",
 		    g->addr, strerror(errno));
 	close(fd);
@@ -1246,7 +1105,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct sigaction sc = { .sa_handler = on_chld,
 	    .sa_flags = SA_NOCLDSTOP };
-	sigset_t block, waitmask;
+	sigset_t waitmask;
 	struct gw *g = malloc(sizeof(*g));
 	int status;
 
@@ -1275,28 +1134,13 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	    "data", g->addr, call->call_id, call->peer_call_id);
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGCHLD, &sc, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGCHLD);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGHUP);
-	sigdelset(&waitmask, SIGUSR1);
-	sigdelset(&waitmask, SIGCHLD);
+	sig_block(NULL, &waitmask, SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+	    0);
 	child_exited = 1;	/* pppd may have gone before the handler came */
 	gw_share(g);
 	/* Set up: what is left reads the network, and may do no more. */
-	if (o->sandbox.on && g->call.pppd > 0 &&
-	    (g->watch = watchdog_start(&o->sandbox, g->call.pppd,
-	    g->addr, &g->watch_pid)) < 0)
-		log_warn("gre %s: no watchdog for pppd: only a hangup can end "
-		    "it", g->addr);
+	(void)pppd_watchdog_start(&g->pppd, &o->sandbox);
 	sandbox_enter(&o->sandbox, SB_GATEWAY, "gre");
-	g->sandboxed = o->sandbox.on;
 
 	while (!g->done) {
 		struct pollfd pfd[4] = {
@@ -1313,7 +1157,8 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 			log_info("gre %s: signal %d: call ends", g->addr,
 			    (int)*g->stop);
 			/* let pppd end the link (LCP) through us first */
-			if (g->call.pppd <= 0 || !pppd_signal(g, SIGTERM))
+			if (g->pppd.pid <= 0 ||
+			    !pppd_signal(&g->pppd, SIGTERM))
 				break;	/* else pppd hangs up (pppd_stop) */
 			g->stop_due_ms = now + 1500;
 		}
@@ -1321,10 +1166,11 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 			break;
 		if (child_exited) {
 			child_exited = 0;
-			watchdog_reap(g);
-			pppd_reap(g);
-			if (g->done)
+			pppd_watchdog_reap(&g->pppd);
+			if (pppd_reap(&g->pppd, g->stop_due_ms != 0)) {
+				g->done = true;
 				break;
+			}
 		}
 		if (want_stats) {
 			want_stats = 0;
@@ -1359,8 +1205,6 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	gw_linger(g);
 	if (g->call.pty_slave >= 0)
 		close(g->call.pty_slave);
-	if (g->call.report_fd >= 0)
-		close(g->call.report_fd);
 	gw_free(g);
 	free(g);
 	return status;

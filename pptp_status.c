@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <glob.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +22,7 @@
 #include <unistd.h>
 
 #include "cm_msg.h"
-#include "pptp_callmgr.h"
+#include "rendezvous.h"
 #include "status.h"
 #include "util.h"
 
@@ -92,34 +91,14 @@ parse_line(const char *line, struct rec *r)
 	return !rd.bad;
 }
 
-/* Made by root or us (SO_PEERCRED)?  Else not asked, and said so. */
-static bool
-manager_ok(int fd, const char *path)
-{
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
-		log_warn("status: SO_PEERCRED on %s", path);
-		return false;
-	}
-	if (trusted_manager_uid(cr.uid))
-		return true;
-	log_warnx("status: the call manager at %s is of uid %u (pid %d), "
-	    "not root or ours: not asked", path, (unsigned)cr.uid,
-	    (int)cr.pid);
-	return false;
-}
-
 /* Ask the manager at path; its lines in *a.  0, or -1 after a warning. */
 static int
 ask(const char *path, struct answer *a)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct cm_msg m = { .type = CM_STATUS_REQ };
-	uint8_t buf[CM_MAX_LEN + 1];
+	struct ipc_msg raw;
 	uint64_t end = now_ms() + STATUS_WAIT_MS;
-	size_t len = cm_encode(&m, buf, sizeof(buf));
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
@@ -134,22 +113,19 @@ ask(const char *path, struct answer *a)
 		log_warn("status: cannot reach the call manager at %s", path);
 		return -1;
 	}
-	if (!manager_ok(fd, path)) {
+	/* made by root or us?  else not asked, and said so */
+	if (!rdv_manager_trusted(fd, path, "status: ", "not asked")) {
 		close(fd);
 		return -1;
 	}
-	if (send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
+	if (cm_send(fd, &m, -1, end) < 0)
 		goto failed;
 	for (;;) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		uint64_t now = now_ms();
-		ssize_t n;
+		int got = cm_recv(fd, &m, &raw, end);
 
-		if (now >= end || poll(&pfd, 1, (int)(end - now)) <= 0)
-			goto failed;
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n <= 0 || cm_decode(buf, (size_t)n, &m) < 0 ||
-		    m.type != CM_STATUS_LINE)
+		if (got > 0 && raw.fd >= 0)
+			close(raw.fd);
+		if (got <= 0 || m.type != CM_STATUS_LINE)
 			goto failed;
 		if (a->n == a->cap) {
 			size_t cap = a->cap ? 2 * a->cap : 64;

@@ -28,6 +28,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #ifndef PPTPSETUP_PPTP
 #define PPTPSETUP_PPTP	"/usr/sbin/pptp"
 #endif
@@ -247,7 +249,7 @@ ask_password(const char *user)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	struct termios quiet;
-	sigset_t stops, before;
+	sigset_t before;
 	char line[MAX_SECRET + 2], prompt[MAX_NAME + 32];
 	size_t n = 0;
 	ssize_t r;
@@ -261,11 +263,7 @@ ask_password(const char *user)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], tty_restore);
 	/* no stopping (^Z) half way: echo would come back, input go */
-	sigemptyset(&stops);
-	sigaddset(&stops, SIGTSTP);
-	sigaddset(&stops, SIGTTIN);
-	sigaddset(&stops, SIGTTOU);
-	sigprocmask(SIG_BLOCK, &stops, &before);
+	sig_block(&before, NULL, SIGTSTP, SIGTTIN, SIGTTOU, 0);
 	quiet = tty_saved;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
 	quiet.c_lflag |= ICANON;

@@ -71,7 +71,11 @@ struct rule {
 
 #define R(name, kind)	{ __NR_##name, kind }
 
-/* What every filtered process's loop does: I/O, time, memory, signals. */
+/*
+ * What every filtered process's loop does: I/O, time, memory, signals.
+ * Messages to other pptp processes (ipc.c) are sendmsg and recvmsg, and
+ * wait for their deadline in poll (ppoll where the kernel has no poll).
+ */
 static const struct rule common_rules[] = {
 	R(read, ALLOW), R(write, ALLOW), R(readv, ALLOW), R(writev, ALLOW),
 	R(close, ALLOW), R(recvfrom, ALLOW), R(recvmsg, ALLOW),

@@ -56,18 +56,71 @@ log_stderr(bool on, int null_fd)
 		dup2(null_fd, 2);
 }
 
+/*
+ * The one place signal sets are built: block (or not) the signals
+ * listed in ap (ending in 0); *before is the mask as it was, *waitmask
+ * that mask with the listed signals let through.
+ */
+static void
+sig_vmask(bool block, sigset_t *before, sigset_t *waitmask, va_list ap)
+{
+	sigset_t set, old;
+	int sig;
+
+	sigemptyset(&set);
+	while ((sig = va_arg(ap, int)) != 0)
+		sigaddset(&set, sig);
+	sigprocmask(block ? SIG_BLOCK : SIG_SETMASK, block ? &set : NULL,
+	    &old);
+	if (before != NULL)
+		*before = old;
+	if (waitmask != NULL) {
+		*waitmask = old;
+		for (sig = 1; sig < NSIG; sig++)
+			if (sigismember(&set, sig) == 1)
+				sigdelset(waitmask, sig);
+	}
+}
+
+void
+sig_block(sigset_t *before, sigset_t *waitmask, ...)
+{
+	va_list ap;
+
+	va_start(ap, waitmask);
+	sig_vmask(true, before, waitmask, ap);
+	va_end(ap);
+}
+
+void
+sig_waitmask(sigset_t *waitmask, ...)
+{
+	va_list ap;
+
+	va_start(ap, waitmask);
+	sig_vmask(false, NULL, waitmask, ap);
+	va_end(ap);
+}
+
+void
+sig_unblock_all(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 void
 helper_signals(void)
 {
 	static const int ignored[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
 	    SIGPIPE };
-	sigset_t none;
 
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		signal(ignored[i], SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sig_unblock_all();
 }
 
 void
@@ -360,11 +413,7 @@ test_pause(const char *stage)
 	if (want == NULL || strcmp(want, stage) != 0)
 		return;
 	log_notice("paused at %s (pid %d)", stage, (int)getpid());
-	sigprocmask(SIG_BLOCK, NULL, &m);
-	sigdelset(&m, SIGTERM);
-	sigdelset(&m, SIGINT);
-	sigdelset(&m, SIGHUP);
-	sigdelset(&m, SIGUSR1);
+	sig_waitmask(&m, SIGTERM, SIGINT, SIGHUP, SIGUSR1, 0);
 	ppoll(NULL, 0, &ts, &m);
 }
 #endif

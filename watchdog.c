@@ -2,20 +2,20 @@
 /*
  * pppd's watchdog (watchdog.h): root's, but with nothing else: every
  * capability given up, no new privileges, and no descriptor but its
- * pipe, stdio and syslog.  It is not pppd's parent (the gateway is, and
+ * socket to the gateway, stdio and syslog.  It is not pppd's parent (the gateway is, and
  * reaps it), so it relies on the gateway's word that pppd was reaped
  * before its pid could be anyone else's.
  */
 #include "watchdog.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ipc.h"
 #include "util.h"
 
 #define GONE_WAIT_MS	1000	/* after SIGTERM, before SIGKILL */
@@ -25,19 +25,23 @@ watchdog_main(pid_t pppd, int fd)
 {
 	struct timespec ts = { 0, 10 * 1000000 };
 	bool reaped = false;
-	char c;
-	ssize_t n;
+	struct ipc_msg m;
+	int r;
 
-	for (;;) {
-		n = read(fd, &c, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+	/* the gateway's end closed (it ended, or died): pppd goes too */
+	while ((r = ipc_recv(fd, &m, IPC_FOREVER)) != 0) {
+		if (r < 0 && errno != EBADMSG)
 			break;
-		if (c == WATCH_REAPED)
+		if (m.fd >= 0)
+			close(m.fd);
+		if (r < 0 || m.len != 0)
+			continue;	/* no order: ignored */
+		if (m.type == WATCH_REAPED)
 			reaped = true;
-		else if (!reaped && (c == WATCH_TERM || c == WATCH_KILL))
-			(void)kill(pppd, c == WATCH_TERM ? SIGTERM : SIGKILL);
+		else if (!reaped && (m.type == WATCH_TERM ||
+		    m.type == WATCH_KILL))
+			(void)kill(pppd, m.type == WATCH_TERM ? SIGTERM :
+			    SIGKILL);
 	}
 	if (!reaped && kill(pppd, SIGTERM) == 0) {
 		/* the gateway is gone: pppd is init's, reaped as it ends */
@@ -57,27 +61,20 @@ int
 watchdog_start(const struct sandbox *sb, pid_t pppd, const char *addr,
     pid_t *child)
 {
-	int p[2];
-	pid_t pid;
+	int fd;
+	pid_t pid = ipc_fork(&fd);
 
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (pid < 0)
 		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
 	if (pid > 0) {
-		close(p[0]);
 		*child = pid;
-		return p[1];
+		return fd;
 	}
 	/* Nothing of the gateway's: above all not the pty's master. */
 	closelog();
-	if (p[0] != 3) {
-		dup2(p[0], 3);
-		close(p[0]);
+	if (fd != 3) {
+		dup2(fd, 3);
+		close(fd);
 	}
 	close_range(4, ~0U, 0);
 	log_reopen();
@@ -88,7 +85,7 @@ watchdog_start(const struct sandbox *sb, pid_t pppd, const char *addr,
 }
 
 int
-watchdog_order(int fd, char order)
+watchdog_order(int fd, enum watch_order order)
 {
-	return fd >= 0 && write(fd, &order, 1) == 1;
+	return fd >= 0 && ipc_send(fd, order, NULL, 0, -1, IPC_FOREVER) == 0;
 }

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Messages between a pptp instance (one call, one gateway) and the call
- * manager that holds the server's control connection, over a unix
- * SOCK_SEQPACKET socket: type u16, length u16, body, network order, each
- * checked for its exact length like a wire message.  Pure.
+ * The message set between a pptp instance (one call, one gateway) or
+ * pptp --status and the call manager that holds the server's control
+ * connections, on the framing of ipc.h: each type's payload has one
+ * length, checked exactly like a wire message's.
+ *
+ *   instance -> manager: CM_CALL_REQ, then CM_STATS_FD (the gateway's
+ *     statistics page passed beside it); closing its end hangs up.
+ *   manager -> instance: CM_CALL_UP or CM_CALL_DOWN, CM_SLI, CM_CALL_DOWN.
+ *   pptp --status -> manager: CM_STATUS_REQ; the answer: CM_STATUS_LINE
+ *     after CM_STATUS_LINE (status.h), the last one "end".
  */
 #ifndef PPTP_CM_MSG_H
 #define PPTP_CM_MSG_H
@@ -11,11 +17,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+#include "ipc.h"
 
 #define CM_WHY_LEN	256
 #define CM_PHONE_LEN	64
 #define CM_LINE_LEN	1024
-#define CM_MAX_LEN	(4 + CM_LINE_LEN)
 
 enum cm_type {
 	CM_CALL_REQ = 1,	/* instance: place a call for me */
@@ -56,10 +64,24 @@ struct cm_msg {
 	};
 };
 
-/* Bytes written, 0 if cap is too small or the type unknown. */
-size_t cm_encode(const struct cm_msg *m, uint8_t *buf, size_t cap);
+/* Pure.  m's payload into buf: its length, -1 if cap is too small or the
+   type unknown. */
+ssize_t cm_pack(const struct cm_msg *m, uint8_t *buf, size_t cap);
 
-/* 0, or -1 if len is not exactly a known type's message. */
-int cm_decode(const uint8_t *buf, size_t len, struct cm_msg *m);
+/* Pure.  0, or -1 if the payload is not exactly a known type's. */
+int cm_unpack(uint16_t type, const uint8_t *payload, size_t len,
+    struct cm_msg *m);
+
+/* Send m, with the descriptor fd if >= 0: ipc_send()'s result. */
+int cm_send(int sock, const struct cm_msg *m, int fd, uint64_t deadline_ms);
+
+/*
+ * Receive one message: ipc_recv()'s result, and -1 with EBADMSG too for
+ * a message that is not one of ours (raw->size: its length).  The
+ * descriptor passed with a message of ours, if any, is in raw->fd: the
+ * caller's to close.
+ */
+int cm_recv(int sock, struct cm_msg *m, struct ipc_msg *raw,
+    uint64_t deadline_ms);
 
 #endif

@@ -7,8 +7,9 @@
  * request, removed when the manager is gone, however it went),
  * --rtmark's SO_MARK on the TCP sockets the manager makes, and the
  * removal of the manager's socket file from the root-owned run
- * directory.  Each request is one byte (and, for the mark, the socket);
- * a manager that turned hostile can ask for nothing else.
+ * directory.  Each request is a message with no payload (and, for the
+ * mark, the socket beside it: ipc.h); a manager that turned hostile can
+ * ask for nothing else.
  */
 #ifndef PPTP_KEEPER_H
 #define PPTP_KEEPER_H

@@ -1,19 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The call manager: one process per server (and --localbind address)
- * that holds the TCP control connection and serves the calls of every
- * pptp instance for that server, through a unix socket in --rundir.
+ * that holds the TCP control connections and serves the calls of every
+ * pptp instance for that server, through a unix socket in --rundir
+ * (rendezvous.h).
  */
 #ifndef PPTP_CALLMGR_H
 #define PPTP_CALLMGR_H
 
 #include <netinet/in.h>
-#include <signal.h>
-
-#include <stdbool.h>
-#include <sys/types.h>
 
 #include "cm_msg.h"
+#include "pptp_ctrl.h"
 #include "pptp_opts.h"
 
 #define PPTP_PORT	1723
@@ -21,21 +19,18 @@
 /* A client that has not spoken by then is dropped (ms after accept). */
 #define CM_HELLO_MS	5000
 
-/*
- * Connect to the call manager for server, starting one if none is alive
- * (a socket whose connect fails is stale: removed, replaced).  Returns a
- * SOCK_SEQPACKET fd to it, or -1 after logging why (or, with errno EINTR,
- * silently when *stop was set by a signal meanwhile).
- */
-int callmgr_attach(const struct pptp_opts *o, struct in_addr server,
-    volatile sig_atomic_t *stop);
+#define CM_MAX_CALLS	CTRL_MAX_CALLS	/* calls a call manager holds */
+/* and room beside them for pptp --status, and to tell a caller too many */
+#define CM_MAX_CLIENTS	(CM_MAX_CALLS + 8)
 
 /*
- * May a call manager whose socket was made by uid (SO_PEERCRED: the
- * process that called listen(), an instance before any privilege drop)
- * serve us?  Root, or our effective uid.
+ * Start the call manager for server on the listening socket lfd (at
+ * path), in a grandchild of ours (init's, not ours, once we go) below
+ * its keeper; lockfd, the run directory's lock, is not passed on.  -1 if
+ * no process could be made.
  */
-bool trusted_manager_uid(uid_t uid);
+int callmgr_spawn(const struct pptp_opts *o, struct in_addr server,
+    int lfd, int lockfd, const char *path);
 
 /*
  * A CM_CALL_DOWN: its words logged, escaped (not for PPTP_EXIT_RETRY,

@@ -6,6 +6,7 @@
 #ifndef PPTP_UTIL_H
 #define PPTP_UTIL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,18 @@ void log_stderr(bool on, int null_fd);
  * for), nothing blocked.
  */
 void helper_signals(void);
+
+/*
+ * Signal masks, built in one place.  The lists end in 0.
+ * sig_block: block the signals listed; *before (if not NULL) is the mask
+ * as it was, *waitmask (if not NULL) that mask with them let through:
+ * the mask for ppoll, so that handlers run only inside it.
+ * sig_waitmask: the present mask with the signals listed let through,
+ * nothing changed.  sig_unblock_all: nothing blocked.
+ */
+void sig_block(sigset_t *before, sigset_t *waitmask, ...);
+void sig_waitmask(sigset_t *waitmask, ...);
+void sig_unblock_all(void);
 
 /* The last warning logged ("" if none) and when (CLOCK_REALTIME ms). */
 const char *log_last(uint64_t *when_ms);

@@ -3,8 +3,9 @@
  * pppd's watchdog (pptp(8) SECURITY).  A pppd that pptp launched runs as
  * root, and the sandboxed gateway may not signal it; so before it gives
  * up root the gateway forks this small process, which keeps root's user
- * (no capability), reads nothing but the gateway's one-byte orders on a
- * pipe, and signals that one pppd for it: SIGTERM or SIGKILL on order,
+ * (no capability), reads nothing but the gateway's orders (ipc.h
+ * messages of the set below, on a socketpair), and signals that one pppd
+ * for it: SIGTERM or SIGKILL on order,
  * and SIGTERM, then SIGKILL, if the gateway ends (or dies) before it
  * said that pppd was reaped.
  */
@@ -15,9 +16,12 @@
 
 #include "sandbox.h"
 
-#define WATCH_TERM	'T'	/* SIGTERM to pppd */
-#define WATCH_KILL	'K'	/* SIGKILL to pppd */
-#define WATCH_REAPED	'R'	/* pppd was reaped: its pid is no more */
+/* The watchdog's message set: orders, each with an empty payload. */
+enum watch_order {
+	WATCH_TERM = 1,		/* SIGTERM to pppd */
+	WATCH_KILL,		/* SIGKILL to pppd */
+	WATCH_REAPED,		/* pppd was reaped: its pid is no more */
+};
 
 /*
  * The watchdog for pppd: the fd to give it orders on, -1 if none; its
@@ -27,6 +31,6 @@ int watchdog_start(const struct sandbox *sb, pid_t pppd, const char *addr,
     pid_t *pid);
 
 /* An order; false if the watchdog is gone. */
-int watchdog_order(int fd, char order);
+int watchdog_order(int fd, enum watch_order order);
 
 #endif

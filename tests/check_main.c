@@ -18,6 +18,7 @@ main(void)
 	srunner_add_suite(sr, hdlc_suite());
 	srunner_add_suite(sr, util_suite());
 	srunner_add_suite(sr, ctrl_suite());
+	srunner_add_suite(sr, ipc_suite());
 	srunner_add_suite(sr, cm_suite());
 	srunner_add_suite(sr, pqueue_suite());
 	srunner_add_suite(sr, accm_suite());

@@ -11,6 +11,7 @@ Suite *hdlc_suite(void);
 Suite *util_suite(void);
 Suite *ctrl_suite(void);
 Suite *cm_suite(void);
+Suite *ipc_suite(void);
 Suite *pqueue_suite(void);
 Suite *accm_suite(void);
 Suite *status_suite(void);

@@ -2,6 +2,7 @@
 /* Option number parsing and log escaping. */
 #include "util.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include "check_suites.h"
@@ -122,6 +123,36 @@ START_TEST(test_now_ms_monotonic)
 }
 END_TEST
 
+START_TEST(test_sig_masks)
+{
+	sigset_t before, wait, now;
+
+	sig_unblock_all();
+	sig_block(&before, &wait, SIGTERM, SIGUSR1, 0);
+	ck_assert_int_eq(sigismember(&before, SIGTERM), 0);
+	ck_assert_int_eq(sigismember(&wait, SIGTERM), 0);
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	ck_assert_int_eq(sigismember(&now, SIGTERM), 1);
+	ck_assert_int_eq(sigismember(&now, SIGUSR1), 1);
+	ck_assert_int_eq(sigismember(&now, SIGHUP), 0);
+	/* blocked again: the wait mask still lets them through */
+	sig_block(&before, &wait, SIGTERM, SIGHUP, 0);
+	ck_assert_int_eq(sigismember(&before, SIGTERM), 1);
+	ck_assert_int_eq(sigismember(&wait, SIGTERM), 0);
+	ck_assert_int_eq(sigismember(&wait, SIGHUP), 0);
+	ck_assert_int_eq(sigismember(&wait, SIGUSR1), 1);
+	/* a wait mask alone changes nothing */
+	sig_waitmask(&wait, SIGUSR1, 0);
+	ck_assert_int_eq(sigismember(&wait, SIGUSR1), 0);
+	ck_assert_int_eq(sigismember(&wait, SIGTERM), 1);
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	ck_assert_int_eq(sigismember(&now, SIGUSR1), 1);
+	sig_unblock_all();
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	ck_assert_int_eq(sigismember(&now, SIGTERM), 0);
+}
+END_TEST
+
 Suite *
 util_suite(void)
 {
@@ -135,6 +166,7 @@ util_suite(void)
 	tcase_add_test(tc, test_parse_secs_rejects);
 	tcase_add_test(tc, test_log_escape);
 	tcase_add_test(tc, test_now_ms_monotonic);
+	tcase_add_test(tc, test_sig_masks);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * libFuzzer target for everything that reads bytes from the network or
- * from pppd: the first byte picks the decoder, the rest is its input.
+ * from pppd, or from another pptp process (ipc.h): the first byte picks
+ * the decoder, the rest is its input.
  *   make fuzz [FUZZ_SECONDS=60]
  * The control connection's state machine gets the bytes as a TCP stream
  * after a valid handshake, so that deep states are reached too.
@@ -13,6 +14,7 @@
 #include "cm_msg.h"
 #include "gre_hdr.h"
 #include "hdlc.h"
+#include "ipc.h"
 #include "pptp_ctrl.h"
 #include "pptp_msg.h"
 #include "pqueue.h"
@@ -157,6 +159,30 @@ fuzz_ctrl(const uint8_t *data, size_t size)
 	}
 }
 
+/*
+ * The framing between pptp's processes, and the instance <-> manager set
+ * on it: what decodes encodes again to the same bytes (the framing) or
+ * the same length (a message of the set).
+ */
+static void
+fuzz_ipc(const uint8_t *data, size_t size, struct cm_msg *cm)
+{
+	static uint8_t buf[IPC_MAX_LEN];
+	struct ipc_frame f;
+	ssize_t n;
+
+	if (ipc_decode(data, size, &f) != IPC_OK)
+		return;
+	if (f.len > IPC_MAX_PAYLOAD || ipc_encode(f.type, f.payload, f.len,
+	    buf, sizeof(buf)) != size || memcmp(buf, data, size) != 0)
+		__builtin_trap();
+	if (cm_unpack(f.type, f.payload, f.len, cm) < 0)
+		return;
+	n = cm_pack(cm, buf, sizeof(buf));
+	if (n < 0 || (size_t)n != f.len)
+		__builtin_trap();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -190,7 +216,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hdlc_dec_feed(&d, data + 1, size - 1, on_frame, NULL);
 		break;
 	case 3:
-		cm_decode(data + 1, size - 1, &cm);
+		fuzz_ipc(data + 1, size - 1, &cm);
 		break;
 	case 4:
 		/* sequence numbers, 4 bytes each, into the reorder queue */

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The pppd a gateway launched (gre_pppd.h): reaped by the gateway, its
+ * parent, and its status reported once to whoever waits for it (the
+ * command's waiting process, or --debug's pipe); signalled by the
+ * gateway until it enters its sandbox, then through pppd's watchdog
+ * (watchdog.c), which is told when pppd was reaped so that its pid,
+ * free again, is never signalled.
+ */
+#include "gre_pppd.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "watchdog.h"
+
+void
+pppd_init(struct gre_pppd *p, pid_t pid, int report_fd, const char *addr)
+{
+	*p = (struct gre_pppd){ .addr = addr, .pid = pid,
+	    .report_fd = report_fd, .watch = -1 };
+}
+
+int
+pppd_watchdog_start(struct gre_pppd *p, const struct sandbox *sb)
+{
+	p->sandboxed = sb->on;
+	if (!sb->on || p->pid <= 0)
+		return 0;
+	p->watch = watchdog_start(sb, p->pid, p->addr, &p->watch_pid);
+	if (p->watch >= 0)
+		return 0;
+	log_warn("gre %s: no watchdog for pppd: only a hangup can end it",
+	    p->addr);
+	return -1;
+}
+
+/* pppd's wait status, to whoever waits for it (once). */
+static void
+pppd_report(struct gre_pppd *p, int st)
+{
+	/* reaped: its pid may be anyone's now, never to be signalled */
+	(void)watchdog_order(p->watch, WATCH_REAPED);
+	if (p->report_fd < 0)
+		return;
+	if (write(p->report_fd, &st, sizeof(st)) != sizeof(st))
+		log_warn("gre %s: reporting pppd's status", p->addr);
+	close(p->report_fd);
+	p->report_fd = -1;
+}
+
+/*
+ * Status 0 is pppd going to the background (it forks unless `nodetach',
+ * before it opens the pty, or with `updetach' once the link is up): the
+ * pty tells when it is gone, and a pty no one writes on ends the call
+ * too (the gateway's PPPD_OPEN_MS).  Anything else means it failed, or
+ * ended as we asked it to.
+ */
+bool
+pppd_reap(struct gre_pppd *p, bool stopping)
+{
+	int st;
+
+	if (p->pid <= 0 || waitpid(p->pid, &st, WNOHANG) != p->pid)
+		return false;
+	p->pid = 0;
+	pppd_report(p, st);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		log_info("gre %s: pppd went to the background", p->addr);
+		return false;
+	}
+	if (stopping)
+		log_info("gre %s: pppd ended", p->addr);
+	else if (WIFEXITED(st))
+		log_warnx("gre %s: pppd exited with status %d: call ends",
+		    p->addr, WEXITSTATUS(st));
+	else
+		log_warnx("gre %s: pppd killed by signal %d: call ends",
+		    p->addr, WTERMSIG(st));
+	return true;
+}
+
+void
+pppd_watchdog_reap(struct gre_pppd *p)
+{
+	int st;
+
+	if (p->watch_pid <= 0 ||
+	    waitpid(p->watch_pid, &st, WNOHANG) != p->watch_pid)
+		return;
+	log_warnx("gre %s: pppd's watchdog (pid %d) is gone: only a hangup "
+	    "can end pppd now", p->addr, (int)p->watch_pid);
+	p->watch_pid = 0;
+	close(p->watch);
+	p->watch = -1;
+}
+
+bool
+pppd_signal(struct gre_pppd *p, int sig)
+{
+	if (p->watch >= 0)
+		return watchdog_order(p->watch, sig == SIGTERM ? WATCH_TERM :
+		    WATCH_KILL);
+	return !p->sandboxed && kill(p->pid, sig) == 0;
+}
+
+bool
+pppd_wait(struct gre_pppd *p, int ms)
+{
+	int st;
+
+	for (int i = 0; i <= ms / 10; i++) {
+		if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+			pppd_report(p, st);
+			return true;
+		}
+		usleep(10000);
+	}
+	return false;
+}
+
+/* Without a watchdog when sandboxed, the hangup is all it had. */
+void
+pppd_end(struct gre_pppd *p)
+{
+	int st;
+
+	if (p->pid <= 0)
+		return;
+	if (!pppd_signal(p, SIGTERM)) {
+		log_warnx("gre %s: pppd (pid %d) has not ended on the "
+		    "hangup, and has no watchdog to signal it: leaving it",
+		    p->addr, (int)p->pid);
+		return;
+	}
+	if (pppd_wait(p, 500))
+		return;
+	(void)pppd_signal(p, SIGKILL);
+	if (waitpid(p->pid, &st, 0) == p->pid)
+		pppd_report(p, st);
+}
+
+void
+pppd_release(struct gre_pppd *p)
+{
+	if (p->watch >= 0)
+		close(p->watch);
+	p->watch = -1;
+	if (p->report_fd >= 0)
+		close(p->report_fd);
+	p->report_fd = -1;
+}
+
+pid_t
+pppd_above(void)
+{
+	pid_t pid = getppid(), up = pid;
+
+	for (int level = 0; level < 2 && up > 1; level++) {
+		char path[64], comm[32] = "", stat[256] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)up);
+		if ((f = fopen(path, "re")) != NULL) {
+			if (fgets(comm, sizeof(comm), f) == NULL)
+				comm[0] = '\0';
+			fclose(f);
+		}
+		if (strncmp(comm, "pppd", 4) == 0)
+			return up;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)up);
+		if ((f = fopen(path, "re")) == NULL)
+			break;
+		if (fgets(stat, sizeof(stat), f) == NULL || strrchr(stat,
+		    ')') == NULL || sscanf(strrchr(stat, ')') + 2, "%*c %d",
+		    &up) != 1)
+			up = 0;
+		fclose(f);
+	}
+	return pid;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The rendezvous: how a pptp instance finds the call manager for its
+ * server, and whom each side trusts.  The run directory (checked: a
+ * directory of root's or ours, writable by no one else; its lock, taken
+ * while one instance looks for or starts a manager), the socket's name
+ * in it (server, network namespace, options), connecting to the socket
+ * or listening on it, and the peer credentials (SO_PEERCRED) of what
+ * answers there.
+ */
+#ifndef PPTP_RENDEZVOUS_H
+#define PPTP_RENDEZVOUS_H
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "pptp_opts.h"
+
+/*
+ * Connect to the call manager for server, starting one (callmgr_spawn)
+ * if none is alive (a socket whose connect fails is stale: removed,
+ * replaced).  Returns a SOCK_SEQPACKET fd to it, or -1 after logging why
+ * (or, with errno EINTR, silently when *stop was set by a signal
+ * meanwhile).
+ */
+int rdv_attach(const struct pptp_opts *o, struct in_addr server,
+    volatile sig_atomic_t *stop);
+
+/* Our network namespace's identity (0 without /proc). */
+unsigned long rdv_netns_id(void);
+
+/*
+ * The host route's lock for server: one per server and namespace, in
+ * PPTP_RUNDIR_DEFAULT (made if missing) whatever --rundir says.
+ */
+void rdv_route_lock_path(struct in_addr server, char *out, size_t outsz);
+
+/* The peer of a connected unix socket: uid and pid; -1 with errno. */
+int rdv_peer(int fd, uid_t *uid, pid_t *pid);
+
+/*
+ * Was the call manager's socket fd (at path) made by root or by our
+ * effective uid?  If not, or if it cannot be told, one line says so:
+ * "PREFIXthe call manager at PATH is of uid U (pid P), not root or
+ * ours: REFUSAL".
+ */
+bool rdv_manager_trusted(int fd, const char *path, const char *prefix,
+    const char *refusal);
+
+#endif

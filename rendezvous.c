@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The rendezvous (rendezvous.h): the run directory and its lock, the
+ * call manager's socket name, connect and listen, and peer credentials.
+ * An instance holds the run directory's lock while it looks for a
+ * manager and, finding none, starts one; so two instances for one server
+ * never start two managers.
+ */
+#include "rendezvous.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pptp_callmgr.h"
+#include "util.h"
+
+/* A manager serves its own network namespace alone. */
+unsigned long
+rdv_netns_id(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return 0;	/* no /proc: all share one name, as before */
+	return (unsigned long)st.st_ino;
+}
+
+/*
+ * What the control connection is made of, as one number: instances
+ * whose options differ in any of these get managers (and connections)
+ * of their own, so that each runs with the options it was given.
+ * FNV-1a over the options written out.
+ */
+static uint32_t
+ctrl_opts_digest(const struct pptp_opts *o)
+{
+	char text[512];
+	uint32_t h = 2166136261u;
+	int n;
+
+	n = snprintf(text, sizeof(text), "quirks=%s localbind=%s rtmark=%d:%u "
+	    "nohostroute=%d idle=%u echo=%u reply=%u connect=%u host=%s "
+	    "share=%d sandbox=%d:%d:%u:%u", o->quirks ? o->quirks : "",
+	    o->localbind ? o->localbind : "", o->rtmark_set, o->rtmark,
+	    o->nohostroute, o->idle_wait_s, o->max_echo_wait_s,
+	    o->reply_timeout_s, o->connect_timeout_s,
+	    o->client_hostname ? o->client_hostname : "", (int)o->share,
+	    o->sandbox.on, o->sandbox.switch_user, (unsigned)o->sandbox.uid,
+	    (unsigned)o->sandbox.gid);
+	for (int i = 0; i < n && i < (int)sizeof(text); i++)
+		h = (h ^ (uint8_t)text[i]) * 16777619u;
+	return h;
+}
+
+/*
+ * The socket's name: the server address, the network namespace (the run
+ * directory is shared by every namespace; a manager in another one
+ * would place calls whose GRE never reaches us) and the options.
+ */
+static int
+sock_path(const struct pptp_opts *o, struct in_addr server, char *out,
+    size_t outsz)
+{
+	char addr[INET_ADDRSTRLEN];
+	int n;
+
+	inet_ntop(AF_INET, &server, addr, sizeof(addr));
+	n = snprintf(out, outsz, "%s/%s-ns%lu-%08x", o->rundir, addr,
+	    rdv_netns_id(), ctrl_opts_digest(o));
+	if (n < 0 || (size_t)n >= outsz) {
+		log_warnx("callmgr: socket path in %s is too long", o->rundir);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The host route's lock: one per server and namespace (and table), in a
+ * directory of its own whatever --rundir says, since the route is one
+ * whatever the run directory of the tunnels that need it.
+ */
+void
+rdv_route_lock_path(struct in_addr server, char *out, size_t outsz)
+{
+	char addr[INET_ADDRSTRLEN];
+
+	if (mkdir(PPTP_RUNDIR_DEFAULT, 0700) < 0 && errno != EEXIST)
+		log_warn("cannot create %s", PPTP_RUNDIR_DEFAULT);
+	inet_ntop(AF_INET, &server, addr, sizeof(addr));
+	snprintf(out, outsz, "%s/route-%s-ns%lu", PPTP_RUNDIR_DEFAULT, addr,
+	    rdv_netns_id());
+}
+
+static int
+connect_unix(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, saved;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		return fd;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+static int
+listen_unix(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t mask;
+	int fd, r;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	/* srw-------, whatever the umask: its owner (and root) alone */
+	mask = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(mask);
+	if (r < 0 || listen(fd, CM_MAX_CLIENTS) < 0) {
+		r = errno;
+		close(fd);
+		errno = r;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The run directory's lock, waited for with the stop signals let through
+ * (they are blocked here): another instance holds it only while it looks
+ * for a manager, but a signal must not wait even for that.  -1 with
+ * errno EINTR when *stop was set.
+ */
+static int
+lock_rundir(int fd, volatile sig_atomic_t *stop)
+{
+	struct timespec ts = { 0, 10 * 1000000 };
+	sigset_t mask;
+
+	sig_waitmask(&mask, SIGTERM, SIGINT, SIGHUP, 0);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (stop != NULL && *stop) {
+			errno = EINTR;
+			return -1;
+		}
+		(void)ppoll(NULL, 0, &ts, &mask);
+	}
+	return 0;
+}
+
+/*
+ * Whoever may write in the run directory may put a call manager of
+ * their own there, so it must be a directory (not a symbolic link to
+ * one), root's (or that of our effective user: pptp run by a user with
+ * CAP_NET_RAW and CAP_NET_ADMIN, with a run directory of its own, which
+ * only that user and root can change), and writable by no one else.
+ * Created (0700) if missing; checked every time, existing or not.
+ * Returns it open (for the lock), or -1 after one line saying why.
+ */
+static int
+rundir_open(const char *dir)
+{
+	struct stat st, fst;
+	int fd;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		log_warn("cannot create %s", dir);
+		return -1;
+	}
+	if (lstat(dir, &st) < 0) {
+		log_warn("cannot lock %s", dir);
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		log_warnx("run directory %s is a symbolic link: not using it "
+		    "(name the directory itself)", dir);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_warnx("run directory %s is not a directory: not using it",
+		    dir);
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		log_warnx("run directory %s belongs to uid %u, not root (or "
+		    "uid %u): not using it", dir, (unsigned)st.st_uid,
+		    (unsigned)geteuid());
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		log_warnx("run directory %s is writable by group or others "
+		    "(mode %04o): not using it", dir,
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	/* the one we checked, not one put in its place meanwhile */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &fst) < 0 || fst.st_dev != st.st_dev ||
+	    fst.st_ino != st.st_ino)) {
+		log_warnx("run directory %s changed while it was checked: not "
+		    "using it", dir);
+		close(fd);
+		return -1;
+	}
+	if (fd < 0)
+		log_warn("cannot lock %s", dir);
+	return fd;
+}
+
+int
+rdv_peer(int fd, uid_t *uid, pid_t *pid)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return -1;
+	*uid = cr.uid;
+	*pid = cr.pid;
+	return 0;
+}
+
+/*
+ * SO_PEERCRED of a connected unix socket names the process that called
+ * listen(): an instance, before any privilege drop.
+ */
+bool
+rdv_manager_trusted(int fd, const char *path, const char *prefix,
+    const char *refusal)
+{
+	uid_t uid;
+	pid_t pid;
+
+	if (rdv_peer(fd, &uid, &pid) < 0) {
+		log_warn("%sSO_PEERCRED on %s", prefix, path);
+		return false;
+	}
+	if (uid == 0 || uid == geteuid())
+		return true;
+	log_warnx("%sthe call manager at %s is of uid %u (pid %d), not root "
+	    "or ours: %s", prefix, path, (unsigned)uid, (int)pid, refusal);
+	return false;
+}
+
+int
+rdv_attach(const struct pptp_opts *o, struct in_addr server,
+    volatile sig_atomic_t *stop)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int lockfd, fd, lfd;
+
+	if (sock_path(o, server, path, sizeof(path)) < 0)
+		return -1;
+	/* One instance at a time looks for (and maybe starts) a manager. */
+	lockfd = rundir_open(o->rundir);
+	if (lockfd < 0)
+		return -1;
+	if (lock_rundir(lockfd, stop) < 0) {
+		if (errno != EINTR)
+			log_warn("cannot lock %s", o->rundir);
+		close(lockfd);
+		return -1;
+	}
+	fd = connect_unix(path);
+	if (fd < 0 && (errno == ECONNREFUSED || errno == ENOENT)) {
+		/* Nobody there: a socket file left is a crashed manager's. */
+		if (unlink(path) == 0)
+			log_info("removed stale call manager socket %s", path);
+		lfd = listen_unix(path);
+		if (lfd < 0) {
+			log_warn("cannot listen on %s", path);
+		} else {
+			if (callmgr_spawn(o, server, lfd, lockfd, path) < 0) {
+				log_warn("cannot start the call manager");
+				unlink(path);
+			}
+			close(lfd);
+			fd = connect_unix(path);
+		}
+	}
+	if (fd < 0) {
+		log_warn("cannot reach the call manager at %s", path);
+	} else if (!rdv_manager_trusted(fd, path, "", "not using it")) {
+		close(fd);
+		fd = -1;
+	}
+	close(lockfd);
+	return fd;
+}
