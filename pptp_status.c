@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -443,27 +442,15 @@ wanted(const char *name, const struct in_addr *addrs, int n)
 int
 status_main(const struct pptp_opts *o)
 {
-	struct in_addr addrs[16];
+	struct in_addr addrs[RESOLVE_MAX];
 	struct answer a = { 0 };
 	int naddrs = -1, exit_code = PPTP_EXIT_OK, calls = 0;
 	struct dirent *d;
 	DIR *dir;
 
-	if (o->server != NULL) {
-		struct addrinfo hints = { .ai_family = AF_INET }, *res, *ai;
-		int e = getaddrinfo(o->server, NULL, &hints, &res);
-
-		if (e != 0) {
-			log_warnx("cannot resolve server %s: %s", o->server,
-			    gai_strerror(e));
-			return PPTP_EXIT_ERROR;
-		}
-		naddrs = 0;
-		for (ai = res; ai != NULL && naddrs < 16; ai = ai->ai_next)
-			addrs[naddrs++] = ((struct sockaddr_in *)
-			    ai->ai_addr)->sin_addr;
-		freeaddrinfo(res);
-	}
+	if (o->server != NULL &&
+	    (naddrs = resolve_server(o->server, addrs, RESOLVE_MAX)) == 0)
+		return PPTP_EXIT_ERROR;
 	dir = opendir(o->rundir);
 	if (dir == NULL && errno != ENOENT) {
 		log_warn("status: cannot read %s", o->rundir);
