@@ -77,8 +77,7 @@ struct gw {
 	int			 status;
 	bool			 done;
 	bool			 cm_ended;	/* the manager ended the call */
-	uint64_t		 stop_due_ms;	/* after a signal: pppd's time to
-						   end the link is up */
+	uint64_t		 stop_due_ms;	/* stop: pppd ends LCP by */
 	uint64_t		 pty_due_ms;	/* pppd must have written */
 
 	/* transmit */
@@ -482,7 +481,10 @@ ppp_read(struct gw *g, uint64_t now)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n > 0 && g->call.pty_slave >= 0) {
-			/* pppd has the pty: its closing will now show */
+			/*
+			 * pppd has opened the pty: with our copy of its end
+			 * closed, pppd closing it shows here as EOF
+			 */
 			close(g->call.pty_slave);
 			g->call.pty_slave = -1;
 			g->pty_due_ms = 0;
@@ -522,7 +524,10 @@ ppp_read(struct gw *g, uint64_t now)
 
 static void ppp_write(struct gw *g);
 
-/* Room for need more bytes to pppd: written out first if it must be. */
+/*
+ * Room for need more bytes in the buffer to pppd, after writing to pppd
+ * first if the buffer lacks that room.
+ */
 static size_t
 obuf_room(struct gw *g, size_t need)
 {
@@ -715,7 +720,7 @@ gre_errqueue(struct gw *g)
 			    c->cmsg_type != IP_RECVERR)
 				continue;
 			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-			/* the OS reports it on the receiving side */
+			/* an rx OS error: the system reports it on reading */
 			g->stats.rx_os_errors++;
 			if (ee.ee_origin != SO_EE_ORIGIN_ICMP ||
 			    g->warned_icmp)
@@ -1110,7 +1115,7 @@ gw_linger(struct gw *g)
 
 		if (poll(pfd, 2, (int)(end - now)) < 0 && errno != EINTR)
 			break;
-		/* a bounded drain a round: a flood cannot stretch the wait */
+		/* at most BATCH a round: a flood cannot stretch the wait */
 		for (int i = 0; i < BATCH && pfd[1].revents != 0; i++)
 			if (recv(g->gre, g->rx[0], RX_LEN, MSG_DONTWAIT) <= 0)
 				break;
@@ -1275,7 +1280,7 @@ gw_share(struct gw *g)
 	close(fd);
 }
 
-/* The figures, after each turn of the loop: stores, no system call. */
+/* The figures to the page, each turn of the loop: plain stores. */
 static void
 gw_publish(struct gw *g)
 {

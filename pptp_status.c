@@ -114,7 +114,8 @@ ask(const char *path, struct answer *a)
 			goto failed;
 		if (a->n == a->cap) {
 			size_t cap = a->cap ? 2 * a->cap : 64;
-			struct status_rec *r = realloc(a->recs, cap * sizeof(*r));
+			struct status_rec *r = realloc(a->recs,
+			    cap * sizeof(*r));
 
 			if (r == NULL)
 				fatal("status: realloc");

@@ -4,6 +4,9 @@
  * manager, and the lines a call manager answers a status request with.
  * Pure: no I/O.
  *
+ * One table (STATUS_FIGURES) names each figure a gateway publishes,
+ * for the page, the lines, the JSON document and the words people read.
+ *
  * A gateway keeps its figures in a page it hands the manager once
  * (memfd, SCM_RIGHTS) and refreshes it after each turn of its loop:
  * plain stores under a sequence count, no system call, and nothing a
@@ -95,10 +98,10 @@ uint64_t status_figure_value(const struct status_figures *f,
 struct gw_pub {
 	uint32_t		seq;		/* odd while being written */
 	int32_t			pppd_pid;	/* 0: not known */
-	uint64_t		up_ms;	/* CLOCK_REALTIME, when the call came up */
+	uint64_t		up_ms;		/* CLOCK_REALTIME: call up */
 	struct status_figures	fig;
-	uint64_t		last_ms;	/* CLOCK_REALTIME of last, 0: none */
-	char			last[STATUS_TEXT_LEN];	/* last warning, in words */
+	uint64_t		last_ms;	/* its CLOCK_REALTIME, 0: none */
+	char			last[STATUS_TEXT_LEN];	/* last warning */
 };
 
 /* Writer: begin, change fields, end.  Reader: a copy, or false. */

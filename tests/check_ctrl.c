@@ -694,7 +694,7 @@ START_TEST(test_reserved0_accepted)
 }
 END_TEST
 
-/* What the log says on stderr while fn runs on r (forked: fd 2 is ours). */
+/* What is logged while fn runs on r (forked: fd 2 is ours to take). */
 static void
 logged(struct rig *r, void (*fn)(struct rig *), char *out, size_t outsz)
 {
