@@ -128,7 +128,7 @@ ask(const char *path, struct answer *a)
 			break;
 		if (a->recs[a->n].cut > 0)
 			log_warnx("status: the call manager at %s left %u "
-			    "figures out of a %s line: they did not fit", path,
+			    "fields out of a %s line: they did not fit", path,
 			    a->recs[a->n].cut, a->recs[a->n].kind);
 		a->n++;
 	}

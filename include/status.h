@@ -30,8 +30,10 @@
  * The figures a gateway publishes, one row each, in the page's order:
  * X(name, type, group, words).
  *
- * name is everything a program reads: the gateway's counter, the
- * page's field, the status line's key and pptp --status --json's key.
+ * name is everything a program reads: the gateway's counter (where it
+ * counts one itself: the reorder queue and the HDLC decoder have their
+ * own), the page's field, the status line's key and pptp --status
+ * --json's key.
  * pptp(8) documents the JSON keys: they stay.  words are what people
  * read, in the SIGUSR1 dump (pptp(8) STATISTICS documents them) and in
  * the --status table.  group places a figure in that table: the volume
@@ -40,7 +42,8 @@
  * wrong sending, and times in milliseconds.
  *
  * The page is read by whichever call manager the gateway joined, maybe
- * one started by an older pptp: add rows at the end only.
+ * one an older pptp started, which expects the layout it knows (unit
+ * test test_pub_layout): a new row changes it.
  */
 #define STATUS_FIGURES(X)						\
 	X(rx_packets,		uint64_t, FIG_VOLUME,	"rx packets")	\
