@@ -99,26 +99,7 @@ cm_status_call(const struct cm_client *c, int conn, struct status_line *l)
 	if (c->pub == NULL || !status_pub_read(c->pub, &p))
 		return;
 	status_line_u64(l, "pppd", p.pppd_pid > 0 ? (uint64_t)p.pppd_pid : 0);
-	status_line_u64(l, "rx_packets", p.rx_packets);
-	status_line_u64(l, "rx_bytes", p.rx_bytes);
-	status_line_u64(l, "tx_packets", p.tx_packets);
-	status_line_u64(l, "tx_bytes", p.tx_bytes);
-	status_line_u64(l, "rx_lost", p.rx_lost);
-	status_line_u64(l, "rx_reordered", p.rx_reordered);
-	status_line_u64(l, "rx_late", p.rx_late);
-	status_line_u64(l, "rx_over_window", p.rx_over_win);
-	status_line_u64(l, "rx_invalid", p.rx_invalid);
-	status_line_u64(l, "rx_truncated", p.rx_truncated);
-	status_line_u64(l, "rx_foreign", p.rx_foreign);
-	status_line_u64(l, "rx_wrong_call", p.rx_wrong_call);
-	status_line_u64(l, "rx_pppd_slow", p.rx_pppd_slow);
-	status_line_u64(l, "rx_socket_overflow", p.rx_overflow);
-	status_line_u64(l, "rx_resyncs", p.rx_resyncs);
-	status_line_u64(l, "tx_failed", p.tx_failed);
-	status_line_u64(l, "tx_oversize", p.tx_oversize);
-	status_line_u64(l, "tx_bad_fcs", p.tx_bad_fcs);
-	status_line_u64(l, "rtt_ms", p.rtt_ms);
-	status_line_u64(l, "reorder_wait_ms", p.wait_ms);
+	status_line_figures(l, &p.fig);
 	if (p.last_ms != 0) {
 		status_line_str(l, "last_warning", p.last);
 		status_line_u64(l, "last_warning_at", p.last_ms);

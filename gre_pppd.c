@@ -41,13 +41,13 @@ pppd_watchdog_start(struct gre_pppd *p, const struct sandbox *sb)
 
 /* pppd's wait status, to whoever waits for it (once). */
 static void
-pppd_report(struct gre_pppd *p, int st)
+pppd_report(struct gre_pppd *p, int wstatus)
 {
 	/* reaped: its pid may be anyone's now, never to be signalled */
 	(void)watchdog_order(p->watch, WATCH_REAPED);
 	if (p->report_fd < 0)
 		return;
-	if (write(p->report_fd, &st, sizeof(st)) != sizeof(st))
+	if (write(p->report_fd, &wstatus, sizeof(wstatus)) != sizeof(wstatus))
 		log_warn("gre %s: reporting pppd's status", p->addr);
 	close(p->report_fd);
 	p->report_fd = -1;
@@ -63,34 +63,34 @@ pppd_report(struct gre_pppd *p, int st)
 bool
 pppd_reap(struct gre_pppd *p, bool stopping)
 {
-	int st;
+	int wstatus;
 
-	if (p->pid <= 0 || waitpid(p->pid, &st, WNOHANG) != p->pid)
+	if (p->pid <= 0 || waitpid(p->pid, &wstatus, WNOHANG) != p->pid)
 		return false;
 	p->pid = 0;
-	pppd_report(p, st);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+	pppd_report(p, wstatus);
+	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) {
 		log_info("gre %s: pppd went to the background", p->addr);
 		return false;
 	}
 	if (stopping)
 		log_info("gre %s: pppd ended", p->addr);
-	else if (WIFEXITED(st))
+	else if (WIFEXITED(wstatus))
 		log_warnx("gre %s: pppd exited with status %d: call ends",
-		    p->addr, WEXITSTATUS(st));
+		    p->addr, WEXITSTATUS(wstatus));
 	else
 		log_warnx("gre %s: pppd killed by signal %d: call ends",
-		    p->addr, WTERMSIG(st));
+		    p->addr, WTERMSIG(wstatus));
 	return true;
 }
 
 void
 pppd_watchdog_reap(struct gre_pppd *p)
 {
-	int st;
+	int wstatus;
 
 	if (p->watch_pid <= 0 ||
-	    waitpid(p->watch_pid, &st, WNOHANG) != p->watch_pid)
+	    waitpid(p->watch_pid, &wstatus, WNOHANG) != p->watch_pid)
 		return;
 	log_warnx("gre %s: pppd's watchdog (pid %d) is gone: only a hangup "
 	    "can end pppd now", p->addr, (int)p->watch_pid);
@@ -111,11 +111,11 @@ pppd_signal(struct gre_pppd *p, int sig)
 bool
 pppd_wait(struct gre_pppd *p, int ms)
 {
-	int st;
+	int wstatus;
 
 	for (int i = 0; i <= ms / 10; i++) {
-		if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
-			pppd_report(p, st);
+		if (waitpid(p->pid, &wstatus, WNOHANG) == p->pid) {
+			pppd_report(p, wstatus);
 			return true;
 		}
 		usleep(10000);
@@ -127,7 +127,7 @@ pppd_wait(struct gre_pppd *p, int ms)
 void
 pppd_end(struct gre_pppd *p)
 {
-	int st;
+	int wstatus;
 
 	if (p->pid <= 0)
 		return;
@@ -140,8 +140,8 @@ pppd_end(struct gre_pppd *p)
 	if (pppd_wait(p, 500))
 		return;
 	(void)pppd_signal(p, SIGKILL);
-	if (waitpid(p->pid, &st, 0) == p->pid)
-		pppd_report(p, st);
+	if (waitpid(p->pid, &wstatus, 0) == p->pid)
+		pppd_report(p, wstatus);
 }
 
 void

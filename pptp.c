@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,7 +29,6 @@
 #include "rendezvous.h"
 #include "util.h"
 
-#define MAX_ADDRS	8
 #define ATTACH_TRIES	3
 
 enum {
@@ -585,33 +583,6 @@ opts_free(struct pptp_opts *o)
 	o->pppd_nargs = 0;
 }
 
-/* Every IPv4 address of the server, in the resolver's order. */
-static int
-resolve(const char *host, struct in_addr *addrs, int max)
-{
-	struct addrinfo hints = { .ai_family = AF_INET,
-	    .ai_socktype = SOCK_STREAM }, *res, *ai;
-	int n = 0, e;
-
-	e = getaddrinfo(host, NULL, &hints, &res);
-	if (e != 0) {
-		log_warnx("cannot resolve server %s: %s", host,
-		    e == EAI_NONAME ? "unknown host" : gai_strerror(e));
-		return 0;
-	}
-	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
-		struct in_addr a = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
-		bool dup = false;
-
-		for (int i = 0; i < n; i++)
-			dup |= addrs[i].s_addr == a.s_addr;
-		if (!dup)
-			addrs[n++] = a;
-	}
-	freeaddrinfo(res);
-	return n;
-}
-
 static volatile sig_atomic_t got_signal, got_usr1;
 
 static volatile sig_atomic_t resolving;
@@ -776,7 +747,7 @@ static int
 run(struct pptp_opts *po)
 {
 	const struct pptp_opts o = *po;
-	struct in_addr addrs[MAX_ADDRS];
+	struct in_addr addrs[RESOLVE_MAX];
 	int naddrs, status = PPTP_EXIT_CONNECT;
 
 	test_pause("start");
@@ -786,7 +757,8 @@ run(struct pptp_opts *po)
 		log_warnx("pppd options ignored with --nolaunchpppd (first: "
 		    "'%s'): give them to pppd", o.pppd_args[0]);
 	resolving = 1;
-	naddrs = got_signal ? 0 : resolve(o.server, addrs, MAX_ADDRS);
+	naddrs = got_signal ? 0 : resolve_server(o.server, addrs,
+	    RESOLVE_MAX);
 	resolving = 0;
 	test_pause("resolved");
 	/* No wait from here on misses a signal; nothing is set up yet. */

@@ -358,8 +358,7 @@ on_sccrp(struct ctrl_conn *c, const struct msg_sccrp *m, uint64_t now)
 		return;
 	}
 	c->peer = *m;
-	/* Result 0 is not in the RFC, but some Alcatel modems send it. */
-	if (m->result == 1 || m->result == 0) {
+	if (m->result == 1) {	/* Alcatel's 0 too: quirk_alcatel */
 		ctrl_fsm(c, EV_SCCRP_OK, now);
 		return;
 	}
@@ -493,18 +492,46 @@ on_sli(struct ctrl_conn *c, const struct msg_sli *m)
 		c->ops->sli(c->arg, call, m->send_accm, m->recv_accm);
 }
 
+/* One quirk's incoming hook over *m; its words said once (bit). */
+static void
+quirk_in(struct ctrl_conn *c, const struct quirk *q, uint32_t bit,
+    struct msg *m)
+{
+	char words[200] = "";
+
+	if (q->incoming == NULL || !q->incoming(m, words, sizeof(words)) ||
+	    words[0] == '\0' || (c->quirks_told & bit))
+		return;
+	c->quirks_told |= bit;
+	log_info("ctrl %s: %s", c->cfg.server, words);
+}
+
+/*
+ * A message from the server through the tolerances always on, then the
+ * quirk chosen: a vendor's known deviation becomes what RFC 2637 says.
+ */
+static void
+ctrl_quirks_in(struct ctrl_conn *c, struct msg *m)
+{
+	const struct quirk *q;
+
+	for (size_t i = 0; (q = quirk_at(i)) != NULL; i++)
+		if (q->always)
+			quirk_in(c, q, 1u << i, m);
+	if (c->cfg.quirk != NULL)
+		quirk_in(c, c->cfg.quirk, CTRL_QUIRK_CHOSEN, m);
+}
+
 static void
 ctrl_dispatch(struct ctrl_conn *c, const struct msg *m, uint64_t now)
 {
 	unsigned type = m->hdr.ctrl_type;
+	struct msg in;
 
 	log_debug("ctrl %s: received %s", c->cfg.server, msg_type_name(type));
-	if (m->hdr.reserved0 != 0 && !c->reserved0_seen) {
-		c->reserved0_seen = true;
-		log_info("ctrl %s: server sets reserved0 to 0x%04x in %s "
-		    "(as Cisco PIX does): accepted", c->cfg.server,
-		    m->hdr.reserved0, msg_type_name(type));
-	}
+	in = *m;
+	ctrl_quirks_in(c, &in);
+	m = &in;
 	if (c->state == CTRL_UP) {
 		idle_restart(c, now);
 		c->echo_due_ms = 0;

@@ -76,7 +76,7 @@ struct gw {
 	int			 status;
 	bool			 done;
 	bool			 cm_ended;	/* the manager ended the call */
-	uint64_t		 stop_due_ms;	/* pppd had its moment */
+	uint64_t		 stop_due_ms;	/* stop: pppd ends LCP by */
 	uint64_t		 pty_due_ms;	/* pppd must have written */
 
 	/* transmit */
@@ -120,12 +120,18 @@ struct gw {
 	bool			 warned_overflow;
 	bool			 ppp_full;	/* pppd's side took no more */
 
+	/*
+	 * Counters, named as the figures of status.h they become (the
+	 * reorder queue and the HDLC decoder count the others); rx_os_errors,
+	 * rx_acks, tx_short and tx_acks only the SIGUSR1 dump shows.
+	 */
 	struct {
-		uint64_t	os_errors, truncated, invalid, acks;
-		uint64_t	foreign, wrong_call, pppd_slow, overflow;
-		uint64_t	sent, failed, shortw, tx_acks;
-		uint64_t	rx_data, rx_bytes, tx_bytes;
-	} st;
+		uint64_t	rx_packets, rx_bytes, tx_packets, tx_bytes;
+		uint64_t	rx_invalid, rx_truncated, rx_foreign;
+		uint64_t	rx_wrong_call, rx_pppd_slow, rx_socket_overflow;
+		uint64_t	rx_os_errors, rx_acks;
+		uint64_t	tx_failed, tx_short, tx_acks;
+	} stats;
 	struct gw_pub		*pub;		/* shared with the call manager */
 	pid_t			 pppd_pid;	/* for status: ours or our parent */
 	uint64_t		 up_ms;		/* CLOCK_REALTIME */
@@ -147,34 +153,100 @@ on_chld(int sig)
 	child_exited = 1;
 }
 
+/*
+ * The figures published on the page, by their names in status.h: the
+ * gateway's own counters, its reorder queue's and its HDLC decoder's.
+ */
 static void
-gw_stats(struct gw *g)
+gw_figures(const struct gw *g, struct status_figures *f)
 {
 	const struct pq_stats *q = &g->pq.st;
 
-	log_notice("gre call %u: rx accepted %llu, rx lost %llu, rx under "
-	    "win %llu, rx over win %llu, rx buffered %llu, rx OS errors "
-	    "%llu, rx truncated %llu, rx invalid %llu, rx acks %llu",
-	    g->call.call_id, (unsigned long long)q->accepted,
-	    (unsigned long long)q->lost, (unsigned long long)q->under_win,
-	    (unsigned long long)q->over_win, (unsigned long long)q->buffered,
-	    (unsigned long long)g->st.os_errors,
-	    (unsigned long long)g->st.truncated,
-	    (unsigned long long)g->st.invalid, (unsigned long long)g->st.acks);
-	log_notice("gre call %u: rx foreign source %llu, rx wrong call ID "
-	    "%llu, rx pppd slow %llu, rx resyncs %llu, rx socket overflow "
-	    "%llu", g->call.call_id, (unsigned long long)g->st.foreign,
-	    (unsigned long long)g->st.wrong_call,
-	    (unsigned long long)g->st.pppd_slow,
-	    (unsigned long long)q->resyncs,
-	    (unsigned long long)g->st.overflow);
-	log_notice("gre call %u: tx sent %llu, tx failed %llu, tx short %llu, "
-	    "tx acks %llu, tx oversize %llu, tx bad FCS %llu, round trip "
-	    "%u ms", g->call.call_id, (unsigned long long)g->st.sent,
-	    (unsigned long long)g->st.failed, (unsigned long long)g->st.shortw,
-	    (unsigned long long)g->st.tx_acks,
-	    (unsigned long long)g->dec.st.too_long,
-	    (unsigned long long)g->dec.st.bad_fcs, g->srtt_ms);
+	*f = (struct status_figures){
+		.rx_packets = g->stats.rx_packets,
+		.rx_bytes = g->stats.rx_bytes,
+		.tx_packets = g->stats.tx_packets,
+		.tx_bytes = g->stats.tx_bytes,
+		.rx_lost = q->lost,
+		.rx_reordered = q->buffered,
+		.rx_late = q->under_win,
+		.rx_over_window = q->over_win,
+		.rx_invalid = g->stats.rx_invalid,
+		.rx_truncated = g->stats.rx_truncated,
+		.rx_foreign = g->stats.rx_foreign,
+		.rx_wrong_call = g->stats.rx_wrong_call,
+		.rx_pppd_slow = g->stats.rx_pppd_slow,
+		.rx_socket_overflow = g->stats.rx_socket_overflow,
+		.rx_resyncs = q->resyncs,
+		.tx_failed = g->stats.tx_failed,
+		.tx_oversize = g->dec.st.too_long,
+		.tx_bad_fcs = g->dec.st.bad_fcs,
+		.rtt_ms = g->srtt_ms,
+		.reorder_wait_ms = (uint32_t)g->pq.wait_ms,
+	};
+}
+
+struct dump_item {
+	const char	*words;
+	uint64_t	 n;
+	const char	*unit;
+};
+
+/* One line of the SIGUSR1 dump: "gre call 7: rx lost 0, rx ... 3". */
+static void
+dump_line(const struct gw *g, const struct dump_item *it, size_t n)
+{
+	char line[512];
+	size_t len = 0;
+
+	line[0] = '\0';
+	for (size_t i = 0; i < n && len < sizeof(line); i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+		    "%s%s %llu%s", i > 0 ? ", " : "", it[i].words,
+		    (unsigned long long)it[i].n, it[i].unit);
+	log_notice("gre call %u: %s", g->call.call_id, line);
+}
+
+/*
+ * SIGUSR1: every count since the call began, by the words of status.h
+ * (pptp(8) STATISTICS), with the few only this dump shows; "round trip"
+ * comes last, for readers that wait for the dump to be whole.
+ */
+static void
+gw_dump(const struct gw *g, const struct status_figures *f)
+{
+#define FIG(name)	{ STATUS_WORDS(name), f->name, "" }
+	const struct dump_item rx[] = {
+		{ "rx accepted", g->pq.st.accepted, "" },
+		FIG(rx_lost), FIG(rx_late), FIG(rx_over_window),
+		FIG(rx_reordered),
+		{ "rx OS errors", g->stats.rx_os_errors, "" },
+		FIG(rx_truncated), FIG(rx_invalid),
+		{ "rx acks", g->stats.rx_acks, "" },
+	}, drop[] = {
+		FIG(rx_foreign), FIG(rx_wrong_call), FIG(rx_pppd_slow),
+		FIG(rx_resyncs), FIG(rx_socket_overflow),
+	}, tx[] = {
+		FIG(tx_packets), FIG(tx_failed),
+		{ "tx short", g->stats.tx_short, "" },
+		{ "tx acks", g->stats.tx_acks, "" },
+		FIG(tx_oversize), FIG(tx_bad_fcs),
+		{ STATUS_WORDS(rtt_ms), f->rtt_ms, " ms" },
+	};
+#undef FIG
+
+	dump_line(g, rx, sizeof(rx) / sizeof(rx[0]));
+	dump_line(g, drop, sizeof(drop) / sizeof(drop[0]));
+	dump_line(g, tx, sizeof(tx) / sizeof(tx[0]));
+}
+
+static void
+gw_stats(const struct gw *g)
+{
+	struct status_figures f;
+
+	gw_figures(g, &f);
+	gw_dump(g, &f);
 }
 
 /* The ack to carry: the last sequence number handed to pppd. */
@@ -195,7 +267,7 @@ ack_sent(struct gw *g)
 static void
 tx_error(struct gw *g, int err)
 {
-	g->st.failed++;
+	g->stats.tx_failed++;
 	if (err == EPERM && !g->warned_eperm) {
 		g->warned_eperm = true;
 		log_warnx("gre %s: sending GRE: operation not permitted: a "
@@ -220,7 +292,7 @@ gw_send_ack(struct gw *g)
 		tx_error(g, errno);
 		return;
 	}
-	g->st.tx_acks++;
+	g->stats.tx_acks++;
 	ack_sent(g);
 }
 
@@ -245,9 +317,9 @@ tx_one(struct gw *g, const uint8_t *p, size_t len)
 	if (n < 0)
 		tx_error(g, errno);
 	else if ((size_t)n < len)
-		g->st.shortw++;
+		g->stats.tx_short++;
 	else
-		g->st.sent++;
+		g->stats.tx_packets++;
 }
 
 /*
@@ -329,10 +401,10 @@ tx_flush(struct gw *g, uint64_t now)
 		}
 		for (int i = 0; i < n; i++) {
 			if (m[off + i].msg_len < iov[off + i].iov_len) {
-				g->st.shortw++;
+				g->stats.tx_short++;
 			} else {
-				g->st.sent++;
-				g->st.tx_bytes += g->slot_len[off + i];
+				g->stats.tx_packets++;
+				g->stats.tx_bytes += g->slot_len[off + i];
 			}
 		}
 		off += (unsigned)n;
@@ -408,7 +480,10 @@ ppp_read(struct gw *g, uint64_t now)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n > 0 && g->call.pty_slave >= 0) {
-			/* pppd has the pty: its closing will now show */
+			/*
+			 * pppd has opened the pty: with our copy of its end
+			 * closed, pppd closing it shows here as EOF
+			 */
 			close(g->call.pty_slave);
 			g->call.pty_slave = -1;
 			g->pty_due_ms = 0;
@@ -448,7 +523,10 @@ ppp_read(struct gw *g, uint64_t now)
 
 static void ppp_write(struct gw *g);
 
-/* Room for need more bytes to pppd: written out first if it must be. */
+/*
+ * Room for need more bytes in the buffer to pppd, after writing to pppd
+ * first if the buffer lacks that room.
+ */
 static size_t
 obuf_room(struct gw *g, size_t need)
 {
@@ -479,7 +557,7 @@ on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t len)
 	if (g->o->sync) {
 		/* a length prefix keeps frame boundaries for the writes */
 		if (len + 2 > room) {
-			g->st.pppd_slow++;
+			g->stats.rx_pppd_slow++;
 			return;
 		}
 		g->obuf[g->olen++] = (uint8_t)(len >> 8);
@@ -493,7 +571,7 @@ on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t len)
 	n = hdlc_encode(accm_is_lcp(p, len) ? &g->enc_lcp : &g->enc, p, len,
 	    g->obuf + g->olen, room);
 	if (n == 0) {
-		g->st.pppd_slow++;
+		g->stats.rx_pppd_slow++;
 		return;
 	}
 	g->olen += n;
@@ -559,35 +637,35 @@ gre_packet(struct gw *g, const uint8_t *pkt, size_t len, uint64_t now)
 	enum gre_err e;
 
 	if (ihl == 0) {
-		g->st.invalid++;
+		g->stats.rx_invalid++;
 		return;
 	}
 	if (saddr != g->call.server.s_addr) {
-		g->st.foreign++;
+		g->stats.rx_foreign++;
 		return;
 	}
 	e = gre_decode(pkt + ihl, plen, &h);
 	if (e == GRE_ETRUNC || e == GRE_EHDRLEN || e == GRE_ESHORT) {
-		g->st.truncated++;
+		g->stats.rx_truncated++;
 		return;
 	}
 	if (e != GRE_OK) {
-		g->st.invalid++;
+		g->stats.rx_invalid++;
 		return;
 	}
 	if (h.call_id != g->call.call_id) {
-		g->st.wrong_call++;
+		g->stats.rx_wrong_call++;
 		return;
 	}
 	g->gre_seen = true;
 	if (h.has_ack)
 		take_ack(g, h.ack, now);
 	if (!h.has_seq) {
-		g->st.acks++;
+		g->stats.rx_acks++;
 		return;
 	}
-	g->st.rx_data++;
-	g->st.rx_bytes += h.payload_len;
+	g->stats.rx_packets++;
+	g->stats.rx_bytes += h.payload_len;
 	before = (uint32_t)g->pq.st.accepted;
 	pq_input(&g->pq, h.seq, pkt + ihl + h.hdr_len, h.payload_len, now,
 	    on_deliver, g);
@@ -641,8 +719,8 @@ gre_errqueue(struct gw *g)
 			    c->cmsg_type != IP_RECVERR)
 				continue;
 			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-			/* the OS reports it on the receiving side */
-			g->st.os_errors++;
+			/* an rx OS error: the system reports it on reading */
+			g->stats.rx_os_errors++;
 			if (ee.ee_origin != SO_EE_ORIGIN_ICMP ||
 			    g->warned_icmp)
 				continue;
@@ -673,10 +751,10 @@ gre_overflow(struct gw *g, struct msghdr *mh)
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL)
 			continue;
 		memcpy(&drops, CMSG_DATA(c), sizeof(drops));
-		if (drops <= g->st.overflow)
+		if (drops <= g->stats.rx_socket_overflow)
 			continue;
-		pq_dropped(&g->pq, drops - g->st.overflow);
-		g->st.overflow = drops;
+		pq_dropped(&g->pq, drops - g->stats.rx_socket_overflow);
+		g->stats.rx_socket_overflow = drops;
 		if (g->warned_overflow)
 			continue;
 		g->warned_overflow = true;
@@ -710,7 +788,7 @@ gre_read(struct gw *g, uint64_t now)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
-			g->st.os_errors++;
+			g->stats.rx_os_errors++;
 			gre_errqueue(g);
 			return;
 		}
@@ -719,7 +797,7 @@ gre_read(struct gw *g, uint64_t now)
 			if (m[i].msg_hdr.msg_controllen > 0)
 				gre_overflow(g, &m[i].msg_hdr);
 			if (m[i].msg_hdr.msg_flags & MSG_TRUNC)
-				g->st.truncated++;
+				g->stats.rx_truncated++;
 			else
 				gre_packet(g, g->rx[i], m[i].msg_len, now);
 		}
@@ -931,9 +1009,10 @@ gw_init(struct gw *g, const struct pptp_opts *o, const struct gre_call *call,
 	}
 	hdlc_dec_init(&g->dec, slot_frame(g, 0), FRAME_MAX + 2, o->sync);
 	/*
-	 * Towards pppd every control character is escaped: right whatever
-	 * ACCM pppd negotiated, since pppd takes escaped bytes always (no
-	 * need to follow LCP for it).
+	 * Towards pppd every control character is escaped to begin with,
+	 * as pppd's receive ACCM starts: LCP's ACCM, once it applies,
+	 * narrows that (accm_changed), while LCP itself always goes with
+	 * every control character escaped (enc_lcp).
 	 */
 	hdlc_enc_init(&g->enc, HDLC_ACCM_ALL);
 	hdlc_enc_init(&g->enc_lcp, HDLC_ACCM_ALL);
@@ -991,7 +1070,7 @@ gw_linger(struct gw *g)
 
 		if (poll(pfd, 2, (int)(end - now)) < 0 && errno != EINTR)
 			break;
-		/* a bounded drain a round: a flood cannot stretch the wait */
+		/* at most BATCH a round: a flood cannot stretch the wait */
 		for (int i = 0; i < BATCH && pfd[1].revents != 0; i++)
 			if (recv(g->gre, g->rx[0], RX_LEN, MSG_DONTWAIT) <= 0)
 				break;
@@ -1060,11 +1139,10 @@ gw_share(struct gw *g)
 	close(fd);
 }
 
-/* The figures, after each turn of the loop: stores, no system call. */
+/* The figures to the page, each turn of the loop: plain stores. */
 static void
 gw_publish(struct gw *g)
 {
-	const struct pq_stats *q = &g->pq.st;
 	struct gw_pub *p = g->pub;
 	const char *last;
 
@@ -1073,26 +1151,7 @@ gw_publish(struct gw *g)
 	status_pub_begin(p);
 	p->pppd_pid = g->pppd_pid;
 	p->up_ms = g->up_ms;
-	p->rx_packets = g->st.rx_data;
-	p->rx_bytes = g->st.rx_bytes;
-	p->tx_packets = g->st.sent;
-	p->tx_bytes = g->st.tx_bytes;
-	p->rx_lost = q->lost;
-	p->rx_reordered = q->buffered;
-	p->rx_late = q->under_win;
-	p->rx_over_win = q->over_win;
-	p->rx_invalid = g->st.invalid;
-	p->rx_truncated = g->st.truncated;
-	p->rx_foreign = g->st.foreign;
-	p->rx_wrong_call = g->st.wrong_call;
-	p->rx_pppd_slow = g->st.pppd_slow;
-	p->rx_overflow = g->st.overflow;
-	p->rx_resyncs = q->resyncs;
-	p->tx_failed = g->st.failed;
-	p->tx_oversize = g->dec.st.too_long;
-	p->tx_bad_fcs = g->dec.st.bad_fcs;
-	p->rtt_ms = g->srtt_ms;
-	p->wait_ms = (uint32_t)g->pq.wait_ms;
+	gw_figures(g, &p->fig);
 	last = log_last(&p->last_ms);
 	snprintf(p->last, sizeof(p->last), "%s", last);
 	status_pub_end(p);

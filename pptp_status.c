@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <glob.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,69 +28,31 @@
 #include "util.h"
 
 #define STATUS_WAIT_MS	2000
-#define MAX_PAIRS	48
-
-struct pair {
-	char	key[32];
-	char	val[STATUS_TEXT_LEN + 64];
-};
-
-struct rec {
-	char		kind[16];
-	int		npairs;
-	struct pair	pairs[MAX_PAIRS];
-};
 
 struct answer {
-	struct rec	*recs;
-	size_t		 n, cap;
+	struct status_rec	*recs;
+	size_t			 n, cap;
 };
-
-static const char *
-get(const struct rec *r, const char *key)
-{
-	for (int i = 0; i < r->npairs; i++)
-		if (strcmp(r->pairs[i].key, key) == 0)
-			return r->pairs[i].val;
-	return NULL;
-}
 
 /* A word from the manager, fit for a terminal: escaped, "?" if none. */
 static const char *
-word(const struct rec *r, const char *key, char *out, size_t outsz)
+word(const struct status_rec *r, const char *key, char *out, size_t outsz)
 {
-	const char *v = get(r, key);
+	const char *v = status_get(r, key);
 
 	return v != NULL ? log_escape(v, out, outsz) : "?";
 }
 
 static uint64_t
-num(const struct rec *r, const char *key)
+num(const struct status_rec *r, const char *key)
 {
-	const char *v = get(r, key);
+	const char *v = status_get(r, key);
 
 	return v != NULL ? strtoull(v, NULL, 10) : 0;
 }
 
-/* One line of an answer into a record; false if malformed. */
-static bool
-parse_line(const char *line, struct rec *r)
-{
-	struct status_reader rd;
-
-	memset(r, 0, sizeof(*r));
-	if (!status_kind(&rd, line, r->kind, sizeof(r->kind)))
-		return false;
-	while (r->npairs < MAX_PAIRS) {
-		struct pair *p = &r->pairs[r->npairs];
-
-		if (!status_next(&rd, p->key, sizeof(p->key), p->val,
-		    sizeof(p->val)))
-			break;
-		r->npairs++;
-	}
-	return !rd.bad;
-}
+/* A figure of the table in status.h, by its name: checked when built. */
+#define FIGURE(r, fig)	num(r, status_figure[STATUS_FIG_##fig].name)
 
 /* Ask the manager at path; its lines in *a.  0, or -1 after a warning. */
 static int
@@ -129,17 +92,22 @@ ask(const char *path, struct answer *a)
 			goto failed;
 		if (a->n == a->cap) {
 			size_t cap = a->cap ? 2 * a->cap : 64;
-			struct rec *r = realloc(a->recs, cap * sizeof(*r));
+			struct status_rec *r = realloc(a->recs,
+			    cap * sizeof(*r));
 
 			if (r == NULL)
 				fatal("status: realloc");
 			a->recs = r;
 			a->cap = cap;
 		}
-		if (!parse_line(m.line, &a->recs[a->n]))
+		if (!status_parse(m.line, &a->recs[a->n]))
 			goto failed;
 		if (strcmp(a->recs[a->n].kind, "end") == 0)
 			break;
+		if (a->recs[a->n].cut > 0)
+			log_warnx("status: the call manager at %s left %u "
+			    "fields out of a %s line: they did not fit", path,
+			    a->recs[a->n].cut, a->recs[a->n].kind);
 		a->n++;
 	}
 	close(fd);
@@ -204,46 +172,74 @@ duration(uint64_t since_ms, char *out, size_t outsz)
 		    60), (unsigned long long)(s % 60));
 }
 
+/*
+ * A call's counters on one line, by their words in status.h, "rx" said
+ * once: "lost 0, buffered 0, under win 0; dropped: over win 0, ...;
+ * resyncs 0; tx failed 0, oversize 0, bad FCS 0".
+ */
 static void
-print_call(const struct rec *c)
+print_counters(const struct status_rec *c)
 {
-	char since[32], ifn[32], when[32] = "", st[64];
+	enum status_group group = FIG_VOLUME;
+	char dir = 'r';		/* the line is about received packets */
+
+	printf("     ");
+	for (int i = 0; i < STATUS_NFIGS; i++) {
+		const struct status_figure *f = &status_figure[i];
+		const char *w = f->words;
+
+		if (f->group != FIG_RX && f->group != FIG_DROP &&
+		    f->group != FIG_TX)
+			continue;
+		if (f->group == group)
+			printf(",");
+		else if (group != FIG_VOLUME)
+			printf(";");
+		printf(" %s", f->group != group && f->group == FIG_DROP ?
+		    "dropped: " : "");
+		if (w[0] == dir && w[1] == 'x' && w[2] == ' ')
+			w += 3;
+		else
+			dir = w[0];
+		printf("%s %llu", w, (unsigned long long)num(c, f->name));
+		group = f->group;
+	}
+	printf("\n");
+}
+
+static void
+print_call(const struct status_rec *c)
+{
+	char since[32], ifn[32], when[32] = "", state[64];
 	uint64_t pppd = num(c, "pppd");
-	const char *last = get(c, "last_warning");
+	const char *last = status_get(c, "last_warning");
+	const char *sep = "      ";
 
 	duration(num(c, "since"), since, sizeof(since));
 	ifname_of(pppd, ifn, sizeof(ifn));
 	printf("    call %llu, server's %llu: %s %s", (unsigned long long)num(c,
 	    "call_id"), (unsigned long long)num(c, "peer_call_id"),
-	    word(c, "state", st, sizeof(st)), since);
+	    word(c, "state", state, sizeof(state)), since);
 	if (pppd != 0)
 		printf(", pppd %llu%s%s%s", (unsigned long long)pppd,
 		    ifn[0] ? " (" : "", ifn, ifn[0] ? ")" : "");
 	printf("\n");
-	if (get(c, "rx_packets") == NULL)
+	if (status_get(c, "rx_packets") == NULL)
 		return;		/* no figures from its gateway (yet) */
 	printf("      rx %llu packets %llu bytes, tx %llu packets %llu bytes\n",
-	    (unsigned long long)num(c, "rx_packets"),
-	    (unsigned long long)num(c, "rx_bytes"),
-	    (unsigned long long)num(c, "tx_packets"),
-	    (unsigned long long)num(c, "tx_bytes"));
-	printf("      lost %llu, reordered %llu, late %llu; dropped: over "
-	    "window %llu, invalid %llu, truncated %llu, foreign %llu, wrong "
-	    "call %llu, pppd slow %llu, socket overflow %llu; tx failed "
-	    "%llu\n", (unsigned long long)num(c, "rx_lost"),
-	    (unsigned long long)num(c, "rx_reordered"),
-	    (unsigned long long)num(c, "rx_late"),
-	    (unsigned long long)num(c, "rx_over_window"),
-	    (unsigned long long)num(c, "rx_invalid"),
-	    (unsigned long long)num(c, "rx_truncated"),
-	    (unsigned long long)num(c, "rx_foreign"),
-	    (unsigned long long)num(c, "rx_wrong_call"),
-	    (unsigned long long)num(c, "rx_pppd_slow"),
-	    (unsigned long long)num(c, "rx_socket_overflow"),
-	    (unsigned long long)num(c, "tx_failed"));
-	printf("      round trip %llu ms, reorder wait %llu ms\n",
-	    (unsigned long long)num(c, "rtt_ms"),
-	    (unsigned long long)num(c, "reorder_wait_ms"));
+	    (unsigned long long)FIGURE(c, rx_packets),
+	    (unsigned long long)FIGURE(c, rx_bytes),
+	    (unsigned long long)FIGURE(c, tx_packets),
+	    (unsigned long long)FIGURE(c, tx_bytes));
+	print_counters(c);
+	for (int i = 0; i < STATUS_NFIGS; i++) {
+		if (status_figure[i].group != FIG_MS)
+			continue;
+		printf("%s%s %llu ms", sep, status_figure[i].words,
+		    (unsigned long long)num(c, status_figure[i].name));
+		sep = ", ";
+	}
+	printf("\n");
 	if (last != NULL) {
 		char esc[3 * STATUS_TEXT_LEN];
 		time_t t = (time_t)(num(c, "last_warning_at") / 1000);
@@ -262,12 +258,12 @@ print_table(const struct answer *a)
 	char since[32], esc1[200], esc2[200];
 
 	for (size_t i = 0; i < a->n; i++) {
-		const struct rec *r = &a->recs[i];
+		const struct status_rec *r = &a->recs[i];
 
 		duration(num(r, "since"), since, sizeof(since));
 		if (strcmp(r->kind, "manager") == 0) {
-			const char *host = get(r, "host"), *srv =
-			    get(r, "server");
+			const char *host = status_get(r, "host"), *srv =
+			    status_get(r, "server");
 
 			printf("%s%s%s%s: call manager %llu, up %s, network "
 			    "namespace %llu\n", srv ? srv : "?", host && srv &&
@@ -277,19 +273,20 @@ print_table(const struct answer *a)
 			    srv) ? ")" : "", (unsigned long long)num(r, "pid"),
 			    since, (unsigned long long)num(r, "netns"));
 		} else if (strcmp(r->kind, "conn") == 0) {
+			const char *vendor = status_get(r, "peer_vendor");
+
 			printf("  connection %llu: %s %s", (unsigned long long)
 			    num(r, "id"), word(r, "state", esc1, sizeof(esc1)),
 			    since);
-			if (get(r, "local") != NULL)
+			if (status_get(r, "local") != NULL)
 				printf(", from %s", word(r, "local", esc1,
 				    sizeof(esc1)));
-			if (get(r, "peer_host") != NULL)
+			if (status_get(r, "peer_host") != NULL)
 				printf(", server \"%s\", vendor \"%s\", "
 				    "firmware 0x%04llx, maximum channels %llu",
-				    log_escape(get(r, "peer_host"), esc1,
-				    sizeof(esc1)), log_escape(get(r,
-				    "peer_vendor") ? get(r, "peer_vendor") : "",
-				    esc2, sizeof(esc2)), (unsigned long long)
+				    word(r, "peer_host", esc1, sizeof(esc1)),
+				    vendor != NULL ? log_escape(vendor, esc2,
+				    sizeof(esc2)) : "", (unsigned long long)
 				    num(r, "firmware"), (unsigned long long)
 				    num(r, "max_channels"));
 			printf("\n");
@@ -329,12 +326,12 @@ is_text(const char *key)
 }
 
 static void
-json_pairs(const struct rec *r, const char *skip)
+json_pairs(const struct status_rec *r, const char *skip)
 {
 	bool first = true;
 
 	for (int i = 0; i < r->npairs; i++) {
-		const struct pair *p = &r->pairs[i];
+		const struct status_pair *p = &r->pairs[i];
 
 		if (skip != NULL && strcmp(p->key, skip) == 0)
 			continue;
@@ -348,6 +345,8 @@ json_pairs(const struct rec *r, const char *skip)
 		else
 			printf("%s", p->val);
 	}
+	if (r->cut > 0)
+		printf("%s\"cut\":%u", first ? "" : ",", r->cut);
 }
 
 static void
@@ -358,7 +357,7 @@ print_json(const struct answer *a)
 
 	printf("{\"version\":%d,\"managers\":[", STATUS_VERSION);
 	for (size_t i = 0; i < a->n; i++) {
-		const struct rec *r = &a->recs[i];
+		const struct status_rec *r = &a->recs[i];
 
 		if (strcmp(r->kind, "manager") == 0) {
 			if (open_c)
@@ -422,27 +421,15 @@ wanted(const char *name, const struct in_addr *addrs, int n)
 int
 status_main(const struct pptp_opts *o)
 {
-	struct in_addr addrs[16];
+	struct in_addr addrs[RESOLVE_MAX];
 	struct answer a = { 0 };
-	int naddrs = -1, status = PPTP_EXIT_OK, calls = 0;
+	int naddrs = -1, exit_code = PPTP_EXIT_OK, calls = 0;
 	struct dirent *d;
 	DIR *dir;
 
-	if (o->server != NULL) {
-		struct addrinfo hints = { .ai_family = AF_INET }, *res, *ai;
-		int e = getaddrinfo(o->server, NULL, &hints, &res);
-
-		if (e != 0) {
-			log_warnx("cannot resolve server %s: %s", o->server,
-			    gai_strerror(e));
-			return PPTP_EXIT_ERROR;
-		}
-		naddrs = 0;
-		for (ai = res; ai != NULL && naddrs < 16; ai = ai->ai_next)
-			addrs[naddrs++] = ((struct sockaddr_in *)
-			    ai->ai_addr)->sin_addr;
-		freeaddrinfo(res);
-	}
+	if (o->server != NULL &&
+	    (naddrs = resolve_server(o->server, addrs, RESOLVE_MAX)) == 0)
+		return PPTP_EXIT_ERROR;
 	dir = opendir(o->rundir);
 	if (dir == NULL && errno != ENOENT) {
 		log_warn("status: cannot read %s", o->rundir);
@@ -450,16 +437,16 @@ status_main(const struct pptp_opts *o)
 	}
 	while (dir != NULL && (d = readdir(dir)) != NULL) {
 		char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-		struct stat st;
+		struct stat sb;
 
 		if (strncmp(d->d_name, "route-", 6) == 0 ||
 		    !wanted(d->d_name, addrs, naddrs) ||
 		    (size_t)snprintf(path, sizeof(path), "%s/%s", o->rundir,
-		    d->d_name) >= sizeof(path) || lstat(path, &st) < 0 ||
-		    !S_ISSOCK(st.st_mode))
+		    d->d_name) >= sizeof(path) || lstat(path, &sb) < 0 ||
+		    !S_ISSOCK(sb.st_mode))
 			continue;
 		if (ask(path, &a) < 0)
-			status = PPTP_EXIT_ERROR;
+			exit_code = PPTP_EXIT_ERROR;
 	}
 	if (dir != NULL)
 		closedir(dir);
@@ -473,7 +460,7 @@ status_main(const struct pptp_opts *o)
 		printf("no tunnels%s%s\n", o->server ? " to " : "",
 		    o->server ? o->server : "");
 	free(a.recs);
-	if (status == PPTP_EXIT_OK && calls == 0)
-		status = PPTP_EXIT_CONNECT;	/* none: 3 */
-	return status;
+	if (exit_code == PPTP_EXIT_OK && calls == 0)
+		exit_code = PPTP_EXIT_CONNECT;	/* none: 3 */
+	return exit_code;
 }

@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -417,3 +418,30 @@ test_pause(const char *stage)
 	ppoll(NULL, 0, &ts, &m);
 }
 #endif
+
+int
+resolve_server(const char *host, struct in_addr *addrs, int max)
+{
+	/* one socket type: else each address comes once per type */
+	struct addrinfo hints = { .ai_family = AF_INET,
+	    .ai_socktype = SOCK_STREAM }, *res, *ai;
+	int n = 0, e;
+
+	e = getaddrinfo(host, NULL, &hints, &res);
+	if (e != 0) {
+		log_warnx("cannot resolve server %s: %s", host,
+		    e == EAI_NONAME ? "unknown host" : gai_strerror(e));
+		return 0;
+	}
+	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		struct in_addr a = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+		bool dup = false;
+
+		for (int i = 0; i < n; i++)
+			dup |= addrs[i].s_addr == a.s_addr;
+		if (!dup)
+			addrs[n++] = a;
+	}
+	freeaddrinfo(res);
+	return n;
+}

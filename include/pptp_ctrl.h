@@ -91,6 +91,8 @@ struct ctrl_cfg {
 	unsigned		 stop_wait_ms;	/* StopCCRP after our StopCCRQ */
 };
 
+#define CTRL_QUIRK_CHOSEN	(1u << 31)	/* the quirk of cfg.quirk */
+
 struct ctrl_conn {
 	enum ctrl_state		 state;
 	struct ctrl_cfg		 cfg;
@@ -105,7 +107,8 @@ struct ctrl_conn {
 	uint32_t		 echo_id;
 	uint16_t		 next_call_id;
 	uint16_t		 next_serial;
-	bool			 reserved0_seen;
+	uint32_t		 quirks_told;	/* said once: quirk_at(i)'s bit
+						   i, CTRL_QUIRK_CHOSEN */
 	bool			 stuck;		/* output full */
 	int			 status;	/* enum pptp_exit once DEAD */
 	char			 why[256];

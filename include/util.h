@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Logging (syslog and, in the foreground, stderr), the monotonic clock,
- * and strict number parsing for command line options.
+ * strict number parsing for command line options, and the server's
+ * addresses.
  */
 #ifndef PPTP_UTIL_H
 #define PPTP_UTIL_H
 
 #include <signal.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -132,5 +134,16 @@ void test_pause(const char *stage);
 
 /* Set O_NONBLOCK on fd; 0 or -1 with errno. */
 int set_nonblock(int fd);
+
+/*
+ * The server's IPv4 addresses, for pptp (which tries them in turn) and
+ * pptp --status HOST (which shows the tunnels to any of them): host is
+ * a name or a dotted quad; its addresses come in the resolver's order,
+ * each once, at most max (both use RESOLVE_MAX).  None: 0, after
+ * logging "cannot resolve server HOST: WHY" ("unknown host" for a name
+ * that does not exist).
+ */
+#define RESOLVE_MAX	8
+int resolve_server(const char *host, struct in_addr *addrs, int max);
 
 #endif

@@ -2,6 +2,7 @@
 /* The status page's sequence count and the answer's lines (status.h). */
 #include "status.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,8 +81,187 @@ START_TEST(test_line_full_is_cut)
 	status_line_init(&l, "call");
 	status_line_u64(&l, "n", 1);
 	status_line_str(&l, "big", big);
-	ck_assert(l.cut);
-	ck_assert_str_eq(l.text, "call n=1");
+	ck_assert_uint_eq(l.cut, 1);
+	ck_assert_str_eq(l.text, "call n=1 cut=1");
+}
+END_TEST
+
+/*
+ * Once a pair is left out so is every later one, even one that would
+ * fit: the marker stays last and counts them; the reader reports the
+ * count and keeps the marker out of the figures.
+ */
+START_TEST(test_line_cut_says_so)
+{
+	char val[100];
+	struct status_line l;
+	struct status_rec r;
+	int i;
+
+	memset(val, 'v', sizeof(val) - 1);
+	val[sizeof(val) - 1] = '\0';
+	status_line_init(&l, "conn");
+	for (i = 0; l.cut == 0; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "k%d", i);
+		status_line_str(&l, key, val);
+		ck_assert_uint_lt(l.len, sizeof(l.text));
+	}
+	status_line_u64(&l, "n", 1);
+	status_line_str(&l, "s", "x");
+	ck_assert_uint_eq(l.cut, 3);
+	ck_assert_uint_eq(strlen(l.text), l.len);
+	ck_assert_str_eq(l.text + l.len - 6, " cut=3");
+	ck_assert(status_parse(l.text, &r));
+	ck_assert_str_eq(r.kind, "conn");
+	ck_assert_int_eq(r.npairs, i - 1);
+	ck_assert_uint_eq(r.cut, 3);
+	ck_assert_ptr_null(status_get(&r, "cut"));
+	ck_assert_ptr_null(status_get(&r, "n"));
+	ck_assert_str_eq(status_get(&r, "k0"), val);
+}
+END_TEST
+
+/* The marker always fits: the longest pair that goes in leaves room. */
+START_TEST(test_line_cut_marker_always_fits)
+{
+	char val[1100];
+	struct status_line l;
+
+	for (size_t n = 1000; n < 1030; n++) {
+		memset(val, 'v', n);
+		val[n] = '\0';
+		status_line_init(&l, "call");
+		status_line_str(&l, "k", val);
+		status_line_str(&l, "j", "1");
+		ck_assert_uint_lt(l.len, sizeof(l.text));
+		ck_assert_uint_eq(strlen(l.text), l.len);
+		ck_assert_ptr_nonnull(strstr(l.text, " cut="));
+	}
+}
+END_TEST
+
+/* A value longer than a line is left out whole, never cut short. */
+START_TEST(test_line_value_longer_than_a_line)
+{
+	char val[4000];
+	struct status_line l;
+
+	memset(val, '%', sizeof(val) - 1);
+	val[sizeof(val) - 1] = '\0';
+	status_line_init(&l, "call");
+	status_line_str(&l, "k", val);
+	ck_assert_str_eq(l.text, "call cut=1");
+}
+END_TEST
+
+/* More pairs than a record holds: the rest are counted as cut. */
+START_TEST(test_parse_more_pairs_than_held)
+{
+	struct status_line l;
+	struct status_rec r;
+
+	status_line_init(&l, "call");
+	for (int i = 0; i < STATUS_MAX_PAIRS + 5; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "k%d", i);
+		status_line_u64(&l, key, (uint64_t)i);
+	}
+	ck_assert_uint_eq(l.cut, 0);
+	ck_assert(status_parse(l.text, &r));
+	ck_assert_int_eq(r.npairs, STATUS_MAX_PAIRS);
+	ck_assert_uint_eq(r.cut, 5);
+	ck_assert_str_eq(status_get(&r, "k47"), "47");
+	ck_assert_ptr_null(status_get(&r, "k48"));
+	/* a writer's marker beyond the record's room still counts */
+	strcat(l.text, " cut=2");
+	ck_assert(status_parse(l.text, &r));
+	ck_assert_uint_eq(r.cut, 7);
+	ck_assert(!status_parse("call x=1 y", &r));
+}
+END_TEST
+
+/*
+ * The figures' names are pptp --status --json's keys, which pptp(8)
+ * documents: they stay, in this order.  Their words are the SIGUSR1
+ * dump's, which pptp(8) documents too.
+ */
+START_TEST(test_figures_names_and_words)
+{
+	static const char *const names[STATUS_NFIGS] = {
+		"rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
+		"rx_lost", "rx_reordered", "rx_late", "rx_over_window",
+		"rx_invalid", "rx_truncated", "rx_foreign", "rx_wrong_call",
+		"rx_pppd_slow", "rx_socket_overflow", "rx_resyncs",
+		"tx_failed", "tx_oversize", "tx_bad_fcs", "rtt_ms",
+		"reorder_wait_ms",
+	};
+
+	for (int i = 0; i < STATUS_NFIGS; i++) {
+		ck_assert_str_eq(status_figure[i].name, names[i]);
+		ck_assert_ptr_nonnull(status_figure[i].words);
+		for (int j = 0; j < i; j++)
+			ck_assert_str_ne(status_figure[i].words,
+			    status_figure[j].words);
+	}
+	ck_assert_str_eq(STATUS_WORDS(rx_socket_overflow),
+	    "rx socket overflow");
+	ck_assert_str_eq(STATUS_WORDS(rx_reordered), "rx buffered");
+	ck_assert_str_eq(STATUS_WORDS(tx_packets), "tx sent");
+	ck_assert_str_eq(STATUS_WORDS(rtt_ms), "round trip");
+}
+END_TEST
+
+/* Every figure goes out by its name and comes back with its value. */
+START_TEST(test_figures_line_round_trip)
+{
+	struct status_figures f;
+	struct status_line l;
+	struct status_rec r;
+
+	memset(&f, 0, sizeof(f));
+	f.rx_packets = 18446744073709551615ULL;
+	f.rx_socket_overflow = 12;
+	f.rtt_ms = 4294967295U;
+	f.reorder_wait_ms = 300;
+	status_line_init(&l, "call");
+	status_line_figures(&l, &f);
+	ck_assert_uint_eq(l.cut, 0);
+	ck_assert(status_parse(l.text, &r));
+	ck_assert_int_eq(r.npairs, STATUS_NFIGS);
+	for (int i = 0; i < STATUS_NFIGS; i++) {
+		char want[24];
+
+		ck_assert_str_eq(r.pairs[i].key, status_figure[i].name);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)
+		    status_figure_value(&f, (enum status_fig)i));
+		ck_assert_str_eq(r.pairs[i].val, want);
+	}
+	ck_assert_str_eq(status_get(&r, "rx_packets"),
+	    "18446744073709551615");
+	ck_assert_str_eq(status_get(&r, "rx_socket_overflow"), "12");
+	ck_assert_str_eq(status_get(&r, "rtt_ms"), "4294967295");
+	ck_assert_str_eq(status_get(&r, "reorder_wait_ms"), "300");
+}
+END_TEST
+
+/*
+ * A gateway hands its page to whichever call manager it joins, maybe
+ * one an older pptp started: the page keeps the layout it had.
+ */
+START_TEST(test_pub_layout)
+{
+	ck_assert_uint_eq(offsetof(struct gw_pub, fig), 16);
+	ck_assert_uint_eq(offsetof(struct gw_pub, fig.rx_packets), 16);
+	ck_assert_uint_eq(offsetof(struct gw_pub, fig.rx_socket_overflow),
+	    16 + 13 * 8);
+	ck_assert_uint_eq(offsetof(struct gw_pub, fig.rtt_ms), 160);
+	ck_assert_uint_eq(offsetof(struct gw_pub, fig.reorder_wait_ms), 164);
+	ck_assert_uint_eq(offsetof(struct gw_pub, last_ms), 168);
+	ck_assert_uint_eq(offsetof(struct gw_pub, last), 176);
+	ck_assert_uint_eq(sizeof(struct gw_pub), 336);
 }
 END_TEST
 
@@ -90,12 +270,12 @@ START_TEST(test_pub_sequence)
 	struct gw_pub p = { 0 }, out;
 
 	status_pub_begin(&p);
-	p.rx_packets = 7;
+	p.fig.rx_packets = 7;
 	ck_assert(!status_pub_read(&p, &out));	/* half written */
 	status_pub_end(&p);
 	ck_assert_uint_eq(p.seq % 2, 0);
 	ck_assert(status_pub_read(&p, &out));
-	ck_assert_uint_eq(out.rx_packets, 7);
+	ck_assert_uint_eq(out.fig.rx_packets, 7);
 }
 END_TEST
 
@@ -109,7 +289,14 @@ status_suite(void)
 	tcase_add_test(tc, test_line_malformed);
 	tcase_add_test(tc, test_line_value_too_long_for_reader);
 	tcase_add_test(tc, test_line_full_is_cut);
+	tcase_add_test(tc, test_line_cut_says_so);
+	tcase_add_test(tc, test_line_cut_marker_always_fits);
+	tcase_add_test(tc, test_line_value_longer_than_a_line);
+	tcase_add_test(tc, test_parse_more_pairs_than_held);
+	tcase_add_test(tc, test_figures_names_and_words);
+	tcase_add_test(tc, test_figures_line_round_trip);
 	tcase_add_test(tc, test_pub_sequence);
+	tcase_add_test(tc, test_pub_layout);
 	suite_add_tcase(s, tc);
 	return s;
 }

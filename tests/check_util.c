@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <signal.h>
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "check_suites.h"
@@ -153,6 +154,27 @@ START_TEST(test_sig_masks)
 }
 END_TEST
 
+/* A dotted quad is its one address; a name's come each once, capped. */
+START_TEST(test_resolve_server)
+{
+	struct in_addr a[RESOLVE_MAX];
+	int n;
+
+	ck_assert_int_eq(resolve_server("192.0.2.7", a, RESOLVE_MAX), 1);
+	ck_assert_uint_eq(a[0].s_addr, inet_addr("192.0.2.7"));
+	/* the resolver's one entry a socket type: still one address */
+	n = resolve_server("localhost", a, RESOLVE_MAX);
+	ck_assert_int_ge(n, 1);
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < i; j++)
+			ck_assert_uint_ne(a[i].s_addr, a[j].s_addr);
+	a[1].s_addr = 0;
+	ck_assert_int_eq(resolve_server("127.0.0.1", a, 1), 1);
+	ck_assert_uint_eq(a[0].s_addr, htonl(INADDR_LOOPBACK));
+	ck_assert_uint_eq(a[1].s_addr, 0);
+}
+END_TEST
+
 Suite *
 util_suite(void)
 {
@@ -167,6 +189,7 @@ util_suite(void)
 	tcase_add_test(tc, test_log_escape);
 	tcase_add_test(tc, test_now_ms_monotonic);
 	tcase_add_test(tc, test_sig_masks);
+	tcase_add_test(tc, test_resolve_server);
 	suite_add_tcase(s, tc);
 	return s;
 }

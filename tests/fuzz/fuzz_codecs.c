@@ -5,7 +5,9 @@
  * the decoder, the rest is its input.
  *   make fuzz [FUZZ_SECONDS=60]
  * The control connection's state machine gets the bytes as a TCP stream
- * after a valid handshake, so that deep states are reached too.
+ * after a valid handshake, so that deep states are reached too.  A
+ * status line (what pptp --status reads from a call manager) is read
+ * into a record, written again and must read back the same.
  */
 #include <stdint.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include "pptp_ctrl.h"
 #include "pptp_msg.h"
 #include "pqueue.h"
+#include "status.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -183,6 +186,32 @@ fuzz_ipc(const uint8_t *data, size_t size, struct cm_msg *cm)
 		__builtin_trap();
 }
 
+static void
+fuzz_status(const uint8_t *data, size_t size)
+{
+	static struct status_rec r, back;
+	struct status_line l;
+	char line[CM_LINE_LEN + 1];
+
+	if (size > CM_LINE_LEN)
+		size = CM_LINE_LEN;
+	memcpy(line, data, size);
+	line[size] = '\0';
+	if (!status_parse(line, &r))
+		return;
+	status_line_init(&l, r.kind);
+	for (int i = 0; i < r.npairs; i++)
+		status_line_str(&l, r.pairs[i].key, r.pairs[i].val);
+	if (l.len >= sizeof(l.text) || !status_parse(l.text, &back) ||
+	    strcmp(back.kind, r.kind) != 0 ||
+	    back.npairs + (int)back.cut != r.npairs)
+		__builtin_trap();	/* a record does not survive a line */
+	for (int i = 0; i < back.npairs; i++)
+		if (strcmp(back.pairs[i].key, r.pairs[i].key) != 0 ||
+		    strcmp(back.pairs[i].val, r.pairs[i].val) != 0)
+			__builtin_trap();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -203,7 +232,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	switch (data[0] % 7) {
+	switch (data[0] % 8) {
 	case 0:
 		msg_decode(data + 1, size - 1, &m);
 		break;
@@ -230,6 +259,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 5:
 		fuzz_accm(data + 1, size - 1);
+		break;
+	case 6:
+		fuzz_status(data + 1, size - 1);
 		break;
 	default:
 		fuzz_ctrl(data + 1, size - 1);
