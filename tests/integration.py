@@ -3498,6 +3498,26 @@ def forbidden_calls_kill_with_sigsys(env):
 
 
 @test
+def manager_makes_tcp_sockets_only(env):
+    """The call manager's filter lets it make TCP and unix sockets, not
+    other stream protocols (MPTCP, SCTP, which may load a module): those
+    fail with EACCES and the manager goes on."""
+    env.server()
+    env.vars["PPTP_PROBE"] = "mptcp"
+    cli = probed(env)
+    cli.wait_up()
+    mgr = pid_titled("pptp: call manager")
+    os.kill(mgr, signal.SIGUSR2)
+    time.sleep(0.5)
+    assert cli.proc.poll() is None, cli.stderr()
+    passes_data(cli, b"still here")
+    os.kill(mgr, 0)
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
+@test
 def keeper_cleans_up_after_a_killed_call_manager(env):
     """SIGKILL to the call manager: its keeper removes the socket file
     and the host route, the gateway ends, a new tunnel comes up."""
