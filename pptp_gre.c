@@ -587,6 +587,11 @@ gre_packet(struct gw *g, const uint8_t *pkt, size_t len, uint64_t now)
 		g->st.acks++;
 		return;
 	}
+	if (h.payload_len == 0) {
+		/* a sequence number and no PPP frame: nothing for pppd */
+		g->st.invalid++;
+		return;
+	}
 	g->st.rx_data++;
 	g->st.rx_bytes += h.payload_len;
 	before = (uint32_t)g->pq.st.accepted;

@@ -961,6 +961,15 @@ def malformed_gre_counted(env):
 
 
 @test
+def empty_gre_payload_not_passed_to_pppd(env):
+    """A data packet (S bit) with no payload is no PPP frame: counted as
+    invalid, and pppd gets no runt frame for it."""
+    _, cli, seqs = scripted(env, ["gre 1", "gre 2 hex=", "gre 3"], n=3)
+    assert seqs == [1, 3], seqs
+    assert cli.stats()["rx invalid"] == 1, cli.stats()
+
+
+@test
 def ack_only_after_delay(env):
     srv, cli, seqs = scripted(env, ["gre 1", "gre 2", "gre 3"], n=3)
     assert seqs == [1, 2, 3]
