@@ -338,15 +338,42 @@ call_by_id(struct ctrl_conn *c, uint16_t call_id)
 	return NULL;
 }
 
+/*
+ * The call the server knows as peer_call_id.  One being cleared comes
+ * first: a call refused for repeating another's server ID is cleared
+ * under that ID, and the CDN that answers its clear must not end the
+ * other.
+ */
 static struct ctrl_call *
 call_by_peer_id(struct ctrl_conn *c, uint16_t peer_call_id)
 {
-	for (int i = 0; i < CTRL_MAX_CALLS; i++)
-		if ((c->calls[i].state == CALL_UP ||
-		    c->calls[i].state == CALL_CLEARING) &&
-		    c->calls[i].peer_call_id == peer_call_id)
+	struct ctrl_call *up = NULL;
+
+	for (int i = 0; i < CTRL_MAX_CALLS; i++) {
+		if (c->calls[i].peer_call_id != peer_call_id)
+			continue;
+		if (c->calls[i].state == CALL_CLEARING)
 			return &c->calls[i];
-	return NULL;
+		if (c->calls[i].state == CALL_UP && up == NULL)
+			up = &c->calls[i];
+	}
+	return up;
+}
+
+/* The one call waiting for its reply, or NULL if none or several. */
+static struct ctrl_call *
+call_sole_waiting(struct ctrl_conn *c)
+{
+	struct ctrl_call *found = NULL;
+
+	for (int i = 0; i < CTRL_MAX_CALLS; i++) {
+		if (c->calls[i].state != CALL_WAIT_REPLY)
+			continue;
+		if (found != NULL)
+			return NULL;
+		found = &c->calls[i];
+	}
+	return found;
 }
 
 static void
@@ -374,9 +401,9 @@ on_sccrp(struct ctrl_conn *c, const struct msg_sccrp *m, uint64_t now)
 }
 
 static void
-on_ocrp(struct ctrl_conn *c, const struct msg_ocrp *m)
+on_ocrp(struct ctrl_conn *c, const struct msg_ocrp *m, uint64_t now)
 {
-	struct ctrl_call *call = call_by_id(c, m->peer_call_id);
+	struct ctrl_call *call = call_by_id(c, m->peer_call_id), *other;
 	char why[200];
 
 	if (call == NULL || call->state != CALL_WAIT_REPLY) {
@@ -395,6 +422,21 @@ on_ocrp(struct ctrl_conn *c, const struct msg_ocrp *m)
 			    msg_result_str(MSG_OCRP, m->result), m->result,
 			    m->cause);
 		call_end(c, call, PPTP_EXIT_CALL_REFUSED, why);
+		return;
+	}
+	other = call_by_peer_id(c, m->call_id);
+	if (other != NULL) {
+		/* two calls under one server ID: its GRE and its CDN could
+		 * not be told apart; the new call is cleared, the old kept */
+		snprintf(why, sizeof(why), "bad OCRP: server call ID %u is "
+		    "call %u's already", m->call_id, other->call_id);
+		log_warnx("ctrl %s: %s", c->cfg.server, why);
+		if (call->owner != NULL && !call->leaving)
+			c->ops->call_down(c->arg, call, PPTP_EXIT_PROTOCOL,
+			    why);
+		call->owner = NULL;
+		call->peer_call_id = m->call_id;
+		send_ccrq(c, call, now);
 		return;
 	}
 	call->state = CALL_UP;
@@ -426,8 +468,22 @@ on_cdn(struct ctrl_conn *c, const struct msg_cdn *m)
 	char stats[3 * MSG_STATS_LEN], why[600];
 
 	if (call == NULL) {
-		log_info("ctrl %s: ignoring CDN for unknown server call %u",
-		    c->cfg.server, m->call_id);
+		/* before its OCRP a call has no server ID to match: a CDN
+		 * then ends the one call waiting, if there is just one */
+		call = call_sole_waiting(c);
+		if (call == NULL) {
+			log_info("ctrl %s: ignoring CDN for unknown server "
+			    "call %u", c->cfg.server, m->call_id);
+			return;
+		}
+		log_escape(m->call_stats, stats, sizeof(stats));
+		snprintf(why, sizeof(why), "server disconnected the call "
+		    "before answering it: %s (result %u, error %s, cause "
+		    "%u)%s%s%s", msg_result_str(MSG_CDN, m->result),
+		    m->result, msg_error_str(m->error), m->cause,
+		    stats[0] ? ", statistics \"" : "", stats,
+		    stats[0] ? "\"" : "");
+		call_end(c, call, PPTP_EXIT_CALL_REFUSED, why);
 		return;
 	}
 	log_escape(m->call_stats, stats, sizeof(stats));
@@ -568,7 +624,7 @@ ctrl_dispatch(struct ctrl_conn *c, const struct msg *m, uint64_t now)
 	case MSG_ECHORP:
 		break;
 	case MSG_OCRP:
-		on_ocrp(c, &m->ocrp);
+		on_ocrp(c, &m->ocrp, now);
 		break;
 	case MSG_CDN:
 		on_cdn(c, &m->cdn);

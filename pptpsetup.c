@@ -253,7 +253,7 @@ ask_password(const char *user)
 	char line[MAX_SECRET + 2], prompt[MAX_NAME + 32];
 	size_t n = 0;
 	ssize_t r;
-	bool ok;
+	bool ok, ended;
 	char c;
 
 	tty_fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -271,8 +271,9 @@ ask_password(const char *user)
 		die(EXIT_FAIL, "cannot turn off echo: %s", strerror(errno));
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", user);
 	ok = write(tty_fd, prompt, strlen(prompt)) >= 0;
+	ended = false;
 	while (ok && n < sizeof(line) && (r = read(tty_fd, &c, 1)) == 1
-	       && c != '\n')
+	       && !(ended = c == '\n'))
 		line[n++] = c;
 	tcsetattr(tty_fd, TCSANOW, &tty_saved);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
@@ -282,6 +283,12 @@ ask_password(const char *user)
 	close(tty_fd);
 	if (!ok)
 		die(EXIT_FAIL, "cannot write to the terminal");
+	if (n < sizeof(line) && !ended) {
+		/* ^D or a hangup before Enter: what came so far is no password */
+		explicit_bzero(line, sizeof(line));
+		die(EXIT_USAGE, "no password: the terminal's input ended "
+		    "before a line was entered");
+	}
 	if (n == sizeof(line))
 		die(EXIT_USAGE, "the password is longer than %d bytes, "
 		    "pppd's limit", MAX_SECRET);
@@ -844,9 +851,10 @@ main(int argc, char **argv)
 	}
 	if (s.start) {
 		fflush(stdout);
-		execlp("pppd", "pppd", "call", s.create, (char *)NULL);
-		die(EXIT_FAIL, "cannot run pppd: %s (Debian package ppp)",
-		    strerror(errno));
+		/* by its absolute path, as pptp runs it: never from PATH */
+		execl(PPPD_PATH, "pppd", "call", s.create, (char *)NULL);
+		die(EXIT_FAIL, "cannot run %s: %s (Debian package ppp)",
+		    PPPD_PATH, strerror(errno));
 	}
 	return 0;
 }

@@ -42,9 +42,12 @@
  * One jump needs no run: when the system dropped packets for want of
  * room (pq_dropped: the gateway reads the kernel's count with each
  * datagram), the packet after them may be that many past the window; it
- * goes on at once, what lies before it counted lost.  A spoofer who
- * floods the socket to earn that allowance must still guess a number
- * within it, as hard as guessing one in the window.
+ * goes on at once, what lies before it counted lost.  Only packets from
+ * the server's address with our call ID take room in the socket (the
+ * gateway's socket filter drops the rest in the kernel), so junk cannot
+ * earn that allowance; a spoofer who floods with forged ones must still
+ * guess a number within it, one guess a flood, as hard per packet sent
+ * as guessing one in the window.
  */
 #include "pqueue.h"
 

@@ -20,6 +20,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -60,7 +61,7 @@ enum rule_kind {
 	NO_EXEC,	/* allowed unless argument 2 has PROT_EXEC */
 	FCNTL_SAFE,	/* flags and seals only: no F_SETOWN, F_SETSIG */
 	SELF_ONLY,	/* argument 0 must be our own pid (tgkill: abort) */
-	SOCKET_TCP,	/* AF_UNIX, or AF_INET SOCK_STREAM; else EACCES */
+	SOCKET_TCP,	/* AF_UNIX, or AF_INET SOCK_STREAM TCP; else EACCES */
 	DENY,		/* EACCES */
 };
 
@@ -215,20 +216,25 @@ emit_rules(struct prog *p, const struct rule *r, size_t n)
 			emit(p, RET(SECCOMP_RET_ALLOW));
 			break;
 		case SOCKET_TCP:
+			/* the type alone would let MPTCP and SCTP through */
 			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-			    (uint32_t)r[i].nr, 0, 9));
+			    (uint32_t)r[i].nr, 0, 12));
 			emit(p, LOAD(ARG_LO(0)));
 			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0,
 			    1));
 			emit(p, RET(SECCOMP_RET_ALLOW));
 			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 0,
-			    4));
+			    6));
 			emit(p, LOAD(ARG_LO(1)));
 			emit(p, STMT(BPF_ALU | BPF_AND | BPF_K, 0xf));
 			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM,
-			    0, 1));
-			emit(p, RET(SECCOMP_RET_ALLOW));
+			    0, 3));
+			emit(p, LOAD(ARG_LO(2)));
+			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0));
+			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP,
+			    1, 0));
 			emit(p, RET(SECCOMP_RET_ERRNO | EACCES));
+			emit(p, RET(SECCOMP_RET_ALLOW));
 			break;
 		}
 	}

@@ -413,6 +413,87 @@ START_TEST(test_cdn_wrong_id_ignored)
 }
 END_TEST
 
+/* A CDN before the OCRP: no server ID to match, but one call waits. */
+START_TEST(test_cdn_while_waiting_ends_call)
+{
+	struct rig r;
+	struct msg m;
+
+	rig_init(&r, NULL);
+	handshake(&r, 1);
+	ck_assert_ptr_nonnull(ctrl_call_open(&r.c, &r.owner, 64, 0, false, "",
+	    r.now));
+	expect(&r, MSG_OCRQ, &m);
+	msg_init(&m, MSG_CDN);
+	m.cdn.call_id = 0x4321;
+	m.cdn.result = 3;	/* admin shutdown */
+	server_says(&r, &m);
+	ck_assert_int_eq(r.downs, 1);
+	ck_assert_int_eq(r.down_status, PPTP_EXIT_CALL_REFUSED);
+	ck_assert_msg(strstr(r.down_why, "before answering") != NULL, "%s",
+	    r.down_why);
+	ck_assert_uint_eq(ctrl_ncalls(&r.c), 0);
+	ck_assert_int_eq(r.c.state, CTRL_UP);
+}
+END_TEST
+
+/* Two calls waiting: a CDN cannot say which; both still wait. */
+START_TEST(test_cdn_while_two_wait_ignored)
+{
+	struct rig r;
+	struct msg m;
+
+	rig_init(&r, NULL);
+	handshake(&r, 1);
+	ck_assert_ptr_nonnull(ctrl_call_open(&r.c, &r.owner, 64, 0, false, "",
+	    r.now));
+	ck_assert_ptr_nonnull(ctrl_call_open(&r.c, &r.owner, 64, 0, false,
+	    "", r.now));
+	expect(&r, MSG_OCRQ, &m);
+	expect(&r, MSG_OCRQ, &m);
+	msg_init(&m, MSG_CDN);
+	m.cdn.call_id = 0x4321;
+	server_says(&r, &m);
+	ck_assert_int_eq(r.downs, 0);
+	ck_assert_uint_eq(ctrl_ncalls(&r.c), 2);
+}
+END_TEST
+
+/* An OCRP repeating the server ID another call holds: the new call is
+ * cleared under that ID, and the CDN answering it leaves the old one. */
+START_TEST(test_ocrp_duplicate_server_id)
+{
+	struct rig r;
+	struct ctrl_call *first, *second;
+	struct msg m;
+
+	rig_init(&r, NULL);
+	first = call_up(&r);
+	second = ctrl_call_open(&r.c, &r.owner, 64, 0, false, "", r.now);
+	ck_assert_ptr_nonnull(second);
+	expect(&r, MSG_OCRQ, &m);
+	msg_init(&m, MSG_OCRP);
+	m.ocrp.call_id = 0x1234;	/* first's */
+	m.ocrp.peer_call_id = second->call_id;
+	m.ocrp.result = 1;
+	server_says(&r, &m);
+	ck_assert_int_eq(r.ups, 1);
+	ck_assert_int_eq(r.downs, 1);
+	ck_assert_int_eq(r.down_status, PPTP_EXIT_PROTOCOL);
+	ck_assert_msg(strstr(r.down_why, "server call ID 4660") != NULL, "%s",
+	    r.down_why);
+	expect(&r, MSG_CCRQ, &m);
+	ck_assert_uint_eq(m.ccrq.call_id, second->call_id);
+	msg_init(&m, MSG_CDN);
+	m.cdn.call_id = 0x1234;
+	m.cdn.result = 4;
+	server_says(&r, &m);
+	ck_assert_int_eq(r.downs, 1);
+	ck_assert_uint_eq(ctrl_ncalls(&r.c), 1);
+	ck_assert_int_eq(first->state, CALL_UP);
+}
+END_TEST
+
 /* We end a call: CCRQ with our ID; the CDN frees it, silently. */
 START_TEST(test_clear_call)
 {
@@ -947,6 +1028,9 @@ ctrl_suite(void)
 	tcase_add_test(calls, test_ocrp_timeout);
 	tcase_add_loop_test(calls, test_cdn_ends_call, 0, 5);
 	tcase_add_test(calls, test_cdn_wrong_id_ignored);
+	tcase_add_test(calls, test_cdn_while_waiting_ends_call);
+	tcase_add_test(calls, test_cdn_while_two_wait_ignored);
+	tcase_add_test(calls, test_ocrp_duplicate_server_id);
 	tcase_add_test(calls, test_clear_call);
 	tcase_add_test(calls, test_clear_call_no_cdn);
 	tcase_add_test(calls, test_cleared_waits_for_cdn);

@@ -746,8 +746,13 @@ def make_targets_stop_first():
             continue
         with tempfile.TemporaryDirectory() as tmp:
             env = dict(os.environ, **hidden_world(rows, row, tmp))
-            env.pop("MAKEFLAGS", None)
-            env.pop("MAKELEVEL", None)
+            # the outer make's variables (make check SANITIZE=1 puts
+            # SANITIZE in the environment) would change what the inner
+            # make builds and runs
+            for v in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES",
+                      "SANITIZE", "WERROR", "TESTS", "SCENARIOS", "CLIENT",
+                      "COMPARE", "ROUNDS", "SEED", "ONLY", "B"):
+                env.pop(v, None)
             build = os.path.join(tmp, "build")
             r = subprocess.run(["make", "-C", TOP, "--no-print-directory",
                                 target, f"B={build}", "CC=cc"],

@@ -792,6 +792,44 @@ def password_asked_without_echo():
 
 
 @test
+def password_eof_takes_nothing():
+    """Control-D after a few characters: no partial password is
+    stored; one line says why, and nothing is written."""
+    d = Dir()
+    try:
+        before = d.snapshot()
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(SETUP, [SETUP, "--dir", d.path, "--create", "work",
+                             "--server", "vpn", "--username", "joe"])
+        out = b""
+        end = time.monotonic() + 10
+        while b"Password for joe: " not in out and time.monotonic() < end:
+            out += os.read(fd, 1024)
+        need(b"Password for joe: " in out, f"no prompt: {out!r}")
+        eof = termios.tcgetattr(fd)[6][termios.VEOF]
+        os.write(fd, b"partial" + eof)
+        time.sleep(0.2)
+        os.write(fd, eof)
+        rest = b""
+        while True:
+            try:
+                b = os.read(fd, 1024)
+            except OSError:
+                break
+            if not b:
+                break
+            rest += b
+        _, status = os.waitpid(pid, 0)
+        need(os.waitstatus_to_exitcode(status) == 2, f"exit {status}: "
+             f"{rest!r}")
+        need(b"no password" in rest, f"said {rest!r}")
+        need(d.snapshot() == before, "files written after end of input")
+    finally:
+        d.close()
+
+
+@test
 def start_runs_pppd_call():
     d = Dir()
     try:
@@ -799,7 +837,13 @@ def start_runs_pppd_call():
         with open(d.p("bin", "pppd"), "w") as f:
             f.write('#!/bin/sh\necho "$@" > /etc/ppp/pppd-args\nexit 7\n')
         os.chmod(d.p("bin", "pppd"), 0o755)
-        r = in_ns(d, f'set +e; PATH="$D/bin:$PATH" {SETUP} --create work '
+        # pppd by its absolute path: the one on PATH is a decoy
+        os.mkdir(d.p("decoy"))
+        with open(d.p("decoy", "pppd"), "w") as f:
+            f.write('#!/bin/sh\nexit 8\n')
+        os.chmod(d.p("decoy", "pppd"), 0o755)
+        r = in_ns(d, 'mount --bind "$D/bin/pppd" /usr/sbin/pppd; set +e; '
+                  f'PATH="$D/decoy:$PATH" {SETUP} --create work '
                   "--server vpn --username u --password p --start; "
                   "echo rc=$?")
         need("rc=7" in r.stdout, f"pppd's status not passed on: {r!r}")

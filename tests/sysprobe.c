@@ -8,12 +8,22 @@
  *   execve   run /bin/true
  *   kill     signal process 1 with 0
  *   setown   have SIGIO sent to process 1 (fcntl F_SETOWN)
+ *   mptcp    make an MPTCP, then an SCTP, stream socket; the filter must
+ *            refuse both with EACCES: anything else (made, or another
+ *            error) runs /bin/true, which the filter answers with SIGSYS
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP	262
+#endif
 
 static void
 probe(int sig)
@@ -32,6 +42,14 @@ probe(int sig)
 		(void)kill(1, 0);
 	else if (strcmp(what, "setown") == 0)
 		(void)fcntl(2, F_SETOWN, 1);
+	else if (strcmp(what, "mptcp") == 0) {
+		static const int protos[] = { IPPROTO_MPTCP, IPPROTO_SCTP };
+
+		for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+			if (socket(AF_INET, SOCK_STREAM, protos[i]) >= 0 ||
+			    errno != EACCES)
+				(void)execve("/bin/true", argv, NULL);
+	}
 }
 
 static void __attribute__((constructor))
