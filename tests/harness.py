@@ -145,6 +145,9 @@ class Env:
     """Namespaces, a scratch directory, and what a test started."""
 
     def __init__(self, name):
+        if not (CFG.pptp and CFG.server):
+            raise RuntimeError("harness.configure(pptp=..., server=...) "
+                               "first")
         tag = f"{os.getpid()}{random.randrange(1 << 20):x}"
         self.sns, self.cns = f"pps{tag}", f"ppc{tag}"
         self.dir = tempfile.mkdtemp(prefix=f"pptp-{name}-")
