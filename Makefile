@@ -167,10 +167,12 @@ endif
 unit: need-unit $(B)/check_pptp $(B)/pptp
 	CK_FORK=yes PPTP_BIN=$(CURDIR)/$(B)/pptp $(B)/check_pptp
 
-# Client and test server in network namespaces (root, iproute2, python3).
+# Client and test server in network namespaces (root, iproute2, python3):
+# the harness's own checks, then the tests (tests/integration/, by topic).
 integration: need-integration $(B)/pptp $(B)/fakepptpd $(B)/pptp-hooks \
     $(B)/sysprobe.so
-	python3 tests/integration.py --pptp $(CURDIR)/$(B)/pptp \
+	python3 tests/harness_selftest.py
+	python3 tests/integration/run.py --pptp $(CURDIR)/$(B)/pptp \
 	    --server $(CURDIR)/$(B)/fakepptpd \
 	    --pptp-hooks $(CURDIR)/$(B)/pptp-hooks \
 	    --probe $(CURDIR)/$(B)/sysprobe.so \

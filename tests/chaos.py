@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """make chaos: a seeded, randomized fault campaign (issue 16).
 
-Each round, in namespaces of its own (tests/integration.py's Env), brings
+Each round, in namespaces of its own (tests/harness.py's Env), brings
 up one tunnel or two sharing a server (tests/fakepptpd.c, driven at any
 moment through its --commands FIFO), in --nolaunchpppd mode with this
 script as pppd or in launch mode with tests/fake-pppd, traffic flowing,
@@ -24,7 +24,6 @@ faults; timing on a loaded machine still varies).
 
 import argparse
 import collections
-import ctypes
 import os
 import random
 import re
@@ -38,8 +37,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import integration as it  # noqa: E402
-from integration import Env, fake_pppd, link_of, pptp_pids, wait_until  # noqa: E402,E501
+import harness  # noqa: E402
+import procinfo  # noqa: E402
+from harness import Env, fake_pppd, link_of, pptp_pids, wait_until  # noqa: E402,E501
 
 FRAME = b"\xff\x03\x00\x21"
 BOUND = 15          # s after the faults heal: ended, or passing data again
@@ -101,7 +101,7 @@ class Tunnel:
                 return
             try:
                 self.cli.ours.setblocking(False)
-                self.cli.ours.send(it.hdlc_encode(
+                self.cli.ours.send(harness.hdlc_encode(
                     FRAME + self.tag + b"%d " % self.sent + b"x" * 40))
                 self.sent += 1
             except (BlockingIOError, OSError):
@@ -146,7 +146,7 @@ class Tunnel:
 
     def alive(self):
         return self.cli.proc.poll() is None and \
-            self.cli.proc.pid not in it.REAPED
+            self.cli.proc.pid not in harness.REAPED
 
     def call_id(self):
         """Our call ID, once the gateway has it (its title names it)."""
@@ -175,13 +175,10 @@ def processes():
     out = []
     for pid in pptp_pids():
         try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                title = f.read().split(b"\0")[0].decode()
-            with open(f"/proc/{pid}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError):
+            ppid = procinfo.ppid(pid)
+        except (OSError, IndexError, ValueError):
             continue
-        out.append((pid, ppid, title))
+        out.append((pid, ppid, procinfo.title(pid)))
     return out
 
 
@@ -200,18 +197,7 @@ def roles():
 
 def zombies():
     """Zombie children of live pptp processes."""
-    parents, out = set(pptp_pids()), set()
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                st = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if st[0] == "Z" and int(st[1]) in parents:
-            out.add(int(d))
-    return out
+    return procinfo.zombies_of(pptp_pids())
 
 
 # --- the faults -------------------------------------------------------------
@@ -252,7 +238,7 @@ class Round:
 
     def sleep(self, d):
         time.sleep(d)
-        it.reap()
+        harness.reap()
 
     # process faults
     def f_signal(self):
@@ -495,18 +481,16 @@ class Round:
                 raise Breach(f"tunnel {t.idx} died of signal {-st}")
         took = time.monotonic() - ended
         if not wait_until(lambda: not pptp_pids(), 5):
-            raise Breach(f"pptp processes left: {it.titles()}")
+            raise Breach(f"pptp processes left: {harness.titles()}")
         for t in self.tunnels:
             if t.launch:
                 if not wait_until(lambda: not any(
-                        os.path.exists(f"/proc/{p}") and
-                        open(f"/proc/{p}/stat").read().split(") ")[1][0]
-                        != "Z" for p in t.pppd_pids()), 5):
+                        procinfo.running(p) for p in t.pppd_pids()), 5):
                     raise Breach(f"pppd of tunnel {t.idx} never told: still "
                                  "running after pptp ended")
                 res = t.res
                 if os.path.exists(res):
-                    fds = it.pppd_result(res)["fds"]
+                    fds = harness.pppd_result(res)["fds"]
                     if len(fds) > 4:
                         raise Breach(f"descriptors leaked into pppd: {fds}")
                 if os.path.exists(res + ".bad"):
@@ -551,7 +535,7 @@ class Round:
                          "within 5 s")
         up = time.monotonic() - t0
         try:
-            it.passes_data(cli, b"after the storm")
+            harness.passes_data(cli, b"after the storm")
         except AssertionError as e:
             raise Breach(f"the new tunnel passed no data: {e}")
         cli.hangup()
@@ -571,17 +555,12 @@ def call_id_of(cli):
 
 
 def leftovers(env):
-    if not wait_until(lambda: not pptp_pids(), 5):
-        raise Breach(f"pptp processes left: {it.titles()}")
-    left = os.listdir(env.rundir) if os.path.isdir(env.rundir) else []
+    """The integration tests' check (tests/leftovers.py), processes given
+    5 s; what is left is a breach."""
+    left = harness.left_behind(env, 5)
     if left:
-        raise Breach(f"files left in the run directory: {left}")
-    if it.route_locks(env):
-        raise Breach(f"route locks left: {it.route_locks(env)}")
-    routes = subprocess.run(["ip", "-n", env.cns, "route", "show", "proto",
-                             "47"], capture_output=True, text=True).stdout
-    if routes.strip():
-        raise Breach(f"host routes left: {routes.strip()}")
+        raise Breach("; ".join(left) + (f" ({harness.titles()})"
+                                        if pptp_pids() else ""))
 
 
 def fault_kind(what):
@@ -629,10 +608,10 @@ def main():
           flush=True)
     # a private copy of pptp: the processes of this run alone are ours
     bindir = tempfile.mkdtemp(prefix="pptp-chaos-bin-")
-    it.PPTP = os.path.join(bindir, "pptp")
-    shutil.copy(a.pptp, it.PPTP)
-    it.SERVER = a.server
-    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
+    pptp = os.path.join(bindir, "pptp")
+    shutil.copy(a.pptp, pptp)
+    harness.configure(pptp=pptp, server=a.server)
+    harness.become_subreaper()
     rng = random.Random(seed)
     stats = collections.Counter()
     t0, ran = time.monotonic(), 0

@@ -42,10 +42,13 @@ GUEST_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 VAR = "\0"          # a word chosen at run time (a path given to the script)
 ANY = "any"         # run by every target: any group will do
 
-# Which group each script's programs must be checked under.  Others under
-# tests/: any group (the table must name the program).
+# Which group each script's programs must be checked under (a name ending
+# in "/": every script in that directory).  Others under tests/: any
+# group (the table must name the program).
 FILE_GROUPS = {
-    "tests/integration.py": ["integration"],
+    "tests/integration/": ["integration"],
+    "tests/harness.py": ["integration"],
+    "tests/harness_selftest.py": ["integration"],
     "tests/fake-pppd": ["integration"],
     "tests/e2e/run.py": ["e2e"],
     "tests/e2e/uml.py": ["guest"],
@@ -55,6 +58,13 @@ FILE_GROUPS = {
     ".ci/run": ["ci"],
     ".ci/deps": ["ci"],
 }
+
+
+def groups_of(rel):
+    """The groups FILE_GROUPS gives a script, [ANY] if none."""
+    if rel in FILE_GROUPS:
+        return FILE_GROUPS[rel]
+    return FILE_GROUPS.get(os.path.dirname(rel) + "/", [ANY])
 
 
 # --- the table -------------------------------------------------------------
@@ -447,7 +457,7 @@ def script_programs(rel, text, targets):
             os.path.exists(os.path.join(TOP, rel)) else 0o755
         if first and mode & 0o111:
             for p in argv_programs(first):
-                found.append((p, FILE_GROUPS.get(rel, [ANY]),
+                found.append((p, groups_of(rel),
                               f"{rel}:1 (#!)"))
     if rel == "Makefile":
         rules, vars_ = make_rules(text)
@@ -464,7 +474,7 @@ def script_programs(rel, text, targets):
                 for p in shell_programs(make_expand(line, vars_)):
                     found.append((p, groups, f"Makefile: {tgts[0]}"))
         return found
-    groups = FILE_GROUPS.get(rel, [ANY])
+    groups = groups_of(rel)
     if rel.endswith(".py") or text.startswith(("#!/usr/bin/env python",
                                                 "#!/usr/bin/python")):
         progs = PyScan(text).programs()
@@ -775,7 +785,7 @@ def make_targets_stop_first():
 @test
 def runners_refuse_unknown_names():
     r = subprocess.run([sys.executable, os.path.join(TOP, "tests",
-                                                     "integration.py"),
+                                                     "integration", "run.py"),
                         "--pptp", "/nonexistent", "--server",
                         "/nonexistent", "connect_and_hangup", "no_such"],
                        capture_output=True, text=True, timeout=30)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Scale: --tunnels tunnels at once (default 64) to tests/fakepptpd in
-network namespaces of their own (tests/integration.py's), three ways:
+network namespaces of their own (tests/harness.py's), three ways:
 
   one_connection    one call manager, all calls on one control
                     connection (the server allows that many channels;
@@ -27,8 +27,8 @@ import subprocess
 import sys
 import time
 
-import integration as it
-import procstat
+import harness
+import procinfo
 from runlib import Fail, need, run
 
 A = None
@@ -46,7 +46,7 @@ def start(env, n, hosts, first_alone=False):
             clis[0].wait_up()
     up = lambda: all("call up" in c.stderr() or c.proc.poll() is not None
                      for c in clis)
-    need(it.wait_until(up, 30 + n / 4, step=0.2), "not all calls came up")
+    need(harness.wait_until(up, 30 + n / 4, step=0.2), "not all calls came up")
     took = time.monotonic() - t0
     down = [i for i, c in enumerate(clis) if "call up" not in c.stderr()]
     need(not down, f"tunnels {down} failed: {clis[down[0]].stderr()[-400:]}"
@@ -57,15 +57,15 @@ def start(env, n, hosts, first_alone=False):
 def all_pass(clis, tag, skip=()):
     for i, cli in enumerate(clis):
         if i not in skip:
-            it.passes_data(cli, b"%s %d" % (tag, i))
+            harness.passes_data(cli, b"%s %d" % (tag, i))
 
 
 def memory(clis):
     """Figures of the call managers and the gateways, and the managers'
     pids."""
-    cms = procstat.call_managers(it.pptp_pids())
-    gw = [procstat.sample(c.proc.pid) for c in clis]
-    cm = [procstat.sample(p) for p in cms]
+    cms = procinfo.call_managers(harness.pptp_pids())
+    gw = [procinfo.sample(c.proc.pid) for c in clis]
+    cm = [procinfo.sample(p) for p in cms]
 
     def spread(xs, what):
         v = [x[what] for x in xs]
@@ -81,29 +81,29 @@ def memory(clis):
 
 
 def idle_cpu(seconds):
-    pids = it.pptp_pids()
-    before = {p: procstat.sample(p)["cpu"] for p in pids}
+    pids = harness.pptp_pids()
+    before = {p: procinfo.sample(p)["cpu"] for p in pids}
     time.sleep(seconds)
-    after = {p: procstat.sample(p)["cpu"] for p in pids}
+    after = {p: procinfo.sample(p)["cpu"] for p in pids}
     used = sum(after[p] - before[p] for p in pids)
     busiest = max(pids, key=lambda p: after[p] - before[p])
     return used, (f"  idle {seconds:g} s: {len(pids)} pptp processes used "
                   f"{used:.2f} s of CPU in all (tick "
-                  f"{1 / procstat.TICK:g} s); busiest "
-                  f"{procstat.title(busiest)!r} "
+                  f"{1 / procinfo.TICK:g} s); busiest "
+                  f"{procinfo.title(busiest)!r} "
                   f"{after[busiest] - before[busiest]:.2f} s")
 
 
 def crosstalk(clis, frames=5000):
     """Traffic through one tunnel costs the others nothing."""
-    pids = it.pptp_pids()
-    before = {p: procstat.sample(p)["cpu"] for p in pids}
+    pids = harness.pptp_pids()
+    before = {p: procinfo.sample(p)["cpu"] for p in pids}
     frame = b"\xff\x03\x00\x21" + bytes(1000)
     for _ in range(frames // 50):
         for _ in range(50):
             clis[0].send(frame)
         need(len(clis[0].recv_frames(50)) == 50, "frames lost")
-    cost = {p: procstat.sample(p)["cpu"] - before[p] for p in pids}
+    cost = {p: procinfo.sample(p)["cpu"] - before[p] for p in pids}
     busy = cost.pop(clis[0].proc.pid)
     others = sum(cost.values())
     need(others <= busy / 4 + 0.02, f"{frames} frames through one tunnel "
@@ -117,9 +117,9 @@ def crosstalk(clis, frames=5000):
 def exercise(env, n, servers, hosts, idle, managers=1, first_alone=False):
     clis, took_up = start(env, n, hosts, first_alone)
     all_pass(clis, b"tunnel")
-    doc = it.status_json(env)
-    need(len(it.calls_of(doc)) == n, f"pptp --status shows "
-         f"{len(it.calls_of(doc))} calls, not {n}")
+    doc = harness.status_json(env)
+    need(len(harness.calls_of(doc)) == n, f"pptp --status shows "
+         f"{len(harness.calls_of(doc))} calls, not {n}")
     text, cms = memory(clis)
     need(len(cms) == managers, f"{len(cms)} call managers, not {managers}")
     lines = [f"{n} tunnels, {len(servers)} server(s): all up in "
@@ -133,7 +133,7 @@ def exercise(env, n, servers, hosts, idle, managers=1, first_alone=False):
     clis[mid].hangup()
     need(clis[mid].exit_status() == 0, clis[mid].stderr()[-400:])
     all_pass(clis, b"after one ended", skip=(mid,))
-    need(procstat.call_managers(it.pptp_pids()).keys() == set(cms),
+    need(procinfo.call_managers(harness.pptp_pids()).keys() == set(cms),
          "a call manager went with one tunnel")
     lines.append(f"  tunnel {mid} ended: the other {n - 1} pass traffic")
     # all end at once
@@ -143,7 +143,7 @@ def exercise(env, n, servers, hosts, idle, managers=1, first_alone=False):
         c.hangup()
     bad = [c.stderr()[-300:] for c in rest if c.exit_status(30) != 0]
     need(not bad, f"{len(bad)} ended badly: {bad[:1]}")
-    it.no_leftovers(env)
+    harness.no_leftovers(env)
     lines.append(f"  all ended in {time.monotonic() - t0:.1f} s, nothing "
                  f"left")
     cleared = sum(len(s.lines("recv CCRQ")) for s in servers)
@@ -157,13 +157,13 @@ def exercise(env, n, servers, hosts, idle, managers=1, first_alone=False):
 
 
 def server_link(env):
-    return "vs" + it.link_of(env)[2:]
+    return "vs" + harness.link_of(env)[2:]
 
 
 def scale_test(fn):
     """A way of the run, in namespaces of its own."""
     def way():
-        env = it.Env(fn.__name__)
+        env = harness.Env(fn.__name__)
         try:
             return fn(env)
         finally:
@@ -179,7 +179,7 @@ def one_connection(env):
     # come before get a connection of their own (SEVERAL TUNNELS)
     done = exercise(env, A.tunnels, [srv], ["192.0.2.1"], A.idle,
                     first_alone=True)
-    need(it.connections(srv) == 1, srv.lines("accept"))
+    need(harness.connections(srv) == 1, srv.lines("accept"))
     return done + ", one connection"
 
 
@@ -187,7 +187,7 @@ def one_connection(env):
 def one_call_each(env):
     srv = env.server("--max-channels", "1", "--one-call")
     done = exercise(env, A.tunnels, [srv], ["192.0.2.1"], 0)
-    need(it.connections(srv) == A.tunnels, srv.lines("accept"))
+    need(harness.connections(srv) == A.tunnels, srv.lines("accept"))
     return done + ", a connection each"
 
 
@@ -224,8 +224,8 @@ def main():
         print(f"no such test: {' '.join(unknown)} (the ways are "
               f"{', '.join(w.__name__ for w in ways)})")
         return 2
-    it.PPTP, it.SERVER = A.pptp, A.server
-    if not procstat.as_root("the scale test"):
+    harness.configure(pptp=A.pptp, server=A.server)
+    if not harness.as_root("the scale test"):
         return 1
     return run(ways, A.names, quiet=(Fail, AssertionError))
 

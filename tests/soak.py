@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Soak: two tunnels through one call manager to tests/fakepptpd, in
-network namespaces of their own (tests/integration.py's), traffic both
+network namespaces of their own (tests/harness.py's), traffic both
 ways for --minutes, with the server dropping one echoed packet in
 --disorder and sending another late (reordered).  Every --every seconds
 each gateway's statistics are read (SIGUSR1) and `pptp --status --json`
@@ -35,8 +35,8 @@ import struct
 import sys
 import time
 
-import integration as it
-import procstat
+import harness
+import procinfo
 from runlib import Fail, need, run
 
 HDR = b"\xff\x03\x00\x21"
@@ -83,11 +83,11 @@ def call_of(doc, call_id):
 
 def soak_test(a):
     def soak():
-        env = it.Env("soak")
+        env = harness.Env("soak")
         try:
             return soak_run(a, env)
         except Exception:
-            it.print_logs(env)
+            harness.print_logs(env)
             raise
         finally:
             env.close()
@@ -96,14 +96,14 @@ def soak_test(a):
 
 def soak_run(a, env):
     random.seed(a.seed)
-    pool = [it.nasty(random.randrange(0, 1400)) for _ in range(64)]
+    pool = [harness.nasty(random.randrange(0, 1400)) for _ in range(64)]
     env.server("--max-channels", "8", "--disorder", str(a.disorder))
     tun = []
     for i in range(2):
         cli = env.client()
         cli.wait_up()
         tun.append(Traffic(cli, i, pool))
-    cms = procstat.call_managers(it.pptp_pids())
+    cms = procinfo.call_managers(harness.pptp_pids())
     need(len(cms) == 1, f"one call manager expected, found {cms}")
     procs = {"call manager": next(iter(cms))}
     for i, t in enumerate(tun):
@@ -125,8 +125,8 @@ def soak_run(a, env):
         next_read = now + a.every
         frames = sum(t.sent + t.got for t in tun)
         samples.append((now - t0, frames,
-                        {n: procstat.sample(p) for n, p in procs.items()}))
-        doc = it.status_json(env)
+                        {n: procinfo.sample(p) for n, p in procs.items()}))
+        doc = harness.status_json(env)
         for t, cid in zip(tun, ids):
             st = t.cli.stats()
             k = call_of(doc, cid)
@@ -145,16 +145,16 @@ def soak_run(a, env):
         for f in t.cli.recv_frames(10 ** 6, 0.5):
             t.got += 1
     finals = [t.cli.stats() for t in tun]
-    k = call_of(it.status_json(env), ids[0])
+    k = call_of(harness.status_json(env), ids[0])
     last = (time.monotonic() - t0, sum(t.sent + t.got for t in tun),
-            {n: procstat.sample(p) for n, p in procs.items()})
+            {n: procinfo.sample(p) for n, p in procs.items()})
     samples.append(last)
     report = figures(a, samples, tun, finals, k)
     for t in tun:
         t.cli.hangup()
     for t in tun:
         need(t.cli.exit_status() == 0, f"{t.name}: {t.cli.stderr()[-500:]}")
-    it.no_leftovers(env)
+    harness.no_leftovers(env)
     return report
 
 
@@ -239,8 +239,8 @@ def main():
     a = ap.parse_args()
     if a.warmup is None:
         a.warmup = min(120, a.minutes * 30)
-    it.PPTP, it.SERVER = a.pptp, a.server
-    if not procstat.as_root("the soak test"):
+    harness.configure(pptp=a.pptp, server=a.server)
+    if not harness.as_root("the soak test"):
         return 1
     return run([soak_test(a)], quiet=(Fail, AssertionError))
 

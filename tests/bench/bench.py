@@ -34,6 +34,10 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import procinfo  # noqa: E402  (tests/procinfo.py: the /proc reader)
+
 CASES = [  # (direction, frame size, stdin, frames[, frames/s if paced])
     ("up", 64, "pair", 300000), ("up", 1400, "pair", 100000),
     ("down", 64, "pair", 300000), ("down", 1400, "pair", 100000),
@@ -69,15 +73,8 @@ def net_down():
 
 def reset(client):
     """No process of the client left, nor its call manager's socket."""
-    real = os.path.realpath(client)
     for _ in range(50):
-        pids = []
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                if os.readlink(f"/proc/{pid}/exe") == real:
-                    pids.append(int(pid))
-            except OSError:
-                pass
+        pids = procinfo.pids_of(client)
         if not pids:
             break
         for pid in pids:
@@ -261,16 +258,13 @@ def idle_cpu(bench, client):
     time.sleep(1)
 
     def cpu():
-        real, total = os.path.realpath(client), 0
-        for pid in filter(str.isdigit, os.listdir("/proc")):
+        total = 0
+        for pid in procinfo.pids_of(client):
             try:
-                if os.readlink(f"/proc/{pid}/exe") == real:
-                    with open(f"/proc/{pid}/stat") as f:
-                        v = f.read().rsplit(")", 1)[1].split()
-                    total += int(v[11]) + int(v[12])
-            except OSError:
+                total += procinfo.cpu_seconds(pid)
+            except (OSError, IndexError, ValueError):
                 pass
-        return total / os.sysconf("SC_CLK_TCK")
+        return total
     c0 = cpu()
     time.sleep(5)
     used = cpu() - c0

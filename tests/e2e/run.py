@@ -71,6 +71,7 @@ def main():
     ap.add_argument("scenarios", nargs="*")
     a = ap.parse_args()
     sys.path.insert(0, HERE)
+    sys.path.insert(1, os.path.join(HERE, ".."))    # what uml.py shares
     import uml
     unknown = [n for n in a.scenarios if n not in uml.SCENARIOS]
     if unknown:
@@ -93,6 +94,10 @@ def main():
     # what it runs comes from this directory, which it mounts as /mnt.
     for f in ("init.sh", "uml.py"):
         shutil.copy(os.path.join(HERE, f), out)
+    # the /proc reader and the "nothing left behind" check uml.py shares
+    # with the integration tests
+    for f in ("procinfo.py", "leftovers.py"):
+        shutil.copy(os.path.join(HERE, "..", f), out)
     shutil.copy(client, os.path.join(out, "pptp-under-test"))
     # the pptpsetup scenario's tool and the options.pptp it installs
     if os.path.exists(a.pptpsetup):

@@ -22,6 +22,11 @@ import sys
 import threading
 import time
 
+# beside this file in the guest (tests/e2e/run.py copies them), shared
+# with the integration tests
+import leftovers
+import procinfo
+
 OUT = "/mnt"
 CLIENT = os.environ.get("E2E_CLIENT", "/usr/sbin/pptp")
 SERVER = "192.0.2.1"
@@ -67,17 +72,11 @@ def log_lines(prefix=""):
 
 def pptp_procs():
     """pid -> title of every live process of the client under test."""
-    real = os.path.realpath(CLIENT)
     out = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            if os.readlink(f"/proc/{d}/exe") == real:
-                with open(f"/proc/{d}/cmdline", "rb") as f:
-                    out[int(d)] = f.read().split(b"\0")[0].decode()
-        except OSError:
-            pass
+    for pid in procinfo.pids_of(CLIENT):
+        title = procinfo.title(pid)
+        if title:
+            out[pid] = title
     return out
 
 
@@ -95,6 +94,16 @@ def rundir_left():
 
 def host_route():
     return sh(f"ip -n cli route show {SERVER}/32").stdout.strip()
+
+
+def left_behind(timeout=8):
+    """What the client left, [] if nothing (tests/leftovers.py, the
+    integration tests' check): its processes (given timeout to go),
+    files in /run/pptp, host routes (protocol 47, pptp's)."""
+    return leftovers.left_behind(
+        lambda: {"procs": pptp_procs(), "files": rundir_left(),
+                 "routes": sh("ip -n cli route show proto 47").stdout},
+        timeout, step=0.1)
 
 
 class Fail(Exception):
@@ -340,8 +349,7 @@ def sandboxed():
         if not title.startswith(("pptp: call manager",
                                  "pptp: GRE-to-PPP gateway")):
             continue
-        st = dict(l.split(":\t", 1) for l in read(f"/proc/{pid}/status")
-                  .splitlines() if ":\t" in l)
+        st = procinfo.status(pid)
         need(st["Uid"].split()[0] == str(sandbox_uid()) and st["CapEff"] ==
              "0000000000000000" and st["CapBnd"] == "0000000000000000" and
              st["NoNewPrivs"] == "1" and st["Seccomp"] == "2",
@@ -570,11 +578,8 @@ def shared():
     all_ping(["ppp0", "ppp2"])
     for p, dev in ((a, "ppp0"), (c, "ppp2")):
         stop(p, dev)
-    need(wait_until(lambda: not pptp_procs(), 8),
-         f"pptp processes left: {pptp_procs()}")
-    need(host_route() == "", f"host route left: {host_route()!r}")
-    left = rundir_left()
-    need(not left, f"files left in /run/pptp: {left}")
+    left = left_behind()
+    need(not left, "; ".join(left))
     said = [l for l in log_lines("pptpd") if "already open" in l]
     need(not said, f"pptpd: {said}")
     return "2, then 3 tunnels to one pptpd: one call manager, a control " \
@@ -625,10 +630,8 @@ def teardown():
                                             r"connection finished", l, re.I)]
         need(stop, f"round {i + 1}: pptpd logged no control connection "
              "stop")
-        need(host_route() == "", f"round {i + 1}: host route left: "
-             f"{host_route()!r}")
-        left = rundir_left()
-        need(not left, f"round {i + 1}: files left in /run/pptp: {left}")
+        left = left_behind()
+        need(not left, f"round {i + 1}: " + "; ".join(left))
         wait_until(lambda: not sh("ip netns exec srv pgrep -x pppd",
                                   check=False).stdout, 5)
     said = lambda l: l.split(": ", 1)[-1]
@@ -647,21 +650,10 @@ def server_gone():
          f"pptp processes left after 20 s: {pptp_procs()}")
     gone = time.monotonic() - t
     need(gone < 16, f"took {gone:.1f} s")
-    need(host_route() == "", f"host route left: {host_route()!r}")
+    left = left_behind()
+    need(not left, "; ".join(left))
     p.wait(10)
     return f"server cut off: client ended in {gone:.1f} s, route removed"
-
-
-def procs_named(comm):
-    out = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                if read(f"/proc/{d}/comm").strip() == comm:
-                    out.append(int(d))
-            except OSError:
-                pass
-    return out
 
 
 @scenario
@@ -673,7 +665,7 @@ def persist():
     got, _ = ping(peer, 5)
     need(got == 5, f"{got} of 5 pings answered")
     first = sorted(pptp_procs())
-    for pid in procs_named("pptpctrl"):
+    for pid in procinfo.pids_named("pptpctrl"):
         os.kill(pid, signal.SIGKILL)
     need(wait_until(lambda: not set(first) & set(pptp_procs()), 15),
          f"the first pptp is still there: {pptp_procs()}")
@@ -684,9 +676,8 @@ def persist():
     need(got == 5, f"{got} of 5 pings answered after the reconnect")
     sandboxed_now = sandboxed()
     stop(p, "ppp0")
-    need(wait_until(lambda: not pptp_procs(), 10),
-         f"pptp processes left: {pptp_procs()}")
-    need(host_route() == "", f"host route left: {host_route()!r}")
+    left = left_behind(10)
+    need(not left, "; ".join(left))
     p.wait(10)
     return "server dropped the call: pppd's persist ran pptp again, " \
         f"tunnel back, 5/5 pings; {sandboxed_now}"
@@ -750,10 +741,8 @@ def two_servers():
     need(host_route() == "", f"host route to the first left: "
          f"{host_route()!r}")
     stop(b, "ppp1")
-    need(wait_until(lambda: not pptp_procs(), 8),
-         f"pptp processes left: {pptp_procs()}")
-    need("proto 47" not in sh("ip -n cli route show").stdout,
-         "a host route left")
+    left = left_behind()
+    need(not left, "; ".join(left))
     return "tunnels to two pptpd at once, both pinging, a host route " \
         "each; stopping one leaves the other going"
 

@@ -1,0 +1,205 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Integration tests of pptp --status: the text and JSON pages, states,
+status readers that hang or lie, who may ask.
+
+Their harness is tests/harness.py; tests/integration/run.py runs them,
+in the order written."""
+
+import json
+import os
+import re
+import signal
+import socket
+import stat
+import subprocess
+
+from harness import (calls_of, CFG, end_all, no_leftovers, passes_data,
+                     run_pptp, scripted, status, status_json, test, wait_until)
+
+
+@test
+def status_shows_every_tunnel(env):
+    """Two tunnels to one server, one to another address: the table and
+    the JSON document show each, with the figures traffic moved."""
+    srv = env.server("--max-channels", "8")
+    srv3 = env.server(listen="192.0.2.3")
+    a = env.client()
+    a.wait_up()
+    b = env.client()
+    b.wait_up()
+    c = env.client(host="192.0.2.3")
+    c.wait_up()
+    for i in range(10):
+        passes_data(a, b"frame %d" % i)
+    ids = re.findall(r"recv OCRQ call_id=(\d+)", srv.text())
+    st, out, _ = status(env)
+    assert st == 0, (st, out)
+    assert out.count("192.0.2.1: call manager") == 1, out
+    assert out.count("192.0.2.3: call manager") == 1, out
+    assert f"call {ids[0]}, server's" in out, out
+    assert 'server "fakepptpd", vendor "pptp test server"' in out, out
+    assert "rx 10 packets" in out and "tx 10 packets" in out, out
+    doc = status_json(env)
+    assert doc["version"] == 1, doc
+    assert len(doc["managers"]) == 2, doc
+    m1 = [m for m in doc["managers"] if m["server"] == "192.0.2.1"][0]
+    assert m1["host"] == "192.0.2.1" and m1["share"] == "auto", m1
+    conn = m1["connections"][0]
+    assert conn["state"] == "up" and conn["local"] == "192.0.2.2", conn
+    assert conn["peer_host"] == "fakepptpd", conn
+    assert conn["peer_vendor"] == "pptp test server", conn
+    assert conn["firmware"] == 0x0102 and conn["max_channels"] == 8, conn
+    assert conn["ncalls"] == 2 and len(conn["calls"]) == 2, conn
+    calls = {str(k["call_id"]): k for _, _, k in calls_of(doc)}
+    ka = calls[ids[0]]
+    assert ka["state"] == "up", ka
+    assert ka["rx_packets"] == 10 and ka["tx_packets"] == 10, ka
+    assert ka["rx_bytes"] == ka["tx_bytes"] > 10 * 8, ka
+    assert ka["pppd"] == os.getpid(), (ka, os.getpid())
+    assert ka["peer_call_id"] > 0 and ka["since"] > 0, ka
+    assert calls[ids[1]]["rx_packets"] == 0, calls[ids[1]]
+    assert len(calls) == 3, calls
+    # only the tunnels to one server
+    doc3 = status_json(env, "192.0.2.3")
+    assert [m["server"] for m in doc3["managers"]] == ["192.0.2.3"], doc3
+    st, out, _ = status(env, "192.0.2.9")
+    assert st == 3 and "no tunnels to 192.0.2.9" in out, (st, out)
+    end_all(env, [a, b, c])
+    st, out, _ = status(env)
+    assert st == 3 and "no tunnels" in out, (st, out)
+
+
+@test
+def status_counts_loss_and_reordering(env):
+    _, cli, seqs = scripted(env, ["gre 1", "gre 3", "gre 4", "gre 2",
+                                  "gre 5", "gre 7"], "--timeout", "0.2",
+                            n=6)
+    assert seqs == [1, 2, 3, 4, 5, 7], seqs
+    (_, _, k), = calls_of(status_json(env))
+    assert k["rx_packets"] == 6 and k["rx_lost"] == 1, k
+    assert k["rx_reordered"] == 3, k
+    assert k["reorder_wait_ms"] == 200, k
+
+
+@test
+def status_states_while_connecting_and_clearing(env):
+    env.server("--sccrp", "never")
+    cli = env.client()
+    cli.wait_log("connected to")
+    assert wait_until(lambda: status(env)[0] == 0, 3)
+    (m, c, k), = calls_of(status_json(env))
+    assert c["state"] == "connecting" and k["state"] == "connecting", c
+    assert "peer_host" not in c, c
+    cli.proc.send_signal(signal.SIGTERM)
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+    for p in env.procs:
+        p.kill()
+        p.wait()
+    env.server("--no-cdn")
+    cli = env.client()
+    cli.wait_up()
+    cli.hangup()
+    # the call waits up to a second for the CDN that never comes
+    assert wait_until(lambda: '"state": "clearing"' in json.dumps(
+        status_json(env)), 1), status(env)
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
+@test
+def status_json_escapes_whatever_the_server_says(env):
+    name = bytes([0x22, 0x5c, 0x41, 0x0a, 0x09, 0x01, 0x7f, 0xc3, 0x28,
+                  0xff, 0x20, 0x25, 0x3d]) + b"end"
+    env.server("--hostname-hex", name.hex())
+    cli = env.client()
+    cli.wait_up()
+    doc = status_json(env)      # json.loads: valid, whatever the bytes
+    got = doc["managers"][0]["connections"][0]["peer_host"]
+    assert got == name.decode("latin-1"), (got, name)
+    st, out, _ = status(env)
+    assert st == 0 and "\\x0a" in out and "\n" not in out.split(
+        "server \"")[1].split("\"")[0], out
+    cli.hangup()
+    cli.exit_status()
+
+
+@test
+def status_readers_that_hang_or_lie_stall_nothing(env):
+    """A reader that never speaks, one that asks and never reads, and
+    one that sends garbage: traffic goes on, and status still answers."""
+    env.server()
+    cli = env.client()
+    cli.wait_up()
+    sock = [f for f in os.listdir(env.rundir) if f.startswith("192.0.2.1")]
+    path = os.path.join(env.rundir, sock[0])
+    silent, asker, liar = (socket.socket(socket.AF_UNIX,
+                                         socket.SOCK_SEQPACKET)
+                           for _ in range(3))
+    for s_ in (silent, asker, liar):
+        s_.connect(path)
+    asker.send(b"\x00\x06\x00\x04")        # CM_STATUS_REQ, never read
+    liar.send(b"\xde\xad\xbe\xef" * 10)
+    for i in range(50):
+        passes_data(cli, b"still flowing %d" % i)
+    st, out, _ = status(env)
+    assert st == 0 and "rx 50 packets" in out, (st, out)
+    assert liar.recv(100) == b""        # dropped, and said so
+    for s_ in (silent, asker, liar):
+        s_.close()
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
+@test
+def status_for_root_alone(env):
+    """The run directory is root's (0700): another user's pptp --status
+    gets a refusal, not the tunnels."""
+    os.chmod(env.dir, 0o755)
+    env.server()
+    cli = env.client()
+    cli.wait_up()
+    assert stat.S_IMODE(os.stat(env.rundir).st_mode) == 0o700
+    r = subprocess.run(["ip", "netns", "exec", env.cns, "setpriv",
+                        "--reuid=65534", "--regid=65534", "--clear-groups",
+                        CFG.pptp, "--status", "--rundir", env.rundir],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+    assert "cannot read" in r.stderr and "Permission denied" in r.stderr, \
+        r.stderr
+    assert "192.0.2.1" not in r.stdout, r.stdout
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+@test
+def without_privileges_nothing_reaches_the_server(env):
+    """As another user, or with CAP_NET_RAW alone: pptp says what it
+    needs and stops before it connects; the server sees nothing."""
+    os.chmod(env.dir, 0o755)
+    srv = env.server()
+    base = ["ip", "netns", "exec", env.cns, "setpriv", "--reuid=65534",
+            "--regid=65534", "--clear-groups"]
+    raw = ["--inh-caps=+net_raw", "--ambient-caps=+net_raw"]
+    for caps, args, words in (
+            ([], [], "needs root, or CAP_NET_RAW, to open its raw GRE"),
+            (raw, [], "needs root, or CAP_NET_ADMIN, to add the host "
+             "route"),
+            (raw, ["--nohostroute", "--rtmark", "7"],
+             "needs root, or CAP_NET_ADMIN, to mark its packets")):
+        r = subprocess.run(base + caps + [CFG.pptp, "192.0.2.1",
+                                          "--nolaunchpppd", "--rundir",
+                                          env.path("run-nobody")] + args,
+                           stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=10)
+        assert r.returncode == 1 and words in r.stderr, (caps, args, r)
+    assert not srv.lines("accept connection"), srv.text()
+
+
+@test
+def status_options_refused_where_meaningless(env):
+    r = run_pptp(["--json"])
+    assert r.returncode == 2 and "--json goes with --status" in r.stderr
+    r = run_pptp(["--status", "a", "b"])
+    assert r.returncode == 2 and "at most one server" in r.stderr
