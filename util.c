@@ -423,10 +423,10 @@ int
 resolve_server(const char *host, struct pptp_addr *addrs, int max)
 {
 	/*
-	 * IPv4 only: the one place that decides which family pptp carries.
-	 * IPv6 would ask for AF_UNSPEC here, and needs every place listed
-	 * in addr.h first.  One socket type: else each address comes once
-	 * per type.
+	 * IPv4 only: the one place that decides which family pptp carries
+	 * (and refuses any other, below).  IPv6 would ask for AF_UNSPEC
+	 * here, once every place listed in addr.h takes it.  One socket
+	 * type: else each address comes once per type.
 	 */
 	struct addrinfo hints = { .ai_family = AF_INET,
 	    .ai_socktype = SOCK_STREAM }, *res, *ai;
@@ -444,9 +444,11 @@ resolve_server(const char *host, struct pptp_addr *addrs, int max)
 
 		if (addr_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &a) < 0 ||
 		    a.family != AF_INET) {
-			log_warnx("server %s: skipping an address that is "
-			    "not IPv4: pptp does not carry IPv6 yet", host);
-			continue;
+			/* not asked for (hints): cannot come today */
+			log_warnx("cannot resolve server %s: %s", host,
+			    "an address not IPv4, which pptp cannot carry yet");
+			n = 0;
+			break;
 		}
 		for (int i = 0; i < n; i++)
 			dup |= addr_eq(&addrs[i], &a);

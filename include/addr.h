@@ -41,6 +41,10 @@
 /* Room for any address as text, with its NUL (INET6_ADDRSTRLEN). */
 #define ADDR_STRLEN	46
 
+/*
+ * An IPv6 link-local server would need sin6_scope_id kept beside the
+ * address too; nothing here carries it yet.
+ */
 struct pptp_addr {
 	sa_family_t	family;		/* AF_INET, AF_INET6; AF_UNSPEC:
 					   none */
