@@ -64,7 +64,7 @@ int addr_pton(int family, const char *text, struct pptp_addr *a);
 /*
  * a's address as text (inet_ntop's, no port) in buf, of bufsz bytes
  * (ADDR_STRLEN holds any); "?" for no address or a buffer too small.
- * Returns buf.
+ * Returns buf (or a constant "?" when bufsz is 0).
  */
 const char *addr_ntop(const struct pptp_addr *a, char *buf, size_t bufsz);
 
