@@ -53,6 +53,7 @@ LIB_SRCS += pqueue.c
 LIB_SRCS += pptp_ctrl.c
 LIB_SRCS += pptp_quirks.c
 LIB_SRCS += orckit_quirks.c
+LIB_SRCS += addr.c
 
 PROG_SRCS := pptp.c
 PROG_SRCS += launch.c
@@ -79,6 +80,7 @@ TEST_SRCS += tests/check_cm.c
 TEST_SRCS += tests/check_pqueue.c
 TEST_SRCS += tests/check_accm.c
 TEST_SRCS += tests/check_status.c
+TEST_SRCS += tests/check_addr.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 PROG_OBJS := $(PROG_SRCS:%.c=$(B)/%.o)
@@ -116,7 +118,7 @@ else
 endif
 
 # pptpsetup names the pptp installed beside it; rebuilt when SBINDIR moves.
-$(B)/pptpsetup: $(B)/pptpsetup.o $(B)/util.o
+$(B)/pptpsetup: $(B)/pptpsetup.o $(B)/util.o $(B)/addr.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/pptpsetup.o: CPPFLAGS += -DPPTPSETUP_PPTP='"$(SBINDIR)/pptp"'

@@ -8,7 +8,6 @@
  */
 #include "callmgr_int.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -136,9 +135,10 @@ cm_status(struct cm *cm, struct cm_client *cl, uint64_t now)
 	for (int i = 0; i < CM_MAX_CONNS; i++) {
 		const struct cm_conn *cn = cm->conns[i];
 		const struct msg_sccrp *p;
-		struct sockaddr_in sin;
-		socklen_t len = sizeof(sin);
-		char addr[INET_ADDRSTRLEN + 8];
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		struct pptp_addr local;
+		char addr[ADDR_STRLEN];
 
 		if (cn == NULL)
 			continue;
@@ -148,10 +148,11 @@ cm_status(struct cm *cm, struct cm_client *cl, uint64_t now)
 		status_line_str(&l, "state", conn_state_word(cn->ctrl.state));
 		status_line_u64(&l, "since", cn->since_ms);
 		if (cn->tcp >= 0 && !cn->connecting && getsockname(cn->tcp,
-		    (struct sockaddr *)&sin, &len) == 0) {
-			inet_ntop(AF_INET, &sin.sin_addr, addr, sizeof(addr));
-			status_line_str(&l, "local", addr);
-		}
+		    (struct sockaddr *)&ss, &len) == 0 &&
+		    addr_from_sockaddr((struct sockaddr *)&ss, len,
+		    &local) == 0)
+			status_line_str(&l, "local", addr_ntop(&local, addr,
+			    sizeof(addr)));
 		if (cn->ctrl.state == CTRL_UP ||
 		    cn->ctrl.state == CTRL_WAIT_STOP) {
 			status_line_str(&l, "peer_host", p->hostname);

@@ -108,6 +108,11 @@ gre_strerror(enum gre_err e)
 	return words[e];
 }
 
+/*
+ * IPv4 only: the header a raw IPv4 socket puts before GRE.  An IPv6 raw
+ * socket delivers none (nothing to strip; the source comes with the
+ * datagram's address instead).
+ */
 size_t
 gre_ip4_strip(const uint8_t *pkt, size_t len, uint32_t *saddr_be,
     size_t *payload_len)

@@ -12,7 +12,6 @@
  */
 #include "keeper.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -103,7 +102,7 @@ keep_route(struct keeper *kp, int fd)
 
 	if (!kp->route_held) {
 		kp->route_held = true;
-		(void)route_add_host(kp->k->server, kp->o->rtmark_set,
+		(void)route_add_host(&kp->k->server, kp->o->rtmark_set,
 		    kp->o->rtmark, kp->k->routelock, &kp->route);
 	}
 	if (kp->route.added) {
@@ -129,6 +128,7 @@ keep_mark(struct keeper *kp, int fd, int s)
 	int err = 0, v[3];
 	socklen_t len = sizeof(v[0]);
 	const int opt[3] = { SO_DOMAIN, SO_TYPE, SO_PROTOCOL };
+	/* IPv4 only: IPv6 would take AF_INET6 TCP sockets here too. */
 	const int want[3] = { AF_INET, SOCK_STREAM, IPPROTO_TCP };
 
 	for (int i = 0; i < 3 && err == 0; i++)
@@ -149,7 +149,7 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
     pid_t manager)
 {
 	struct keeper kp = { .o = o, .k = k, .route = { .lockfd = -1 } };
-	char addr[INET_ADDRSTRLEN];
+	char addr[ADDR_STRLEN];
 	const char *hostile = NULL;
 	int ws = 0;
 
@@ -161,8 +161,8 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 	if (o->nohostroute && !o->debug)
 		log_stderr(false, 1);
 	sandbox_keeper(&o->sandbox, !o->nohostroute || o->rtmark_set);
-	inet_ntop(AF_INET, &k->server, addr, sizeof(addr));
-	proc_title("pptp: keeper for %s", addr);
+	proc_title("pptp: keeper for %s", addr_ntop(&k->server, addr,
+	    sizeof(addr)));
 	while (hostile == NULL) {
 		struct ipc_msg m;
 		int r = ipc_recv(fd, &m, IPC_FOREVER);

@@ -10,7 +10,6 @@
  */
 #include "launch.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -181,7 +180,7 @@ static pid_t
 launch_pppd(const struct pptp_opts *o, const struct gre_call *call,
     const int *stdio, int *master, int *slave)
 {
-	char addr[INET_ADDRSTRLEN];
+	char addr[ADDR_STRLEN];
 	char tty[64];
 	char **argv;
 	struct termios t;
@@ -231,8 +230,8 @@ launch_pppd(const struct pptp_opts *o, const struct gre_call *call,
 		close(m);
 		return -1;
 	}
-	inet_ntop(AF_INET, &call->server, addr, sizeof(addr));
-	log_info("gre %s: launched pppd (pid %d) on %s", addr, (int)pid, tty);
+	log_info("gre %s: launched pppd (pid %d) on %s",
+	    addr_ntop(&call->server, addr, sizeof(addr)), (int)pid, tty);
 	*master = m;
 	*slave = sl;	/* until pppd has opened the pty itself */
 	return pid;

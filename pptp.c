@@ -6,7 +6,6 @@
  * to launch.c: pppd and the GRE-to-PPP gateway.  --status goes to
  * pptp_status.c instead.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -339,7 +338,7 @@ single_dash_words(int argc, char **argv)
 static int
 parse_args(int argc, char **argv, struct pptp_opts *o)
 {
-	struct in_addr a;
+	struct pptp_addr a;
 	unsigned long v;
 	long long n;
 	int c, bad = 0;
@@ -444,7 +443,8 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 			}
 			break;
 		case OPT_LOCALBIND:
-			if (inet_pton(AF_INET, optarg, &a) != 1) {
+			/* IPv4 only: IPv6 would take either family here */
+			if (addr_pton(AF_INET, optarg, &a) < 0) {
 				log_warnx("--localbind: '%s' is not an IPv4 "
 				    "address", optarg);
 				bad = -1;
@@ -719,6 +719,7 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 static int
 can_set_up(const struct pptp_opts *o)
 {
+	/* IPv4 only: IPv6 would probe the server's family's socket. */
 	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_GRE);
 
 	if (fd < 0 && (errno == EPERM || errno == EACCES)) {
@@ -747,7 +748,7 @@ static int
 run(struct pptp_opts *po)
 {
 	const struct pptp_opts o = *po;
-	struct in_addr addrs[RESOLVE_MAX];
+	struct pptp_addr addrs[RESOLVE_MAX];
 	int naddrs, status = PPTP_EXIT_CONNECT;
 
 	test_pause("start");
@@ -774,7 +775,7 @@ run(struct pptp_opts *po)
 		int fd = -1;
 
 		for (int t = 0; t < ATTACH_TRIES; t++) {
-			fd = rdv_attach(&o, addrs[i], &got_signal);
+			fd = rdv_attach(&o, &addrs[i], &got_signal);
 			if (fd < 0) {
 				status = got_signal ? PPTP_EXIT_OK :
 				    PPTP_EXIT_ERROR;

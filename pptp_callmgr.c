@@ -17,7 +17,6 @@
  */
 #include "callmgr_int.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -238,8 +237,9 @@ static int
 cm_tcp_start(struct cm_conn *cn, uint64_t now)
 {
 	struct cm *cm = cn->cm;
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-	    .sin_port = htons(PPTP_PORT), .sin_addr = cm->server };
+	struct pptp_addr to = cm->server;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
 	const struct pptp_opts *o = cm->o;
 
 	/* Pin the way to the server before anything is sent there. */
@@ -249,7 +249,7 @@ cm_tcp_start(struct cm_conn *cn, uint64_t now)
 		    sizeof(cm->route_desc)) < 0)
 			log_warnx("callmgr: no keeper for the host route");
 	}
-	cn->tcp = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	cn->tcp = socket(to.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
 	if (cn->tcp < 0) {
 		log_warn("callmgr: socket");
@@ -261,17 +261,20 @@ cm_tcp_start(struct cm_conn *cn, uint64_t now)
 		return -1;
 	}
 	if (o->localbind != NULL) {
-		struct sockaddr_in lb = { .sin_family = AF_INET };
+		struct pptp_addr lb;
 
-		if (inet_pton(AF_INET, o->localbind, &lb.sin_addr) != 1 ||
-		    bind(cn->tcp, (struct sockaddr *)&lb, sizeof(lb)) < 0) {
+		if (addr_pton(to.family, o->localbind, &lb) < 0 ||
+		    bind(cn->tcp, (struct sockaddr *)&ss,
+		    addr_to_sockaddr(&lb, &ss)) < 0) {
 			log_warn("callmgr: --localbind %s", o->localbind);
 			return -1;
 		}
 	}
 	cn->connecting = true;
 	cn->connect_due_ms = now + (uint64_t)o->connect_timeout_s * 1000;
-	if (connect(cn->tcp, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
+	to.port = PPTP_PORT;
+	sslen = addr_to_sockaddr(&to, &ss);
+	if (connect(cn->tcp, (struct sockaddr *)&ss, sslen) == 0) {
 		cn->connecting = false;
 		ctrl_open(&cn->ctrl, now);
 	} else if (errno != EINPROGRESS) {
@@ -292,6 +295,7 @@ cm_mtu_hint(struct cm_conn *cn)
 	int mtu = 0;
 	socklen_t len = sizeof(mtu);
 
+	/* IPv4 only: IPv6 would ask IPV6_MTU and take 40 for the header. */
 	if (getsockopt(cn->tcp, IPPROTO_IP, IP_MTU, &mtu, &len) < 0 ||
 	    mtu < 576)
 		return;
@@ -464,7 +468,7 @@ cm_place(struct cm *cm, struct cm_client *cl, uint64_t now)
 	for (int i = 0; i < CM_MAX_CLIENTS; i++)
 		calls += cm->clients[i].fd >= 0 && cm->clients[i].conn != NULL;
 	if (calls >= CM_MAX_CALLS) {
-		char why[100];
+		char why[CM_WHY_LEN];
 
 		snprintf(why, sizeof(why), "call manager for %s already holds "
 		    "%d calls, its most: no more tunnels to it", cm->addr,
@@ -834,8 +838,8 @@ cm_loop(struct cm *cm, const sigset_t *waitmask)
 
 /* The manager's life, in the grandchild of the instance that started it. */
 static void __attribute__((noreturn))
-cm_main(const struct pptp_opts *o, struct in_addr server, int lfd, int kfd,
-    const char *sockpath)
+cm_main(const struct pptp_opts *o, const struct pptp_addr *server, int lfd,
+    int kfd, const char *sockpath)
 {
 	struct cm *cm = calloc(1, sizeof(*cm));
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -846,13 +850,13 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd, int kfd,
 	cm->start_uid = getuid();
 	cm->netns = rdv_netns_id();
 	cm->o = o;
-	cm->server = server;
+	cm->server = *server;
 	cm->lfd = lfd;
 	cm->kfd = kfd;
 	cm->started_ms = now_ms();
 	cm->started_wall_ms = wall_ms();
 	snprintf(cm->sockpath, sizeof(cm->sockpath), "%s", sockpath);
-	inet_ntop(AF_INET, &server, cm->addr, sizeof(cm->addr));
+	addr_ntop(server, cm->addr, sizeof(cm->addr));
 	for (int i = 0; i < CM_MAX_CLIENTS; i++)
 		cm->clients[i].fd = -1;
 	for (int i = 0; i < CM_MAX_IDS; i++)
@@ -892,8 +896,8 @@ cm_main(const struct pptp_opts *o, struct in_addr server, int lfd, int kfd,
 
 /* Fork twice, so that the manager is nobody's child but init's. */
 int
-callmgr_spawn(const struct pptp_opts *o, struct in_addr server, int lfd,
-    int lockfd, const char *path)
+callmgr_spawn(const struct pptp_opts *o, const struct pptp_addr *server,
+    int lfd, int lockfd, const char *path)
 {
 	pid_t pid = fork();
 	int status;
@@ -902,7 +906,7 @@ callmgr_spawn(const struct pptp_opts *o, struct in_addr server, int lfd,
 		return -1;
 	if (pid == 0) {
 		char routelock[sizeof(((struct sockaddr_un *)0)->sun_path)];
-		struct keeper_cfg k = { .server = server, .sockpath = path,
+		struct keeper_cfg k = { .server = *server, .sockpath = path,
 		    .routelock = routelock, .lfd = lfd };
 		int null, kfd;
 

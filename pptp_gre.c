@@ -55,7 +55,8 @@
 #define BATCH		32		/* datagrams per sendmmsg/recvmmsg */
 #define FRAME_MAX	8192		/* largest PPP frame we carry */
 #define SLOT_LEN	(GRE_HDR_MAX + FRAME_MAX + 2)	/* + FCS */
-#define RX_LEN		(60 + GRE_HDR_MAX + FRAME_MAX)	/* + IP header */
+/* IPv4 only: room for an IPv4 header, which IPv6 raw sockets omit. */
+#define RX_LEN		(60 + GRE_HDR_MAX + FRAME_MAX)
 #define PPP_READ	65536
 #define OBUF_LEN	(512 * 1024)	/* to pppd: bounded */
 #define ACK_DELAY_MS	50
@@ -67,8 +68,9 @@
 struct gw {
 	const struct pptp_opts	*o;
 	struct gre_call		 call;
-	char			 addr[INET_ADDRSTRLEN];
-	struct sockaddr_in	 peer;
+	char			 addr[ADDR_STRLEN];
+	struct sockaddr_storage	 peer;
+	socklen_t		 peer_len;
 	int			 gre, ppp_in, ppp_out, cm;
 	int			 null;		/* /dev/null, to hang up with */
 	struct gre_pppd		 pppd;		/* the pppd we launched */
@@ -288,7 +290,7 @@ gw_send_ack(struct gw *g)
 		return;
 	len = gre_encode(&h, pkt, sizeof(pkt));
 	if (sendto(g->gre, pkt, len, 0, (struct sockaddr *)&g->peer,
-	    sizeof(g->peer)) < 0) {
+	    g->peer_len) < 0) {
 		tx_error(g, errno);
 		return;
 	}
@@ -312,7 +314,7 @@ static void
 tx_one(struct gw *g, const uint8_t *p, size_t len)
 {
 	ssize_t n = sendto(g->gre, p, len, 0, (struct sockaddr *)&g->peer,
-	    sizeof(g->peer));
+	    g->peer_len);
 
 	if (n < 0)
 		tx_error(g, errno);
@@ -376,7 +378,7 @@ tx_flush(struct gw *g, uint64_t now)
 		memcpy(start, hdr, hl);
 		iov[i] = (struct iovec){ start, hl + g->slot_len[i] };
 		m[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &g->peer,
-		    .msg_namelen = sizeof(g->peer), .msg_iov = &iov[i],
+		    .msg_namelen = g->peer_len, .msg_iov = &iov[i],
 		    .msg_iovlen = 1 } };
 		g->rtt_seq[h.seq % RTT_SLOTS] = h.seq;
 		g->rtt_sent[h.seq % RTT_SLOTS] = now;
@@ -627,7 +629,13 @@ take_ack(struct gw *g, uint32_t ack, uint64_t now)
 	g->rtt_sent[i] = 0;
 }
 
-/* One datagram from the raw socket: IP header, GRE header, payload. */
+/*
+ * One datagram from the raw socket: IP header, GRE header, payload.
+ * IPv4 only: the IPv4 header comes first, and its source is compared
+ * with the server's; an IPv6 raw socket delivers no IP header (the
+ * source would come from recvmmsg's msg_name, or connect() would
+ * check it).
+ */
 static void
 gre_packet(struct gw *g, const uint8_t *pkt, size_t len, uint64_t now)
 {
@@ -640,7 +648,7 @@ gre_packet(struct gw *g, const uint8_t *pkt, size_t len, uint64_t now)
 		g->stats.rx_invalid++;
 		return;
 	}
-	if (saddr != g->call.server.s_addr) {
+	if (saddr != g->call.server.u.v4.s_addr) {
 		g->stats.rx_foreign++;
 		return;
 	}
@@ -706,7 +714,11 @@ icmp_words(uint8_t type, uint8_t code)
 	}
 }
 
-/* IP_RECVERR: what the network said about our GRE, once per kind. */
+/*
+ * IP_RECVERR: what the network said about our GRE, once per kind.
+ * IPv4 only: ICMPv4's types and codes, at IPPROTO_IP; IPv6 would read
+ * IPV6_RECVERR at IPPROTO_IPV6 and name ICMPv6's (type 1, unreachable).
+ */
 static void
 gre_errqueue(struct gw *g)
 {
@@ -905,8 +917,9 @@ gw_timeout(struct gw *g, uint64_t now)
  *
  * IPv4 only: a raw IPv4 socket hands the IP header to the filter (the
  * source at byte 12, the header's length in the low nibble of byte 0).
- * An IPv6 raw socket starts at the GRE header, and would need the
- * source checked by connect() instead.
+ * An IPv6 raw socket starts at the GRE header: the filter would lose
+ * its source check and header-length step (the GRE header at offset 0),
+ * and the source would be checked by connect() instead.
  */
 static void
 gw_filter(struct gw *g)
@@ -914,7 +927,7 @@ gw_filter(struct gw *g)
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 12),	/* IP source */
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		    ntohl(g->call.server.s_addr), 0, 12),
+		    ntohl(g->call.server.u.v4.s_addr), 0, 12),
 		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),	/* IP header length */
 		BPF_STMT(BPF_MISC | BPF_TXA, 0),
 		BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 8),
@@ -967,6 +980,12 @@ gw_open_socket(struct gw *g)
 	const struct pptp_opts *o = g->o;
 	int one = 1, buf = gw_rcvbuf(o), sbuf = 4 << 20;
 
+	/*
+	 * IPv4 only: an AF_INET raw socket, its IP_RECVERR, and below the
+	 * filter for IPv4 headers.  IPv6 would open AF_INET6 (no header
+	 * on reads: gre_packet), set IPV6_RECVERR, and connect() to the
+	 * server for the source check.
+	 */
 	g->gre = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    IPPROTO_GRE);
 	if (g->gre < 0) {
@@ -997,10 +1016,12 @@ gw_open_socket(struct gw *g)
 		return -1;
 	}
 	if (o->localbind != NULL) {
-		struct sockaddr_in lb = { .sin_family = AF_INET };
+		struct sockaddr_storage ss;
+		struct pptp_addr lb;
 
-		inet_pton(AF_INET, o->localbind, &lb.sin_addr);
-		if (bind(g->gre, (struct sockaddr *)&lb, sizeof(lb)) < 0) {
+		if (addr_pton(AF_INET, o->localbind, &lb) < 0 ||
+		    bind(g->gre, (struct sockaddr *)&ss,
+		    addr_to_sockaddr(&lb, &ss)) < 0) {
 			log_warn("gre %s: --localbind %s", g->addr,
 			    o->localbind);
 			return -1;
@@ -1026,9 +1047,8 @@ gw_init(struct gw *g, const struct pptp_opts *o, const struct gre_call *call,
 	g->status = PPTP_EXIT_OK;
 	if (call->pty_slave >= 0)
 		g->pty_due_ms = now_ms() + PPPD_OPEN_MS;
-	inet_ntop(AF_INET, &call->server, g->addr, sizeof(g->addr));
-	g->peer = (struct sockaddr_in){ .sin_family = AF_INET,
-	    .sin_addr = call->server };
+	addr_ntop(&call->server, g->addr, sizeof(g->addr));
+	g->peer_len = addr_to_sockaddr(&call->server, &g->peer);
 	g->slot = malloc((size_t)(BATCH + 1) * SLOT_LEN);
 	g->rx = malloc((size_t)BATCH * RX_LEN);
 	g->rbuf = malloc(PPP_READ);

@@ -7,7 +7,6 @@
  */
 #include "pptp_status.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
@@ -403,14 +402,14 @@ print_json(const struct answer *a)
 
 /* Does the socket named name serve one of addrs (or any, if n < 0)? */
 static bool
-wanted(const char *name, const struct in_addr *addrs, int n)
+wanted(const char *name, const struct pptp_addr *addrs, int n)
 {
-	char addr[INET_ADDRSTRLEN + 4];
+	char addr[ADDR_STRLEN + 4];
 
 	if (n < 0)
 		return true;
 	for (int i = 0; i < n; i++) {
-		inet_ntop(AF_INET, &addrs[i], addr, INET_ADDRSTRLEN);
+		addr_ntop(&addrs[i], addr, ADDR_STRLEN);
 		strcat(addr, "-ns");
 		if (strncmp(name, addr, strlen(addr)) == 0)
 			return true;
@@ -421,7 +420,7 @@ wanted(const char *name, const struct in_addr *addrs, int n)
 int
 status_main(const struct pptp_opts *o)
 {
-	struct in_addr addrs[RESOLVE_MAX];
+	struct pptp_addr addrs[RESOLVE_MAX];
 	struct answer a = { 0 };
 	int naddrs = -1, exit_code = PPTP_EXIT_OK, calls = 0;
 	struct dirent *d;

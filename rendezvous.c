@@ -8,7 +8,6 @@
  */
 #include "rendezvous.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -68,14 +67,14 @@ ctrl_opts_digest(const struct pptp_opts *o)
  * would place calls whose GRE never reaches us) and the options.
  */
 static int
-sock_path(const struct pptp_opts *o, struct in_addr server, char *out,
-    size_t outsz)
+sock_path(const struct pptp_opts *o, const struct pptp_addr *server,
+    char *out, size_t outsz)
 {
-	char addr[INET_ADDRSTRLEN];
+	char addr[ADDR_STRLEN];
 	int n;
 
-	inet_ntop(AF_INET, &server, addr, sizeof(addr));
-	n = snprintf(out, outsz, "%s/%s-ns%lu-%08x", o->rundir, addr,
+	n = snprintf(out, outsz, "%s/%s-ns%lu-%08x", o->rundir,
+	    addr_ntop(server, addr, sizeof(addr)),
 	    rdv_netns_id(), ctrl_opts_digest(o));
 	if (n < 0 || (size_t)n >= outsz) {
 		log_warnx("callmgr: socket path in %s is too long", o->rundir);
@@ -90,14 +89,14 @@ sock_path(const struct pptp_opts *o, struct in_addr server, char *out,
  * whatever the run directory of the tunnels that need it.
  */
 void
-rdv_route_lock_path(struct in_addr server, char *out, size_t outsz)
+rdv_route_lock_path(const struct pptp_addr *server, char *out, size_t outsz)
 {
-	char addr[INET_ADDRSTRLEN];
+	char addr[ADDR_STRLEN];
 
 	if (mkdir(PPTP_RUNDIR_DEFAULT, 0700) < 0 && errno != EEXIST)
 		log_warn("cannot create %s", PPTP_RUNDIR_DEFAULT);
-	inet_ntop(AF_INET, &server, addr, sizeof(addr));
-	snprintf(out, outsz, "%s/route-%s-ns%lu", PPTP_RUNDIR_DEFAULT, addr,
+	snprintf(out, outsz, "%s/route-%s-ns%lu", PPTP_RUNDIR_DEFAULT,
+	    addr_ntop(server, addr, sizeof(addr)),
 	    rdv_netns_id());
 }
 
@@ -263,7 +262,7 @@ rdv_manager_trusted(int fd, const char *path, const char *prefix,
 }
 
 int
-rdv_attach(const struct pptp_opts *o, struct in_addr server,
+rdv_attach(const struct pptp_opts *o, const struct pptp_addr *server,
     volatile sig_atomic_t *stop)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];

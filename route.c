@@ -17,7 +17,6 @@
  */
 #include "route.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -99,19 +98,30 @@ fail:
 	return -1;
 }
 
+/*
+ * A request about the host route to dst.
+ *
+ * IPv4 only: rtm_family AF_INET, a /32 and a 4-byte destination (and
+ * gateway, in lookup and route_req).  IPv6 would need AF_INET6, a /128
+ * and 16-byte addresses, taken from dst's family; its gateway is often
+ * link-local, which the route's device (RTA_OIF, kept) makes whole.
+ */
 static void
-req_init(struct nlreq *q, unsigned short type, unsigned short flags)
+req_init(struct nlreq *q, unsigned short type, unsigned short flags,
+    const struct pptp_addr *dst)
 {
 	memset(q, 0, sizeof(*q));
 	q->n.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
 	q->n.nlmsg_type = type;
 	q->n.nlmsg_flags = flags;
 	q->r.rtm_family = AF_INET;
+	q->r.rtm_dst_len = 32;
+	add_attr(q, RTA_DST, &dst->u.v4, 4);
 }
 
-/* How the kernel routes to dst now: gateway, device, table. */
+/* How the kernel routes to hr->dst now: gateway, device, table. */
 static int
-lookup(struct in_addr dst, bool mark_set, uint32_t mark, struct hostroute *hr,
+lookup(bool mark_set, uint32_t mark, struct hostroute *hr,
     unsigned char *type)
 {
 	uint8_t buf[4096];
@@ -121,9 +131,7 @@ lookup(struct in_addr dst, bool mark_set, uint32_t mark, struct hostroute *hr,
 	struct rtattr *a;
 	int len;
 
-	req_init(&q, RTM_GETROUTE, 0);
-	q.r.rtm_dst_len = 32;
-	add_attr(&q, RTA_DST, &dst, 4);
+	req_init(&q, RTM_GETROUTE, 0, &hr->dst);
 	if (mark_set)
 		add_attr(&q, RTA_MARK, &mark, 4);
 	if (nl_talk(&q, buf, sizeof(buf)) <= 0)
@@ -139,7 +147,8 @@ lookup(struct in_addr dst, bool mark_set, uint32_t mark, struct hostroute *hr,
 	len = (int)RTM_PAYLOAD(h);
 	for (a = RTM_RTA(r); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type == RTA_GATEWAY)
-			memcpy(&hr->gw, RTA_DATA(a), 4);
+			(void)addr_from_bytes(AF_INET, RTA_DATA(a),
+			    RTA_PAYLOAD(a), &hr->gw);
 		else if (a->rta_type == RTA_OIF)
 			memcpy(&hr->oif, RTA_DATA(a), 4);
 		else if (a->rta_type == RTA_TABLE)
@@ -153,19 +162,17 @@ static void
 route_req(struct nlreq *q, unsigned short type, unsigned short flags,
     const struct hostroute *hr)
 {
-	req_init(q, type, flags);
-	q->r.rtm_dst_len = 32;
+	req_init(q, type, flags, &hr->dst);
 	q->r.rtm_table = hr->table < 256 ? (unsigned char)hr->table :
 	    RT_TABLE_UNSPEC;
 	q->r.rtm_protocol = ROUTE_PROTO;
-	q->r.rtm_scope = hr->gw.s_addr != 0 ? RT_SCOPE_UNIVERSE :
+	q->r.rtm_scope = addr_is_set(&hr->gw) ? RT_SCOPE_UNIVERSE :
 	    RT_SCOPE_LINK;
 	q->r.rtm_type = RTN_UNICAST;
-	add_attr(q, RTA_DST, &hr->dst, 4);
 	if (hr->table >= 256)
 		add_attr(q, RTA_TABLE, &hr->table, 4);
-	if (hr->gw.s_addr != 0)
-		add_attr(q, RTA_GATEWAY, &hr->gw, 4);
+	if (addr_is_set(&hr->gw))
+		add_attr(q, RTA_GATEWAY, &hr->gw.u.v4, 4);
 	add_attr(q, RTA_OIF, &hr->oif, 4);
 }
 
@@ -209,10 +216,10 @@ route_hold(const char *lockprefix, struct hostroute *hr)
 }
 
 int
-route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
+route_add_host(const struct pptp_addr *server, bool mark_set, uint32_t mark,
     const char *lockprefix, struct hostroute *hr)
 {
-	char addr[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], desc[80];
+	char addr[ADDR_STRLEN], gw[ADDR_STRLEN], desc[80];
 	char ifname[IF_NAMESIZE] = "?";
 	uint8_t buf[1024];
 	unsigned char type = 0;
@@ -220,9 +227,9 @@ route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
 
 	memset(hr, 0, sizeof(*hr));
 	hr->lockfd = -1;
-	hr->dst = server;
-	inet_ntop(AF_INET, &server, addr, sizeof(addr));
-	if (lookup(server, mark_set, mark, hr, &type) < 0) {
+	hr->dst = *server;
+	addr_ntop(server, addr, sizeof(addr));
+	if (lookup(mark_set, mark, hr, &type) < 0) {
 		log_warn("route %s: no route to the server", addr);
 		return -1;
 	}
@@ -233,7 +240,7 @@ route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
 		return 0;
 	}
 	if_indextoname((unsigned)hr->oif, ifname);
-	inet_ntop(AF_INET, &hr->gw, gw, sizeof(gw));
+	addr_ntop(&hr->gw, gw, sizeof(gw));
 	if (strncmp(ifname, "ppp", 3) == 0)
 		log_warnx("route %s: the route to the server goes through %s: "
 		    "the tunnel would carry its own packets (a routing loop); "
@@ -246,8 +253,9 @@ route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
 			return 0;
 		}
 		log_warn("route %s: cannot add host route %s%s%s dev %s",
-		    addr, hr->gw.s_addr ? "via " : "", hr->gw.s_addr ? gw :
-		    "", hr->gw.s_addr ? "" : "on link", ifname);
+		    addr, addr_is_set(&hr->gw) ? "via " : "",
+		    addr_is_set(&hr->gw) ? gw : "",
+		    addr_is_set(&hr->gw) ? "" : "on link", ifname);
 		return -1;
 	}
 	hr->added = true;
@@ -259,12 +267,12 @@ route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
 char *
 route_describe(const struct hostroute *hr, char *out, size_t outsz)
 {
-	char gw[INET_ADDRSTRLEN], ifname[IF_NAMESIZE] = "?";
+	char gw[ADDR_STRLEN], ifname[IF_NAMESIZE] = "?";
 
 	if_indextoname((unsigned)hr->oif, ifname);
-	if (hr->gw.s_addr != 0)
+	if (addr_is_set(&hr->gw))
 		snprintf(out, outsz, "host route via %s dev %s",
-		    inet_ntop(AF_INET, &hr->gw, gw, sizeof(gw)), ifname);
+		    addr_ntop(&hr->gw, gw, sizeof(gw)), ifname);
 	else
 		snprintf(out, outsz, "host route dev %s (on link)", ifname);
 	return out;
@@ -274,18 +282,16 @@ route_describe(const struct hostroute *hr, char *out, size_t outsz)
 static void
 route_remove(struct hostroute *hr)
 {
-	char addr[INET_ADDRSTRLEN];
+	char addr[ADDR_STRLEN];
 	uint8_t buf[1024];
 	struct nlreq q;
 
-	inet_ntop(AF_INET, &hr->dst, addr, sizeof(addr));
-	req_init(&q, RTM_DELROUTE, 0);
-	q.r.rtm_dst_len = 32;
+	addr_ntop(&hr->dst, addr, sizeof(addr));
+	req_init(&q, RTM_DELROUTE, 0, &hr->dst);
 	q.r.rtm_table = hr->table < 256 ? (unsigned char)hr->table :
 	    RT_TABLE_UNSPEC;
 	q.r.rtm_protocol = ROUTE_PROTO;	/* the kernel matches it: ours only */
 	q.r.rtm_scope = RT_SCOPE_NOWHERE;	/* any scope */
-	add_attr(&q, RTA_DST, &hr->dst, 4);
 	if (hr->table >= 256)
 		add_attr(&q, RTA_TABLE, &hr->table, 4);
 	if (nl_talk(&q, buf, sizeof(buf)) == 0)
@@ -297,7 +303,7 @@ route_remove(struct hostroute *hr)
 void
 route_del_host(struct hostroute *hr)
 {
-	char addr[INET_ADDRSTRLEN];
+	char addr[ADDR_STRLEN];
 	int fd;
 
 	if (hr->lockfd < 0) {
@@ -315,10 +321,9 @@ route_del_host(struct hostroute *hr)
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && same_file(fd, hr->lockpath)) {
 		route_remove(hr);
 		unlink(hr->lockpath);
-	} else if (hr->dst.s_addr != 0) {
-		inet_ntop(AF_INET, &hr->dst, addr, sizeof(addr));
+	} else if (addr_is_set(&hr->dst)) {
 		log_info("route %s: host route still used by another tunnel: "
-		    "left in place", addr);
+		    "left in place", addr_ntop(&hr->dst, addr, sizeof(addr)));
 	}
 	close(fd);
 }

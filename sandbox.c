@@ -216,7 +216,12 @@ emit_rules(struct prog *p, const struct rule *r, size_t n)
 			emit(p, RET(SECCOMP_RET_ALLOW));
 			break;
 		case SOCKET_TCP:
-			/* the type alone would let MPTCP and SCTP through */
+			/*
+			 * The type alone would let MPTCP and SCTP through.
+			 * IPv4 only: AF_INET is the one family of TCP let
+			 * through; IPv6 would allow AF_INET6 beside it (a
+			 * second family test jumping to the type check).
+			 */
 			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 			    (uint32_t)r[i].nr, 0, 12));
 			emit(p, LOAD(ARG_LO(0)));

@@ -420,9 +420,14 @@ test_pause(const char *stage)
 #endif
 
 int
-resolve_server(const char *host, struct in_addr *addrs, int max)
+resolve_server(const char *host, struct pptp_addr *addrs, int max)
 {
-	/* one socket type: else each address comes once per type */
+	/*
+	 * IPv4 only: the one place that decides which family pptp carries
+	 * (and refuses any other, below).  IPv6 would ask for AF_UNSPEC
+	 * here, once every place listed in addr.h takes it.  One socket
+	 * type: else each address comes once per type.
+	 */
 	struct addrinfo hints = { .ai_family = AF_INET,
 	    .ai_socktype = SOCK_STREAM }, *res, *ai;
 	int n = 0, e;
@@ -434,11 +439,19 @@ resolve_server(const char *host, struct in_addr *addrs, int max)
 		return 0;
 	}
 	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
-		struct in_addr a = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+		struct pptp_addr a;
 		bool dup = false;
 
+		if (addr_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &a) < 0 ||
+		    a.family != AF_INET) {
+			/* not asked for (hints): cannot come today */
+			log_warnx("cannot resolve server %s: %s", host,
+			    "an address not IPv4, which pptp cannot carry yet");
+			n = 0;
+			break;
+		}
 		for (int i = 0; i < n; i++)
-			dup |= addrs[i].s_addr == a.s_addr;
+			dup |= addr_eq(&addrs[i], &a);
 		if (!dup)
 			addrs[n++] = a;
 	}

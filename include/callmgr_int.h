@@ -7,12 +7,12 @@
 #ifndef PPTP_CALLMGR_INT_H
 #define PPTP_CALLMGR_INT_H
 
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include "addr.h"
 #include "cm_msg.h"
 #include "pptp_callmgr.h"
 #include "pptp_ctrl.h"
@@ -34,7 +34,7 @@ struct cm_conn {
 	bool			 connecting;
 	bool			 server_closed;	/* its close or reset */
 	uint64_t		 connect_due_ms;
-	char			 name[INET_ADDRSTRLEN + 8]; /* for logs */
+	char			 name[ADDR_STRLEN + 8]; /* for logs */
 	enum ctrl_state		 seen;		/* for status: the state, */
 	uint64_t		 since_ms;	/* since (CLOCK_REALTIME) */
 	struct ctrl_conn	 ctrl;
@@ -61,9 +61,9 @@ struct cm_client {
 
 struct cm {
 	const struct pptp_opts	*o;
-	char			 addr[INET_ADDRSTRLEN];
+	char			 addr[ADDR_STRLEN];
 	char			 sockpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct in_addr		 server;
+	struct pptp_addr	 server;
 	int			 lfd;		/* listening socket, -1 closed */
 	int			 kfd;		/* to the keeper (keeper.h) */
 	bool			 had_client;

@@ -14,14 +14,14 @@
 #ifndef PPTP_KEEPER_H
 #define PPTP_KEEPER_H
 
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "addr.h"
 #include "pptp_opts.h"
 
 struct keeper_cfg {
-	struct in_addr	 server;
+	struct pptp_addr server;
 	const char	*sockpath;	/* the manager's socket file */
 	const char	*routelock;	/* route_add_host's lock prefix */
 	int		 lfd;		/* the manager's listener: not ours */

@@ -8,8 +8,7 @@
 #ifndef PPTP_CALLMGR_H
 #define PPTP_CALLMGR_H
 
-#include <netinet/in.h>
-
+#include "addr.h"
 #include "cm_msg.h"
 #include "pptp_ctrl.h"
 #include "pptp_opts.h"
@@ -29,8 +28,8 @@
  * its keeper; lockfd, the run directory's lock, is not passed on.  -1 if
  * no process could be made.
  */
-int callmgr_spawn(const struct pptp_opts *o, struct in_addr server,
-    int lfd, int lockfd, const char *path);
+int callmgr_spawn(const struct pptp_opts *o,
+    const struct pptp_addr *server, int lfd, int lockfd, const char *path);
 
 /*
  * A CM_CALL_DOWN: its words logged, escaped (not for PPTP_EXIT_RETRY,

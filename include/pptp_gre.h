@@ -7,15 +7,15 @@
 #ifndef PPTP_GRE_H
 #define PPTP_GRE_H
 
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "addr.h"
 #include "pptp_opts.h"
 
 struct gre_call {
-	struct in_addr	server;
+	struct pptp_addr server;	/* IPv4 (addr.h) */
 	uint16_t	call_id;	/* ours: the key on what we receive */
 	uint16_t	peer_call_id;	/* the server's: the key we send */
 	uint16_t	peer_window;	/* 0: no limit */

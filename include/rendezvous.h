@@ -11,12 +11,12 @@
 #ifndef PPTP_RENDEZVOUS_H
 #define PPTP_RENDEZVOUS_H
 
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "addr.h"
 #include "pptp_opts.h"
 
 /*
@@ -26,7 +26,7 @@
  * (or, with errno EINTR, silently when *stop was set by a signal
  * meanwhile).
  */
-int rdv_attach(const struct pptp_opts *o, struct in_addr server,
+int rdv_attach(const struct pptp_opts *o, const struct pptp_addr *server,
     volatile sig_atomic_t *stop);
 
 /* Our network namespace's identity (0 without /proc). */
@@ -36,7 +36,8 @@ unsigned long rdv_netns_id(void);
  * The host route's lock for server: one per server and namespace, in
  * PPTP_RUNDIR_DEFAULT (made if missing) whatever --rundir says.
  */
-void rdv_route_lock_path(struct in_addr server, char *out, size_t outsz);
+void rdv_route_lock_path(const struct pptp_addr *server, char *out,
+    size_t outsz);
 
 /* The peer of a connected unix socket: uid and pid; -1 with errno. */
 int rdv_peer(int fd, uid_t *uid, pid_t *pid);

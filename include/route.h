@@ -8,10 +8,11 @@
 #ifndef PPTP_ROUTE_H
 #define PPTP_ROUTE_H
 
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "addr.h"
 
 /*
  * Host routes pptp adds carry this routing protocol number ("proto 47",
@@ -24,8 +25,8 @@ struct hostroute {
 	bool		added;		/* we created it */
 	int		lockfd;		/* shared lock on lockpath, -1 none */
 	char		lockpath[160];
-	struct in_addr	dst;
-	struct in_addr	gw;		/* 0: on-link */
+	struct pptp_addr dst;		/* unset: none */
+	struct pptp_addr gw;		/* unset: on-link */
 	int		oif;
 	uint32_t	table;
 };
@@ -40,7 +41,7 @@ struct hostroute {
  * ppp interface.  Returns 0 (added, there already, or not needed) or -1
  * after logging why; *hr says what to release.
  */
-int route_add_host(struct in_addr server, bool mark_set, uint32_t mark,
+int route_add_host(const struct pptp_addr *server, bool mark_set, uint32_t mark,
     const char *lockprefix, struct hostroute *hr);
 
 /* "host route via GW dev IF" or "host route dev IF (on link)", in out. */

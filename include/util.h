@@ -8,10 +8,11 @@
 #define PPTP_UTIL_H
 
 #include <signal.h>
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "addr.h"
 
 /* --loglevel: 0 warnings and errors, 1 also information, 2 also debug. */
 enum log_level {
@@ -136,14 +137,15 @@ void test_pause(const char *stage);
 int set_nonblock(int fd);
 
 /*
- * The server's IPv4 addresses, for pptp (which tries them in turn) and
- * pptp --status HOST (which shows the tunnels to any of them): host is
- * a name or a dotted quad; its addresses come in the resolver's order,
- * each once, at most max (both use RESOLVE_MAX).  None: 0, after
- * logging "cannot resolve server HOST: WHY" ("unknown host" for a name
- * that does not exist).
+ * The server's IPv4 addresses (port 0), for pptp (which tries them in
+ * turn) and pptp --status HOST (which shows the tunnels to any of
+ * them): host is a name or a dotted quad; its addresses come in the
+ * resolver's order, each once, at most max (both use RESOLVE_MAX).
+ * None: 0, after logging "cannot resolve server HOST: WHY" ("unknown
+ * host" for a name that does not exist; an address of another family,
+ * which cannot come today, makes none too: addr.h).
  */
 #define RESOLVE_MAX	8
-int resolve_server(const char *host, struct in_addr *addrs, int max);
+int resolve_server(const char *host, struct pptp_addr *addrs, int max);
 
 #endif

@@ -15,5 +15,6 @@ Suite *ipc_suite(void);
 Suite *pqueue_suite(void);
 Suite *accm_suite(void);
 Suite *status_suite(void);
+Suite *addr_suite(void);
 
 #endif

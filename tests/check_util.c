@@ -3,7 +3,6 @@
 #include "util.h"
 
 #include <signal.h>
-#include <arpa/inet.h>
 #include <string.h>
 
 #include "check_suites.h"
@@ -157,21 +156,25 @@ END_TEST
 /* A dotted quad is its one address; a name's come each once, capped. */
 START_TEST(test_resolve_server)
 {
-	struct in_addr a[RESOLVE_MAX];
+	struct pptp_addr a[RESOLVE_MAX], want;
 	int n;
 
 	ck_assert_int_eq(resolve_server("192.0.2.7", a, RESOLVE_MAX), 1);
-	ck_assert_uint_eq(a[0].s_addr, inet_addr("192.0.2.7"));
+	ck_assert_int_eq(addr_pton(AF_INET, "192.0.2.7", &want), 0);
+	ck_assert_int_eq(addr_eq(&a[0], &want), 1);
 	/* the resolver's one entry a socket type: still one address */
 	n = resolve_server("localhost", a, RESOLVE_MAX);
 	ck_assert_int_ge(n, 1);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		ck_assert_int_eq(a[i].family, AF_INET);
 		for (int j = 0; j < i; j++)
-			ck_assert_uint_ne(a[i].s_addr, a[j].s_addr);
-	a[1].s_addr = 0;
+			ck_assert_int_eq(addr_eq(&a[i], &a[j]), 0);
+	}
+	a[1].family = AF_UNSPEC;
 	ck_assert_int_eq(resolve_server("127.0.0.1", a, 1), 1);
-	ck_assert_uint_eq(a[0].s_addr, htonl(INADDR_LOOPBACK));
-	ck_assert_uint_eq(a[1].s_addr, 0);
+	ck_assert_int_eq(addr_pton(AF_INET, "127.0.0.1", &want), 0);
+	ck_assert_int_eq(addr_eq(&a[0], &want), 1);
+	ck_assert_int_eq(addr_is_set(&a[1]), 0);
 }
 END_TEST
 
