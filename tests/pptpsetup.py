@@ -749,35 +749,47 @@ def concurrent_creates_all_land():
         d.close()
 
 
+def at_prompt(d):
+    """pptpsetup --create on a pty, run until it asks for joe's
+    password: (pid, the pty's master, what it printed)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(SETUP, [SETUP, "--dir", d.path, "--create", "work",
+                         "--server", "vpn", "--username", "joe"])
+    out = b""
+    end = time.monotonic() + 10
+    while b"Password for joe: " not in out and time.monotonic() < end:
+        out += os.read(fd, 1024)
+    need(b"Password for joe: " in out, f"no prompt: {out!r}")
+    return pid, fd, out
+
+
+def to_the_end(pid, fd):
+    """The rest of what it prints, and its exit status."""
+    rest = b""
+    while True:
+        try:
+            b = os.read(fd, 1024)
+        except OSError:
+            break
+        if not b:
+            break
+        rest += b
+    _, status = os.waitpid(pid, 0)
+    return rest, os.waitstatus_to_exitcode(status)
+
+
 @test
 def password_asked_without_echo():
     d = Dir()
     try:
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.execv(SETUP, [SETUP, "--dir", d.path, "--create", "work",
-                             "--server", "vpn", "--username", "joe"])
-        out = b""
-        end = time.monotonic() + 10
-        while b"Password for joe: " not in out and time.monotonic() < end:
-            out += os.read(fd, 1024)
-        need(b"Password for joe: " in out, f"no prompt: {out!r}")
+        pid, fd, out = at_prompt(d)
         lflag = termios.tcgetattr(fd)[3]
         need(not lflag & termios.ECHO, "echo is on at the prompt")
         typed = 'ty ped"#\\pw'
         os.write(fd, typed.encode() + b"\n")
-        rest = b""
-        while True:
-            try:
-                b = os.read(fd, 1024)
-            except OSError:
-                break
-            if not b:
-                break
-            rest += b
-        _, status = os.waitpid(pid, 0)
-        need(os.waitstatus_to_exitcode(status) == 0, f"exit {status}: "
-             f"{rest!r}")
+        rest, code = to_the_end(pid, fd)
+        need(code == 0, f"exit {code}: {rest!r}")
         need(typed.encode() not in out + rest, f"echoed: {out + rest!r}")
         need(secret_as_pppd_reads_it(d, "work") == ("joe", "work", typed),
              "typed password not stored as typed")
@@ -798,31 +810,13 @@ def password_eof_takes_nothing():
     d = Dir()
     try:
         before = d.snapshot()
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.execv(SETUP, [SETUP, "--dir", d.path, "--create", "work",
-                             "--server", "vpn", "--username", "joe"])
-        out = b""
-        end = time.monotonic() + 10
-        while b"Password for joe: " not in out and time.monotonic() < end:
-            out += os.read(fd, 1024)
-        need(b"Password for joe: " in out, f"no prompt: {out!r}")
+        pid, fd, _ = at_prompt(d)
         eof = termios.tcgetattr(fd)[6][termios.VEOF]
         os.write(fd, b"partial" + eof)
         time.sleep(0.2)
         os.write(fd, eof)
-        rest = b""
-        while True:
-            try:
-                b = os.read(fd, 1024)
-            except OSError:
-                break
-            if not b:
-                break
-            rest += b
-        _, status = os.waitpid(pid, 0)
-        need(os.waitstatus_to_exitcode(status) == 2, f"exit {status}: "
-             f"{rest!r}")
+        rest, code = to_the_end(pid, fd)
+        need(code == 2, f"exit {code}: {rest!r}")
         need(b"no password" in rest, f"said {rest!r}")
         need(d.snapshot() == before, "files written after end of input")
     finally:
