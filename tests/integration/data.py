@@ -168,9 +168,9 @@ def spoofed_and_foreign_never_delivered(env):
                                   "gre 2"], n=3, wait=1.0)
     assert seqs == [1, 2], seqs
     st = cli.stats()
-    # another call's GRE from the server never reaches the gateway: its
-    # socket filter drops it in the kernel (another_tunnels_gre_filtered)
-    # both dropped in the kernel (junk_gre_flood_wakes_no_gateway)
+    # neither the spoofed packet nor another call's reaches the gateway:
+    # its socket filter drops both in the kernel (tunnels.py,
+    # junk_gre_flood_wakes_no_gateway)
     assert st["rx foreign source"] == 0 and st["rx wrong call ID"] == 0, st
 
 
