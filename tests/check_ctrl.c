@@ -164,6 +164,41 @@ call_up(struct rig *r)
 	return call;
 }
 
+/* A call asked for on a connection up: its OCRQ went out. */
+static struct ctrl_call *
+call_placed(struct rig *r)
+{
+	struct ctrl_call *call = ctrl_call_open(&r->c, &r->owner, 64, 0, false,
+	    "", r->now);
+	struct msg m;
+
+	ck_assert_ptr_nonnull(call);
+	expect(r, MSG_OCRQ, &m);
+	return call;
+}
+
+static void
+server_cdn(struct rig *r, uint16_t server_call_id, uint8_t result)
+{
+	struct msg m;
+
+	msg_init(&m, MSG_CDN);
+	m.cdn.call_id = server_call_id;
+	m.cdn.result = result;
+	server_says(r, &m);
+}
+
+/* The one call ended as the server refused it, the connection up. */
+static void
+ended_refused(struct rig *r, int status, const char *words)
+{
+	ck_assert_int_eq(r->downs, 1);
+	ck_assert_int_eq(r->down_status, status);
+	ck_assert_msg(strstr(r->down_why, words) != NULL, "%s", r->down_why);
+	ck_assert_uint_eq(ctrl_ncalls(&r->c), 0);
+	ck_assert_int_eq(r->c.state, CTRL_UP);
+}
+
 START_TEST(test_sccrq_fields)
 {
 	struct rig r;
@@ -330,12 +365,7 @@ START_TEST(test_ocrp_refused)
 	m.ocrp.peer_call_id = call->call_id;
 	m.ocrp.result = (uint8_t)_i;
 	server_says(&r, &m);
-	ck_assert_int_eq(r.downs, 1);
-	ck_assert_int_eq(r.down_status, PPTP_EXIT_CALL_REFUSED);
-	ck_assert_msg(strstr(r.down_why, words[_i]) != NULL, "%s",
-	    r.down_why);
-	ck_assert_uint_eq(ctrl_ncalls(&r.c), 0);
-	ck_assert_int_eq(r.c.state, CTRL_UP);
+	ended_refused(&r, PPTP_EXIT_CALL_REFUSED, words[_i]);
 }
 END_TEST
 
@@ -417,23 +447,12 @@ END_TEST
 START_TEST(test_cdn_while_waiting_ends_call)
 {
 	struct rig r;
-	struct msg m;
 
 	rig_init(&r, NULL);
 	handshake(&r, 1);
-	ck_assert_ptr_nonnull(ctrl_call_open(&r.c, &r.owner, 64, 0, false, "",
-	    r.now));
-	expect(&r, MSG_OCRQ, &m);
-	msg_init(&m, MSG_CDN);
-	m.cdn.call_id = 0x4321;
-	m.cdn.result = 3;	/* admin shutdown */
-	server_says(&r, &m);
-	ck_assert_int_eq(r.downs, 1);
-	ck_assert_int_eq(r.down_status, PPTP_EXIT_CALL_REFUSED);
-	ck_assert_msg(strstr(r.down_why, "before answering") != NULL, "%s",
-	    r.down_why);
-	ck_assert_uint_eq(ctrl_ncalls(&r.c), 0);
-	ck_assert_int_eq(r.c.state, CTRL_UP);
+	call_placed(&r);
+	server_cdn(&r, 0x4321, 3);	/* admin shutdown */
+	ended_refused(&r, PPTP_EXIT_CALL_REFUSED, "before answering");
 }
 END_TEST
 
@@ -441,19 +460,12 @@ END_TEST
 START_TEST(test_cdn_while_two_wait_ignored)
 {
 	struct rig r;
-	struct msg m;
 
 	rig_init(&r, NULL);
 	handshake(&r, 1);
-	ck_assert_ptr_nonnull(ctrl_call_open(&r.c, &r.owner, 64, 0, false, "",
-	    r.now));
-	ck_assert_ptr_nonnull(ctrl_call_open(&r.c, &r.owner, 64, 0, false,
-	    "", r.now));
-	expect(&r, MSG_OCRQ, &m);
-	expect(&r, MSG_OCRQ, &m);
-	msg_init(&m, MSG_CDN);
-	m.cdn.call_id = 0x4321;
-	server_says(&r, &m);
+	call_placed(&r);
+	call_placed(&r);
+	server_cdn(&r, 0x4321, 1);
 	ck_assert_int_eq(r.downs, 0);
 	ck_assert_uint_eq(ctrl_ncalls(&r.c), 2);
 }
@@ -469,9 +481,7 @@ START_TEST(test_ocrp_duplicate_server_id)
 
 	rig_init(&r, NULL);
 	first = call_up(&r);
-	second = ctrl_call_open(&r.c, &r.owner, 64, 0, false, "", r.now);
-	ck_assert_ptr_nonnull(second);
-	expect(&r, MSG_OCRQ, &m);
+	second = call_placed(&r);
 	msg_init(&m, MSG_OCRP);
 	m.ocrp.call_id = 0x1234;	/* first's */
 	m.ocrp.peer_call_id = second->call_id;
@@ -484,10 +494,7 @@ START_TEST(test_ocrp_duplicate_server_id)
 	    r.down_why);
 	expect(&r, MSG_CCRQ, &m);
 	ck_assert_uint_eq(m.ccrq.call_id, second->call_id);
-	msg_init(&m, MSG_CDN);
-	m.cdn.call_id = 0x1234;
-	m.cdn.result = 4;
-	server_says(&r, &m);
+	server_cdn(&r, 0x1234, 4);
 	ck_assert_int_eq(r.downs, 1);
 	ck_assert_uint_eq(ctrl_ncalls(&r.c), 1);
 	ck_assert_int_eq(first->state, CALL_UP);
