@@ -177,8 +177,8 @@ lock_rundir(int fd, volatile sig_atomic_t *stop)
  * Created (0700) if missing; checked every time, existing or not.
  * Returns it open (for the lock), or -1 after one line saying why.
  */
-static int
-rundir_open(const char *dir)
+int
+rdv_dir_open(const char *dir)
 {
 	struct stat st, fst;
 	int fd;
@@ -272,7 +272,7 @@ rdv_attach(const struct pptp_opts *o, struct in_addr server,
 	if (sock_path(o, server, path, sizeof(path)) < 0)
 		return -1;
 	/* One instance at a time looks for (and maybe starts) a manager. */
-	lockfd = rundir_open(o->rundir);
+	lockfd = rdv_dir_open(o->rundir);
 	if (lockfd < 0)
 		return -1;
 	if (lock_rundir(lockfd, stop) < 0) {

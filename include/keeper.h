@@ -41,6 +41,21 @@ int keeper_fork(const struct pptp_opts *o, const struct keeper_cfg *k);
  * keeper_unlink: the socket file goes, if it is still this manager's.
  */
 int keeper_route(int kfd, bool *added, char *desc, size_t descsz);
+
+/*
+ * Call IDs (callmgr_ids.c says how they are kept).  keeper_take_id: one
+ * reserved for us, the first free from start on, in *id; or why not.
+ * keeper_give_id: its reservation goes.
+ */
+enum id_why {
+	ID_OK = 0,
+	ID_ALL_TAKEN,		/* every ID of the server is reserved */
+	ID_MOST,		/* this manager holds CM_MAX_IDS already */
+	ID_NO_DIR,		/* the reservations' directory is unusable */
+	ID_NO_KEEPER,		/* the keeper is gone or did not answer */
+};
+enum id_why keeper_take_id(int kfd, uint16_t start, uint16_t *id);
+void keeper_give_id(int kfd, uint16_t id);
 int keeper_mark(int kfd, int s);
 void keeper_unlink(int kfd);
 

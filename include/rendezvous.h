@@ -29,6 +29,13 @@
 int rdv_attach(const struct pptp_opts *o, struct in_addr server,
     volatile sig_atomic_t *stop);
 
+/*
+ * A run directory, checked: made (0700) if missing; a directory, not a
+ * symbolic link, root's or our effective user's, writable by no one
+ * else.  Open (O_DIRECTORY), or -1 after one line saying why.
+ */
+int rdv_dir_open(const char *dir);
+
 /* Our network namespace's identity (0 without /proc). */
 unsigned long rdv_netns_id(void);
 
