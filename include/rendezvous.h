@@ -20,6 +20,15 @@
 #include "pptp_opts.h"
 
 /*
+ * Deadlines (pptp(8) DEADLINES).  RDV_LOCK_MS: the run directory's lock
+ * is waited for that long at most.  RDV_ANSWER_MS: a call manager takes
+ * a newcomer in (accept) and reads its request within that; one that
+ * does not is stopped or stuck, and the instance gives up in words.
+ */
+#define RDV_LOCK_MS	5000
+#define RDV_ANSWER_MS	2000
+
+/*
  * Connect to the call manager for server, starting one (callmgr_spawn)
  * if none is alive (a socket whose connect fails is stale: removed,
  * replaced).  Returns a SOCK_SEQPACKET fd to it, or -1 after logging why
