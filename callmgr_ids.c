@@ -21,7 +21,8 @@
  * run directory instead: among its own tunnels only.  A lock dies with
  * the keeper's descriptor, so a keeper that ends however it ends (its
  * manager's end, a SIGKILL) leaves no ID taken; a file left by a killed
- * keeper is taken over by the next one that needs its ID.  The search
+ * keeper reserves nothing, and the next keeper of the server to end
+ * removes it (idstore_sweep).  The search
  * is bounded: each ID is tried once, and a keeper holds CM_MAX_IDS at
  * most, so a manager turned hostile cannot take them all.
  *
@@ -31,6 +32,7 @@
 #include "callmgr_int.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -147,14 +149,49 @@ idstore_give(struct idstore *s, uint16_t id)
 	}
 }
 
+/*
+ * Files of the server's IDs that no one holds (left by a keeper that was
+ * killed) go, each under its lock, as a give does: one that another
+ * keeper just made and is about to lock is made again (id_lock).
+ */
+static void
+idstore_sweep(struct idstore *s)
+{
+	int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		int f;
+
+		if (strncmp(e->d_name, s->prefix, strlen(s->prefix)) != 0)
+			continue;
+		f = openat(s->dirfd, e->d_name, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (f < 0)
+			continue;
+		if (flock(f, LOCK_EX | LOCK_NB) == 0)
+			(void)unlinkat(s->dirfd, e->d_name, 0);
+		close(f);
+	}
+	closedir(d);
+}
+
 void
 idstore_close(struct idstore *s)
 {
 	for (int i = 0; i < CM_MAX_IDS; i++)
 		if (s->held[i].fd >= 0)
 			idstore_give(s, s->held[i].id);
-	if (s->dirfd >= 0)
+	if (s->dirfd >= 0) {
+		idstore_sweep(s);
 		close(s->dirfd);
+	}
 	s->dirfd = -1;
 }
 
