@@ -2,14 +2,15 @@
 /*
  * The keeper: the call manager's privileged remainder (pptp(8)
  * SECURITY).  It is the manager's parent, reads nothing from the
- * network, and does for the manager, which has given up root, the three
+ * network, and does for the manager, which has given up root, the four
  * things that need root or CAP_NET_ADMIN: the host route (added on
  * request, removed when the manager is gone, however it went),
- * --rtmark's SO_MARK on the TCP sockets the manager makes, and the
+ * --rtmark's SO_MARK on the TCP sockets the manager makes, call-ID
+ * reservations in the root-owned /var/run/pptp (callmgr_ids.c), and the
  * removal of the manager's socket file from the root-owned run
- * directory.  Each request is a message with no payload (and, for the
- * mark, the socket beside it: ipc.h); a manager that turned hostile can
- * ask for nothing else.
+ * directory.  Each request is a message with no payload but a call ID's
+ * (and, for the mark, the socket beside it: ipc.h); a manager that
+ * turned hostile can ask for nothing else.
  */
 #ifndef PPTP_KEEPER_H
 #define PPTP_KEEPER_H
