@@ -207,12 +207,20 @@ void
 cm_take_pub(struct cm_client *cl, int fd)
 {
 	struct stat st;
+	int seals;
 	void *p;
 
-	/* only a page sealed against shrinking: reading it cannot fault */
+	/*
+	 * Only a memfd sealed against shrinking: reading it cannot fault.
+	 * F_GET_SEALS is -1 on anything else (a tmpfs or disk file that
+	 * its sender could truncate under us), whose bits are all set.
+	 */
 	if (fd < 0 || cl->pub != NULL || cl->call == NULL ||
-	    fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(struct gw_pub) ||
-	    !(fcntl(fd, F_GET_SEALS) & F_SEAL_SHRINK))
+	    fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < (off_t)sizeof(struct gw_pub))
+		return;
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK))
 		return;
 	p = mmap(NULL, sizeof(struct gw_pub), PROT_READ, MAP_SHARED, fd, 0);
 	if (p != MAP_FAILED)

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "callmgr_int.h"
 #include "ipc.h"
 #include "route.h"
 #include "sandbox.h"
@@ -31,13 +32,25 @@
 
 /*
  * The keeper's message set: every request has an empty payload (the
- * mark's socket is passed beside it); its reply has its type.
+ * mark's socket is passed beside it) but the call IDs' (a u16); its
+ * reply has its type.
  */
 enum keep_type {
 	KEEP_ROUTE = 1,		/* reply: added (u8), then its words */
 	KEEP_MARK,		/* reply: an errno (u32), 0 when marked */
 	KEEP_UNLINK,		/* reply: empty, once done */
+	KEEP_TAKE_ID,		/* u16 start; reply: u16 ID, u8 enum id_why */
+	KEEP_GIVE_ID,		/* u16 ID; reply: empty */
 };
+
+/*
+ * Deadlines.  The manager waits KEEPER_WAIT_MS for an answer (a route
+ * added, a search of every call ID); the keeper waits as long for room
+ * to answer.  The run directory's lock is waited for RUNDIR_LOCK_MS at
+ * most: instances hold it for no wait on another process.
+ */
+#define KEEPER_WAIT_MS	5000
+#define RUNDIR_LOCK_MS	2000
 
 struct sock_id {
 	uint32_t		 dev_major, dev_minor;
@@ -52,6 +65,7 @@ struct keeper {
 	bool			 unlinked;
 	bool			 route_held;
 	struct hostroute	 route;
+	struct idstore		 ids;
 };
 
 /*
@@ -74,24 +88,64 @@ sock_id(const char *path, struct sock_id *id)
 	return 0;
 }
 
-/* The socket file goes if it is still ours, under the instances' lock. */
+/*
+ * The socket file goes if it is still ours, under the instances' lock,
+ * waited for RUNDIR_LOCK_MS at most: past that it stays, and the next
+ * instance, refused there, removes it as a stale one.
+ */
 static void
 keep_unlink(struct keeper *kp)
 {
 	struct sock_id now;
+	uint64_t end = now_ms() + RUNDIR_LOCK_MS;
 	int lockfd;
 
 	if (kp->unlinked)
 		return;
 	kp->unlinked = true;
 	lockfd = open(kp->o->rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lockfd >= 0)
-		flock(lockfd, LOCK_EX);
+	if (lockfd < 0)
+		return;
+	while (flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) ||
+		    now_ms() >= end) {
+			log_warnx("keeper: %s stayed locked for %d s: the "
+			    "socket %s is left for the next instance",
+			    kp->o->rundir, RUNDIR_LOCK_MS / 1000,
+			    kp->k->sockpath);
+			close(lockfd);
+			return;
+		}
+		usleep(10000);
+	}
 	if (sock_id(kp->k->sockpath, &now) == 0 &&
 	    memcmp(&now, &kp->sock, sizeof(now)) == 0)
 		unlink(kp->k->sockpath);
-	if (lockfd >= 0)
-		close(lockfd);
+	close(lockfd);
+}
+
+/* A reply: the manager asked and waits; past the deadline, dropped. */
+static void
+keep_reply(int fd, enum keep_type type, const void *p, size_t len)
+{
+	(void)ipc_send(fd, type, p, len, -1, now_ms() + KEEPER_WAIT_MS);
+}
+
+static void
+keep_take_id(struct keeper *kp, int fd, const struct ipc_msg *m)
+{
+	uint8_t out[3];
+	struct rd r = { .p = m->payload, .len = m->len };
+	struct wr w = { .p = out, .len = sizeof(out) };
+	uint16_t id = 0;
+	enum id_why why = idstore_take(&kp->ids, rd_u16(&r), &id);
+
+	if (why == ID_ALL_TAKEN)
+		log_warnx("keeper: every call ID of the server is taken on "
+		    "this host (%s/%s*)", kp->ids.dir, kp->ids.prefix);
+	wr_u16(&w, id);
+	wr_u8(&w, (uint8_t)why);
+	keep_reply(fd, KEEP_TAKE_ID, out, sizeof(out));
 }
 
 static void
@@ -116,7 +170,8 @@ keep_route(struct keeper *kp, int fd)
 	/* Said where the user looks; what is left (removal) to syslog. */
 	if (!kp->o->debug)
 		log_stderr(false, 1);
-	(void)ipc_send(fd, KEEP_ROUTE, reply, len, -1, IPC_FOREVER);
+	(void)ipc_send(fd, KEEP_ROUTE, reply, len, -1, now_ms() +
+	    KEEPER_WAIT_MS);
 }
 
 /* --rtmark's mark on the manager's TCP socket s; errno as the reply. */
@@ -141,7 +196,8 @@ keep_mark(struct keeper *kp, int fd, int s)
 		log_warn("callmgr: --rtmark %u: SO_MARK", kp->o->rtmark);
 	}
 	wr_u32(&w, (uint32_t)err);
-	(void)ipc_send(fd, KEEP_MARK, reply, sizeof(reply), -1, IPC_FOREVER);
+	(void)ipc_send(fd, KEEP_MARK, reply, sizeof(reply), -1, now_ms() +
+	    KEEPER_WAIT_MS);
 }
 
 static void __attribute__((noreturn))
@@ -155,6 +211,7 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 
 	/* The manager's end is the stop: a stray TERM must not orphan it. */
 	helper_signals();
+	idstore_init(&kp.ids, &k->server, o->rundir);
 	if (sock_id(k->sockpath, &kp.sock) < 0)
 		kp.unlinked = true;	/* none to remove */
 	/* With no route to add, nothing more for the user's stderr. */
@@ -165,7 +222,13 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 	    sizeof(addr)));
 	while (hostile == NULL) {
 		struct ipc_msg m;
+		/*
+		 * No deadline, by design: the keeper lives as long as its
+		 * manager, which may ask nothing for days; its end (EOF)
+		 * is the keeper's signal to clean up.
+		 */
 		int r = ipc_recv(fd, &m, IPC_FOREVER);
+		bool id_msg;
 
 		if (r < 0 && errno == EBADMSG) {
 			hostile = "a malformed request";
@@ -173,7 +236,8 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 		}
 		if (r <= 0)
 			break;
-		if (m.len != 0)
+		id_msg = m.type == KEEP_TAKE_ID || m.type == KEEP_GIVE_ID;
+		if (m.len != (id_msg ? 2u : 0u))
 			hostile = "a malformed request";
 		else if (m.type == KEEP_ROUTE && !o->nohostroute)
 			keep_route(&kp, fd);
@@ -181,8 +245,13 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 			keep_mark(&kp, fd, m.fd);
 		else if (m.type == KEEP_UNLINK) {
 			keep_unlink(&kp);
-			(void)ipc_send(fd, KEEP_UNLINK, NULL, 0, -1,
-			    IPC_FOREVER);
+			keep_reply(fd, KEEP_UNLINK, NULL, 0);
+		} else if (m.type == KEEP_TAKE_ID) {
+			keep_take_id(&kp, fd, &m);
+		} else if (m.type == KEEP_GIVE_ID) {
+			idstore_give(&kp.ids, (uint16_t)(m.payload[0] << 8 |
+			    m.payload[1]));
+			keep_reply(fd, KEEP_GIVE_ID, NULL, 0);
 		} else
 			hostile = "a request its options rule out";
 		if (m.fd >= 0)
@@ -192,6 +261,7 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 		log_warnx("keeper: %s from the call manager: no more requests "
 		    "served", hostile);
 	keep_unlink(&kp);
+	idstore_close(&kp.ids);
 	if (kp.route_held)
 		route_del_host(&kp.route);
 	while (waitpid(manager, &ws, 0) < 0 && errno == EINTR)
@@ -219,18 +289,65 @@ keeper_fork(const struct pptp_opts *o, const struct keeper_cfg *k)
 }
 
 /*
- * One request (with the descriptor fd, if >= 0) and its reply in *reply;
- * -1 if the keeper is gone or answered something else.
+ * One request (its payload p, len bytes; with the descriptor fd, if >=
+ * 0) and its reply in *answer, within KEEPER_WAIT_MS; -1 if the keeper
+ * is gone, late or answered something else.  A late answer to an earlier
+ * request is thrown away first.
  */
 static int
-ask(int kfd, enum keep_type req, int fd, struct ipc_msg *reply)
+ask_with(int kfd, enum keep_type req, const void *p, size_t len, int fd,
+    struct ipc_msg *answer)
 {
-	if (kfd < 0 || ipc_send(kfd, req, NULL, 0, fd, IPC_FOREVER) < 0 ||
-	    ipc_recv(kfd, reply, IPC_FOREVER) <= 0)
+	uint64_t end = now_ms() + KEEPER_WAIT_MS;
+
+	if (kfd < 0)
 		return -1;
-	if (reply->fd >= 0)
-		close(reply->fd);	/* none is meant for us */
-	return reply->type == req ? 0 : -1;
+	while (ipc_recv(kfd, answer, IPC_NOWAIT) > 0)
+		if (answer->fd >= 0)
+			close(answer->fd);
+	if (ipc_send(kfd, req, p, len, fd, end) < 0 ||
+	    ipc_recv(kfd, answer, end) <= 0) {
+		log_warn("callmgr: no answer from its keeper");
+		return -1;
+	}
+	if (answer->fd >= 0)
+		close(answer->fd);	/* none is meant for us */
+	return answer->type == req ? 0 : -1;
+}
+
+static int
+ask(int kfd, enum keep_type req, int fd, struct ipc_msg *answer)
+{
+	return ask_with(kfd, req, NULL, 0, fd, answer);
+}
+
+enum id_why
+keeper_take_id(int kfd, uint16_t start, uint16_t *id)
+{
+	uint8_t req[2] = { (uint8_t)(start >> 8), (uint8_t)start };
+	struct ipc_msg answer;
+	struct rd r;
+	unsigned why;
+
+	*id = 0;
+	if (ask_with(kfd, KEEP_TAKE_ID, req, sizeof(req), -1, &answer) < 0 ||
+	    answer.len != 3)
+		return ID_NO_KEEPER;
+	r = (struct rd){ .p = answer.payload, .len = answer.len };
+	*id = rd_u16(&r);
+	why = rd_u8(&r);
+	if (why == ID_OK && *id == 0)
+		return ID_NO_KEEPER;	/* no answer of a keeper's */
+	return why <= ID_NO_KEEPER ? (enum id_why)why : ID_NO_KEEPER;
+}
+
+void
+keeper_give_id(int kfd, uint16_t id)
+{
+	uint8_t req[2] = { (uint8_t)(id >> 8), (uint8_t)id };
+	struct ipc_msg answer;
+
+	(void)ask_with(kfd, KEEP_GIVE_ID, req, sizeof(req), -1, &answer);
 }
 
 int

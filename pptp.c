@@ -14,8 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/capability.h>
+#include <linux/sockios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cm_msg.h"
@@ -644,8 +647,30 @@ wait_mask(sigset_t *m)
  * exit status; on PPTP_EXIT_OK *up holds the call.  With --nolaunchpppd,
  * pppd hanging up meanwhile (its end of stdin) ends the wait: no one is
  * left to carry the call.
+ *
+ * Two deadlines (pptp(8) DEADLINES): the manager reads the request
+ * within RDV_ANSWER_MS (told by the bytes it left unread, SIOCOUTQ), or
+ * it is stopped or stuck; and it answers within place_ms(), twice what
+ * it waits for the server itself (a call placed again on a connection of
+ * its own once).
  */
 static bool pppd_gone;
+
+static uint64_t
+place_ms(const struct pptp_opts *o)
+{
+	return 2 * ((uint64_t)o->connect_timeout_s + 2 *
+	    (uint64_t)o->reply_timeout_s) * 1000 + 5000;
+}
+
+/* Has the manager read all we sent?  Where it cannot be told: yes. */
+static bool
+all_read(int fd)
+{
+	int n = 0;
+
+	return ioctl(fd, SIOCOUTQ, &n) < 0 || n == 0;
+}
 
 static int
 place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
@@ -655,23 +680,49 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 	    { o->nolaunchpppd ? 0 : -1, 0, 0 } };
 	struct ipc_msg raw;
 	sigset_t waitmask;
+	uint64_t taken_by = now_ms() + RDV_ANSWER_MS, end = now_ms() +
+	    place_ms(o);
+	bool taken = false;
 	int r;
 
 	m.req.window = (uint16_t)o->window;
 	m.req.ppd = 0;
 	m.req.sync = o->sync;
 	snprintf(m.req.phone, sizeof(m.req.phone), "%s", o->phone);
-	if (cm_send(fd, &m, -1, IPC_FOREVER) < 0)
-		return PPTP_EXIT_RETRY;
+	if (cm_send(fd, &m, -1, taken_by) < 0) {
+		if (errno != ETIMEDOUT)
+			return PPTP_EXIT_RETRY;
+		taken_by = 0;	/* not even room for it: said below */
+	}
 
 	wait_mask(&waitmask);
 	for (;;) {
+		uint64_t now = now_ms(), due;
+		struct timespec ts;
+
 		if (got_signal) {
 			log_info("signal %d while placing the call: giving up",
 			    (int)got_signal);
 			return PPTP_EXIT_OK;
 		}
-		if (ppoll(pfd, 2, NULL, &waitmask) < 0) {
+		taken = taken || (taken_by != 0 && all_read(fd));
+		if (!taken && now >= taken_by) {
+			log_warnx("the call manager for %s has not taken the "
+			    "call request in %d s (it is stopped or stuck): "
+			    "giving up", o->server, RDV_ANSWER_MS / 1000);
+			return PPTP_EXIT_ERROR;
+		}
+		if (now >= end) {
+			log_warnx("no answer from the call manager for %s in "
+			    "%llu s: giving up", o->server,
+			    (unsigned long long)(place_ms(o) / 1000));
+			return PPTP_EXIT_ERROR;
+		}
+		/* until it is taken, looked at every 20 ms */
+		due = taken ? end : now + 20 < taken_by ? now + 20 : taken_by;
+		ts = (struct timespec){ (time_t)((due - now) / 1000),
+		    (long)((due - now) % 1000) * 1000000 };
+		if (ppoll(pfd, 2, &ts, &waitmask) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");

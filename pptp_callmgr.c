@@ -174,7 +174,7 @@ cb_cleared(void *arg, void *owner)
 	cl->call = NULL;
 }
 
-/* GRE is told apart by our call ID: unique in the namespace. */
+/* GRE is told apart by our call ID: reserved (callmgr_ids.c). */
 static bool
 cb_id_taken(void *arg, uint16_t id)
 {
@@ -463,13 +463,12 @@ static void
 cm_place(struct cm *cm, struct cm_client *cl, uint64_t now)
 {
 	struct cm_conn *cn = NULL;
+	char why[CM_WHY_LEN];
 	int calls = 0;
 
 	for (int i = 0; i < CM_MAX_CLIENTS; i++)
 		calls += cm->clients[i].fd >= 0 && cm->clients[i].conn != NULL;
 	if (calls >= CM_MAX_CALLS) {
-		char why[CM_WHY_LEN];
-
 		snprintf(why, sizeof(why), "call manager for %s already holds "
 		    "%d calls, its most: no more tunnels to it", cm->addr,
 		    CM_MAX_CALLS);
@@ -488,6 +487,11 @@ cm_place(struct cm *cm, struct cm_client *cl, uint64_t now)
 		    "another control connection");
 		return;
 	}
+	if (cm_take_id(cm, cn, why, sizeof(why)) < 0) {
+		log_warnx("callmgr %s: %s", cm->addr, why);
+		client_down(cl, PPTP_EXIT_ERROR, why);
+		return;
+	}
 	cl->conn = cn;
 	cl->shared = ctrl_ncalls(&cn->ctrl) > 0;
 	if (cl->shared)
@@ -496,13 +500,12 @@ cm_place(struct cm *cm, struct cm_client *cl, uint64_t now)
 		    cn->ctrl.peer.max_channels);
 	cl->call = ctrl_call_open(&cn->ctrl, cl, cl->req.req.window,
 	    cl->req.req.ppd, cl->req.req.sync, cl->req.req.phone, now);
+	cm->reserving = 0;
 	/* Connect on the first request: then someone hears how it went. */
 	if (cl->call != NULL && cn->tcp < 0 && cm_tcp_start(cn, now) < 0)
 		ctrl_tcp_closed(&cn->ctrl, PPTP_EXIT_ERROR,
 		    "call manager cannot open its TCP socket");
 	if (cl->call == NULL && !cl->gone && !cl->again) {
-		char why[100];
-
 		snprintf(why, sizeof(why), "call manager for %s is closing",
 		    cm->addr);
 		client_down(cl, PPTP_EXIT_RETRY, why);
@@ -859,8 +862,6 @@ cm_main(const struct pptp_opts *o, const struct pptp_addr *server, int lfd,
 	addr_ntop(server, cm->addr, sizeof(cm->addr));
 	for (int i = 0; i < CM_MAX_CLIENTS; i++)
 		cm->clients[i].fd = -1;
-	for (int i = 0; i < CM_MAX_IDS; i++)
-		cm->ids[i].fd = -1;
 	proc_title("pptp: call manager %s", cm->addr);
 
 	sig_block(NULL, &waitmask, SIGTERM, SIGINT, SIGHUP, 0);

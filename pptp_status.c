@@ -61,7 +61,9 @@ ask(const char *path, struct answer *a)
 	struct cm_msg m = { .type = CM_STATUS_REQ };
 	struct ipc_msg raw;
 	uint64_t end = now_ms() + STATUS_WAIT_MS;
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	/* a connect that cannot wait: a full backlog is EAGAIN */
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
@@ -71,6 +73,11 @@ ask(const char *path, struct answer *a)
 			close(fd);
 		if (e == ECONNREFUSED)
 			return 0;	/* a socket a killed manager left */
+		if (e == EAGAIN) {
+			log_warnx("status: the call manager at %s takes no one "
+			    "in (it is stopped or stuck)", path);
+			return -1;
+		}
 		errno = e;
 		log_warn("status: cannot reach the call manager at %s", path);
 		return -1;

@@ -4,7 +4,9 @@
  * call manager's socket name, connect and listen, and peer credentials.
  * An instance holds the run directory's lock while it looks for a
  * manager and, finding none, starts one; so two instances for one server
- * never start two managers.
+ * never start two managers.  It holds it across no wait on another
+ * process: its connect does not block (a manager whose backlog is full
+ * is tried again, the lock let go meanwhile, until RDV_ANSWER_MS).
  */
 #include "rendezvous.h"
 
@@ -100,6 +102,11 @@ rdv_route_lock_path(const struct pptp_addr *server, char *out, size_t outsz)
 	    rdv_netns_id());
 }
 
+/*
+ * Connect without waiting: EAGAIN when the listener's backlog is full (a
+ * manager that accepts no one: stopped, or stuck).  The socket returned
+ * blocks, as before.
+ */
 static int
 connect_unix(const char *path)
 {
@@ -107,10 +114,11 @@ connect_unix(const char *path)
 	int fd, saved;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+	    fcntl(fd, F_SETFL, 0) == 0)
 		return fd;
 	saved = errno;
 	close(fd);
@@ -142,27 +150,43 @@ listen_unix(const char *path)
 	return fd;
 }
 
+/* A short nap (ms) that a stop signal ends; false if *stop was set. */
+static bool
+nap(int ms, volatile sig_atomic_t *stop)
+{
+	struct timespec ts = { 0, (long)ms * 1000000 };
+	sigset_t mask;
+
+	sig_waitmask(&mask, SIGTERM, SIGINT, SIGHUP, 0);
+	if (stop != NULL && *stop)
+		return false;
+	(void)ppoll(NULL, 0, &ts, &mask);
+	return stop == NULL || !*stop;
+}
+
 /*
  * The run directory's lock, waited for with the stop signals let through
  * (they are blocked here): another instance holds it only while it looks
- * for a manager, but a signal must not wait even for that.  -1 with
- * errno EINTR when *stop was set.
+ * for a manager, but a signal must not wait even for that; and no one
+ * waits for it past RDV_LOCK_MS (errno ETIMEDOUT).  -1 with errno EINTR
+ * when *stop was set.
  */
 static int
 lock_rundir(int fd, volatile sig_atomic_t *stop)
 {
-	struct timespec ts = { 0, 10 * 1000000 };
-	sigset_t mask;
+	uint64_t end = now_ms() + RDV_LOCK_MS;
 
-	sig_waitmask(&mask, SIGTERM, SIGINT, SIGHUP, 0);
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return -1;
-		if (stop != NULL && *stop) {
+		if (now_ms() >= end) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (!nap(10, stop)) {
 			errno = EINTR;
 			return -1;
 		}
-		(void)ppoll(NULL, 0, &ts, &mask);
 	}
 	return 0;
 }
@@ -176,8 +200,8 @@ lock_rundir(int fd, volatile sig_atomic_t *stop)
  * Created (0700) if missing; checked every time, existing or not.
  * Returns it open (for the lock), or -1 after one line saying why.
  */
-static int
-rundir_open(const char *dir)
+int
+rdv_dir_open(const char *dir)
 {
 	struct stat st, fst;
 	int fd;
@@ -266,21 +290,40 @@ rdv_attach(const struct pptp_opts *o, const struct pptp_addr *server,
     volatile sig_atomic_t *stop)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	uint64_t end = now_ms() + RDV_ANSWER_MS;
 	int lockfd, fd, lfd;
 
 	if (sock_path(o, server, path, sizeof(path)) < 0)
 		return -1;
 	/* One instance at a time looks for (and maybe starts) a manager. */
-	lockfd = rundir_open(o->rundir);
+	lockfd = rdv_dir_open(o->rundir);
 	if (lockfd < 0)
 		return -1;
+again:
 	if (lock_rundir(lockfd, stop) < 0) {
-		if (errno != EINTR)
+		if (errno == ETIMEDOUT)
+			log_warnx("run directory %s stayed locked for %d s "
+			    "(another pptp stopped while it started?): giving "
+			    "up", o->rundir, RDV_LOCK_MS / 1000);
+		else if (errno != EINTR)
 			log_warn("cannot lock %s", o->rundir);
 		close(lockfd);
 		return -1;
 	}
 	fd = connect_unix(path);
+	if (fd < 0 && errno == EAGAIN) {
+		/* its backlog is full: a burst, or a manager that is stuck */
+		flock(lockfd, LOCK_UN);
+		if (now_ms() < end && nap(20, stop))
+			goto again;
+		if (stop == NULL || !*stop)
+			log_warnx("the call manager at %s takes no one in (it is "
+			    "stopped or stuck): giving up after %d s", path,
+			    RDV_ANSWER_MS / 1000);
+		close(lockfd);
+		errno = stop != NULL && *stop ? EINTR : ETIMEDOUT;
+		return -1;
+	}
 	if (fd < 0 && (errno == ECONNREFUSED || errno == ENOENT)) {
 		/* Nobody there: a socket file left is a crashed manager's. */
 		if (unlink(path) == 0)
@@ -289,6 +332,7 @@ rdv_attach(const struct pptp_opts *o, const struct pptp_addr *server,
 		if (lfd < 0) {
 			log_warn("cannot listen on %s", path);
 		} else {
+			/* waits for a child that only forks and exits */
 			if (callmgr_spawn(o, server, lfd, lockfd, path) < 0) {
 				log_warn("cannot start the call manager");
 				unlink(path);

@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "cm_msg.h"
+#include "keeper.h"
 #include "pptp_callmgr.h"
 #include "pptp_ctrl.h"
 #include "pptp_opts.h"
@@ -75,8 +76,10 @@ struct cm {
 	char			 route_desc[100];
 	struct cm_idres {
 		uint16_t	 id;
-		int		 fd;	/* -1: entry free */
+		bool		 held;	/* reserved by our keeper */
 	}			 ids[CM_MAX_IDS];
+	uint16_t		 reserving;	/* for ctrl_call_open; 0 none */
+	uint32_t		 reserve_tries;
 	uint64_t		 started_ms;
 	uint64_t		 started_wall_ms;
 	uid_t			 start_uid;	/* real uid, before any drop */
@@ -103,12 +106,37 @@ void cm_note_states(struct cm *cm);
 void cm_take_pub(struct cm_client *cl, int fd);
 
 /*
- * Call IDs (callmgr_ids.c).  cm_id_taken: is id held by a call on
- * another connection than self's, or reserved by another process in our
- * network namespace?  If neither, it is reserved for us.  cm_release_ids:
- * reservations no call holds any more go.
+ * Call IDs (callmgr_ids.c; how they are reserved: there).  cm_take_id:
+ * reserve an ID (through the keeper) for the next ctrl_call_open on cn;
+ * 0, or -1 with one line of words in why.  cm_id_taken: ctrl_call_open's
+ * question (is id not ours to take?).  cm_release_ids: reservations no
+ * call holds any more go.
  */
+int cm_take_id(struct cm *cm, struct cm_conn *cn, char *why, size_t whysz);
 bool cm_id_taken(struct cm *cm, const struct cm_conn *self, uint16_t id);
 void cm_release_ids(struct cm *cm);
+
+/*
+ * The keeper's reservations (callmgr_ids.c, run in the keeper).
+ * idstore_init: for server, in PPTP_RUNDIR_DEFAULT (rundir if we are not
+ * root); nothing opened yet.  idstore_take: the first free ID from start
+ * on, each tried once, into *id.  idstore_give: id's reservation goes.
+ * idstore_close: all of them go.
+ */
+struct idstore {
+	int		 dirfd;		/* -1 until first used */
+	char		 dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char		 prefix[64];	/* callid-ADDRESS-nsNETNS- */
+	struct {
+		uint16_t id;
+		int	 fd;		/* locked; -1: entry free */
+	}		 held[CM_MAX_IDS];
+};
+
+void idstore_init(struct idstore *s, const struct pptp_addr *server,
+    const char *rundir);
+enum id_why idstore_take(struct idstore *s, uint16_t start, uint16_t *id);
+void idstore_give(struct idstore *s, uint16_t id);
+void idstore_close(struct idstore *s);
 
 #endif

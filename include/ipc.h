@@ -26,7 +26,7 @@
 
 /* Deadlines with a meaning of their own. */
 #define IPC_NOWAIT	0		/* try once; EAGAIN if it would wait */
-#define IPC_FOREVER	UINT64_MAX	/* no deadline (issue 21: to go) */
+#define IPC_FOREVER	UINT64_MAX	/* none: only to wait for the peer's end */
 
 enum ipc_err {
 	IPC_OK = 0,

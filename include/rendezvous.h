@@ -20,6 +20,15 @@
 #include "pptp_opts.h"
 
 /*
+ * Deadlines (pptp(8) DEADLINES).  RDV_LOCK_MS: the run directory's lock
+ * is waited for that long at most.  RDV_ANSWER_MS: a call manager takes
+ * a newcomer in (accept) and reads its request within that; one that
+ * does not is stopped or stuck, and the instance gives up in words.
+ */
+#define RDV_LOCK_MS	5000
+#define RDV_ANSWER_MS	2000
+
+/*
  * Connect to the call manager for server, starting one (callmgr_spawn)
  * if none is alive (a socket whose connect fails is stale: removed,
  * replaced).  Returns a SOCK_SEQPACKET fd to it, or -1 after logging why
@@ -28,6 +37,13 @@
  */
 int rdv_attach(const struct pptp_opts *o, const struct pptp_addr *server,
     volatile sig_atomic_t *stop);
+
+/*
+ * A run directory, checked: made (0700) if missing; a directory, not a
+ * symbolic link, root's or our effective user's, writable by no one
+ * else.  Open (O_DIRECTORY), or -1 after one line saying why.
+ */
+int rdv_dir_open(const char *dir);
 
 /* Our network namespace's identity (0 without /proc). */
 unsigned long rdv_netns_id(void);

@@ -6,14 +6,15 @@ Their harness is tests/harness.py; tests/integration/run.py runs them,
 in the order written."""
 
 import os
+import signal
 import socket
 import stat
 import subprocess
 import sys
 import time
 
-from harness import (CFG, no_leftovers, passes_data, pptp_pids, run_pptp,
-                     status, test, wait_until)
+from harness import (CFG, no_leftovers, passes_data, pid_titled, pptp_pids,
+                     run_pptp, status, test, wait_until)
 
 
 def manager_socket(env):
@@ -263,3 +264,95 @@ def instance_trusts_only_its_own_call_managers(env):
     lsock.close()
     os.unlink(path)
     assert not srv.lines("accept connection")[1:], srv.text()
+
+
+def stop_and_fill(env, mgr, fill):
+    """Stop the manager (SIGSTOP) and fill its backlog, as newcomers to a
+    stuck manager do."""
+    path = manager_socket(env)
+    os.kill(mgr, signal.SIGSTOP)
+    while len(fill) < 1000:
+        s_ = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s_.setblocking(False)
+        try:
+            s_.connect(path)
+        except BlockingIOError:
+            s_.close()
+            break
+        fill.append(s_)
+    assert len(fill) < 1000, "the backlog never filled"
+
+
+def go_on(mgr, fill):
+    os.kill(mgr, signal.SIGCONT)
+    for s_ in fill:
+        s_.close()
+
+
+@test
+def stopped_call_manager_delays_no_other_server(env):
+    """The call manager for one server stopped (SIGSTOP) with its backlog
+    full, and a tunnel to it starting: a tunnel to another server comes
+    up at once all the same (no lock is held across a wait on a manager),
+    and pptp --status names the stopped one and answers for the other."""
+    env.server()
+    env.server(listen="192.0.2.3")
+    a = env.client()
+    a.wait_up()
+    mgr = pid_titled("pptp: call manager 192.0.2.1")
+    fill = []
+    try:
+        stop_and_fill(env, mgr, fill)
+        a2 = env.client()
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        b = env.client(host="192.0.2.3")
+        b.wait_log("call up", timeout=3)
+        assert time.monotonic() - t0 < 3, time.monotonic() - t0
+        passes_data(b, b"beside a stopped manager")
+        st, out, err = status(env)
+        assert "192.0.2.3: call manager" in out, (st, out, err)
+        assert "takes no one in" in err, err
+        a2.exit_status(12)
+    finally:
+        go_on(mgr, fill)
+    passes_data(a, b"the stopped one goes on")
+    for c in (a, b):
+        c.hangup()
+        assert c.exit_status() == 0
+    no_leftovers(env, timeout=8)
+
+
+@test
+def stopped_call_manager_fails_newcomers_in_words(env):
+    """The call manager for a server stopped (SIGSTOP): a tunnel to it
+    fails in words within the connect timeout, whether the manager's
+    backlog has room (its request is never read) or is full (no one is
+    taken in)."""
+    env.server()
+    a = env.client()
+    a.wait_up()
+    mgr = pid_titled("pptp: call manager 192.0.2.1")
+    fill = []
+    try:
+        os.kill(mgr, signal.SIGSTOP)
+        t0 = time.monotonic()
+        a2 = env.client()
+        assert a2.exit_status(12) == 1, a2.stderr()
+        assert time.monotonic() - t0 < 10, time.monotonic() - t0
+        assert "the call manager for 192.0.2.1 has not taken the call " \
+            "request in 2 s (it is stopped or stuck): giving up" in \
+            a2.stderr(), a2.stderr()
+        stop_and_fill(env, mgr, fill)
+        t0 = time.monotonic()
+        a3 = env.client()
+        assert a3.exit_status(12) == 1, a3.stderr()
+        assert time.monotonic() - t0 < 10, time.monotonic() - t0
+        assert "takes no one in (it is stopped or stuck): giving up " \
+            "after 2 s" in a3.stderr(), a3.stderr()
+    finally:
+        go_on(mgr, fill)
+    passes_data(a, b"the stopped one goes on")
+    a.hangup()
+    assert a.exit_status() == 0
+    no_leftovers(env, timeout=8)

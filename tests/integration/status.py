@@ -11,7 +11,9 @@ import re
 import signal
 import socket
 import stat
+import struct
 import subprocess
+import time
 
 from harness import (calls_of, CFG, end_all, no_leftovers, passes_data,
                      run_pptp, scripted, status, status_json, test, wait_until)
@@ -203,3 +205,37 @@ def status_options_refused_where_meaningless(env):
     assert r.returncode == 2 and "--json goes with --status" in r.stderr
     r = run_pptp(["--status", "a", "b"])
     assert r.returncode == 2 and "at most one server" in r.stderr
+
+
+@test
+def status_refuses_a_page_that_is_no_sealed_memfd(env):
+    """A client of the manager's own uid places a call by hand, passes a
+    plain file as its statistics page and truncates it: the manager must
+    not map it (reading it would die of SIGBUS, with every tunnel)."""
+    env.server("--max-channels", "8")
+    cli = env.client()
+    cli.wait_up()
+    sock = [f for f in os.listdir(env.rundir) if f.startswith("192.0.2.1")]
+    s_ = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s_.connect(os.path.join(env.rundir, sock[0]))
+    # CM_CALL_REQ: window, ppd, sync, 2 zeros, a phone of 64
+    req = struct.pack("!HHHH", 64, 0, 0, 0) + bytes(64)
+    s_.send(struct.pack("!HH", 1, 4 + len(req)) + req)
+    s_.settimeout(5)
+    up = s_.recv(100)
+    assert up[:2] == b"\x00\x02", up            # CM_CALL_UP
+    with open(env.path("page"), "wb+") as page:
+        page.write(bytes(65536))
+        page.flush()
+        s_.sendmsg([b"\x00\x05\x00\x04"],       # CM_STATS_FD
+                   [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                     struct.pack("i", page.fileno()))])
+        time.sleep(0.3)
+        page.truncate(0)
+    st, out, _ = status(env)
+    assert st == 0 and out.count("call ") >= 2, (st, out)
+    passes_data(cli, b"still here")
+    s_.close()
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)

@@ -453,6 +453,101 @@ def call_ids_unique_across_call_managers(env):
         CFG.pptp = plain
 
 
+# Hold names or locks for the IDs argv[2]..argv[3]-1: argv[1] is "bind"
+# (abstract unix names) or a file prefix to flock.  A process holds
+# 20000 descriptors at most here, so several share the 65535.
+HOLD = """
+import fcntl, os, socket, sys
+held = []
+for i in range(int(sys.argv[2]), int(sys.argv[3])):
+    if sys.argv[1] == "bind":
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.bind("\\0pptp-call-id/192.0.2.1/%d" % i)
+    else:
+        s = os.open(sys.argv[1] + str(i), os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(s, fcntl.LOCK_EX)
+    held.append(s)
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
+def hold_ids(env, what, prefix=()):
+    """Every call ID 1..65535 held (HOLD) by processes started with
+    prefix; they let go when their stdin closes."""
+    procs = []
+    for lo in range(1, 65536, 16384):
+        p = subprocess.Popen(list(prefix) + [sys.executable, "-c", HOLD,
+                                             what, str(lo),
+                                             str(min(lo + 16384, 65536))],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+        env.procs.append(p)
+        procs.append(p)
+    for p in procs:
+        assert p.stdout.readline().strip() == "ready"
+    return procs
+
+
+def let_go(procs):
+    for p in procs:
+        p.stdin.close()
+        p.wait()
+
+
+@test
+def call_ids_no_other_user_can_take(env):
+    """An unprivileged user binds every abstract name the call IDs were
+    once reserved by (pptp-call-id/ADDRESS/ID, in the client's namespace):
+    a tunnel still comes up, at once."""
+    env.server()
+    squat = hold_ids(env, "bind", ["ip", "netns", "exec", env.cns,
+                                   "setpriv", "--reuid=65534",
+                                   "--regid=65534", "--clear-groups"])
+    cli = env.client()
+    cli.wait_up()
+    passes_data(cli, b"through")
+    cli.hangup()
+    assert cli.exit_status() == 0
+    let_go(squat)
+    no_leftovers(env)
+
+
+@test
+def call_ids_all_taken_said_in_words(env):
+    """Every call ID of the server reserved on this host (held here as
+    the reservations are: flock'd files in /var/run/pptp): pptp says so
+    in one line and exits 1, having sent the server nothing."""
+    srv = env.server()
+    ino = os.stat(f"/run/netns/{env.cns}").st_ino
+    prefix = f"/var/run/pptp/callid-192.0.2.1-ns{ino}-"
+    os.makedirs("/var/run/pptp", mode=0o700, exist_ok=True)
+    held = hold_ids(env, prefix)
+    try:
+        t0 = time.monotonic()
+        cli = env.client()
+        st = cli.exit_status(10)
+        err = cli.stderr()
+        assert st == 1, (st, err)
+        assert "no call ID free for 192.0.2.1: all 65535 are taken on " \
+            "this host" in err, err
+        assert time.monotonic() - t0 < 5, time.monotonic() - t0
+        assert not srv.lines("recv OCRQ"), srv.text()
+    finally:
+        let_go(held)
+        for i in range(1, 65536):    # a keeper that ends sweeps them too
+            try:
+                os.unlink(prefix + str(i))
+            except FileNotFoundError:
+                pass
+    # given back, the IDs serve again
+    cli = env.client()
+    cli.wait_up()
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
 @test
 def call_manager_stopped_takes_no_newcomer(env):
     """SIGTERM to a manager: it stops listening at once; a tunnel started
