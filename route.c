@@ -18,6 +18,7 @@
 #include "route.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <fcntl.h>
@@ -30,6 +31,9 @@
 #include <unistd.h>
 
 #include "util.h"
+
+/* How long a newcomer waits for a last user removing the route. */
+#define ROUTE_LOCK_MS	2000
 
 struct nlreq {
 	struct nlmsghdr	n;
@@ -196,20 +200,38 @@ route_hold(const char *lockprefix, struct hostroute *hr)
 {
 	int n = snprintf(hr->lockpath, sizeof(hr->lockpath), "%s-table%u",
 	    lockprefix, hr->table);
+	uint64_t end = now_ms() + ROUTE_LOCK_MS;
 
 	errno = ENAMETOOLONG;
 	for (int tries = 0; tries < 10 && n > 0 &&
 	    (size_t)n < sizeof(hr->lockpath); tries++) {
 		int fd = open(hr->lockpath, O_RDWR | O_CREAT | O_CLOEXEC |
 		    O_NOFOLLOW, 0600);
+		bool held;
 
 		if (fd < 0)
 			break;
-		if (flock(fd, LOCK_SH) == 0 && same_file(fd, hr->lockpath)) {
+		/*
+		 * A last user holds it exclusively only while it removes
+		 * the route: a moment, unless it was stopped there, which
+		 * must not hold up this tunnel for ever.
+		 */
+		while (!(held = flock(fd, LOCK_SH | LOCK_NB) == 0) &&
+		    (errno == EWOULDBLOCK || errno == EINTR) &&
+		    now_ms() < end)
+			usleep(10000);
+		if (held && same_file(fd, hr->lockpath)) {
 			hr->lockfd = fd;
 			return 0;
 		}
-		close(fd);	/* removed by a last user meanwhile: again */
+		close(fd);
+		if (!held) {
+			log_warnx("route: %s stayed locked for %d s: the host "
+			    "route is this tunnel's alone", hr->lockpath,
+			    ROUTE_LOCK_MS / 1000);
+			return -1;
+		}
+		/* removed by a last user meanwhile: again */
 	}
 	log_warn("route: cannot lock %s", hr->lockpath);
 	return -1;

@@ -6,6 +6,7 @@ Their harness is tests/harness.py; tests/integration/run.py runs them,
 in the order written."""
 
 import ctypes
+import fcntl
 import os
 import re
 import signal
@@ -374,6 +375,34 @@ def route_shared_across_run_directories(env):
     """The route is one whatever --rundir the tunnels use."""
     routed(env)
     route_shared(env, [], ["--rundir", env.path("run2")])
+
+
+@test
+def route_lock_stuck_costs_two_seconds(env):
+    """Another tunnel's keeper stopped while it removes the host route
+    (the route's lock held exclusively): a new tunnel waits 2 s for the
+    lock, not for ever, says so, and comes up with the route its own."""
+    routed(env)
+    ino = os.stat(f"/run/netns/{env.cns}").st_ino
+    path = f"/var/run/pptp/route-203.0.113.1-ns{ino}-table254"
+    os.makedirs("/var/run/pptp", mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        t0 = time.monotonic()
+        cli = env.client(host="203.0.113.1")
+        cli.wait_log("call up", 8)
+        took = time.monotonic() - t0
+        assert 1.9 < took < 5, took     # the keeper logs why, in syslog
+        assert "proto 47" in host_route(env), host_route(env)
+        passes_data(cli, b"routed all the same")
+        cli.hangup()
+        assert cli.exit_status() == 0
+        assert host_route(env) == "", host_route(env)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    no_leftovers(env)
 
 
 @test
