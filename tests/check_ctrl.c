@@ -188,6 +188,19 @@ server_cdn(struct rig *r, uint16_t server_call_id, uint8_t result)
 	server_says(r, &m);
 }
 
+/* A call up, then closed by its owner: the CCRQ went out. */
+static struct ctrl_call *
+call_clearing(struct rig *r)
+{
+	struct ctrl_call *call = call_up(r);
+	struct msg m;
+
+	ctrl_call_close(&r->c, call, r->now);
+	expect(r, MSG_CCRQ, &m);
+	ck_assert_uint_eq(m.ccrq.call_id, call->call_id);
+	return call;
+}
+
 /* The one call ended as the server refused it, the connection up. */
 static void
 ended_refused(struct rig *r, int status, const char *words)
@@ -505,21 +518,11 @@ END_TEST
 START_TEST(test_clear_call)
 {
 	struct rig r;
-	struct ctrl_call *call;
-	struct msg m;
-	uint16_t id;
 
 	rig_init(&r, NULL);
-	call = call_up(&r);
-	id = call->call_id;
-	ctrl_call_close(&r.c, call, r.now);
-	expect(&r, MSG_CCRQ, &m);
-	ck_assert_uint_eq(m.ccrq.call_id, id);
+	call_clearing(&r);
 	ck_assert_uint_eq(ctrl_ncalls(&r.c), 1);
-	msg_init(&m, MSG_CDN);
-	m.cdn.call_id = 0x1234;
-	m.cdn.result = 4;
-	server_says(&r, &m);
+	server_cdn(&r, 0x1234, 4);
 	ck_assert_uint_eq(ctrl_ncalls(&r.c), 0);
 	ck_assert_int_eq(r.downs, 0);
 	ck_assert_int_eq(r.cleared, 1);
@@ -530,21 +533,14 @@ END_TEST
 START_TEST(test_cleared_waits_for_cdn)
 {
 	struct rig r;
-	struct ctrl_call *call;
-	struct msg m;
 
 	rig_init(&r, NULL);
-	call = call_up(&r);
-	ctrl_call_close(&r.c, call, r.now);
-	expect(&r, MSG_CCRQ, &m);
+	call_clearing(&r);
 	ck_assert_int_eq(r.cleared, 0);
 	/* time short of the CDN wait changes nothing */
 	ctrl_timer(&r.c, r.now + 999);
 	ck_assert_int_eq(r.cleared, 0);
-	msg_init(&m, MSG_CDN);
-	m.cdn.call_id = 0x1234;
-	m.cdn.result = 4;
-	server_says(&r, &m);
+	server_cdn(&r, 0x1234, 4);
 	ck_assert_int_eq(r.cleared, 1);
 	ck_assert_int_eq(r.downs, 0);
 }
@@ -569,13 +565,9 @@ END_TEST
 START_TEST(test_cleared_when_connection_dies)
 {
 	struct rig r;
-	struct ctrl_call *call;
-	struct msg m;
 
 	rig_init(&r, NULL);
-	call = call_up(&r);
-	ctrl_call_close(&r.c, call, r.now);
-	expect(&r, MSG_CCRQ, &m);
+	call_clearing(&r);
 	ctrl_tcp_closed(&r.c, PPTP_EXIT_HANGUP, "reset by the server");
 	ck_assert_int_eq(r.cleared, 1);
 	ck_assert_int_eq(r.downs, 0);
@@ -599,13 +591,9 @@ END_TEST
 START_TEST(test_clear_call_no_cdn)
 {
 	struct rig r;
-	struct ctrl_call *call;
-	struct msg m;
 
 	rig_init(&r, NULL);
-	call = call_up(&r);
-	ctrl_call_close(&r.c, call, r.now);
-	expect(&r, MSG_CCRQ, &m);
+	call_clearing(&r);
 	ck_assert_uint_eq(ctrl_next_deadline(&r.c), r.now + 1000);
 	ctrl_timer(&r.c, r.now + 1000);
 	ck_assert_uint_eq(ctrl_ncalls(&r.c), 0);
