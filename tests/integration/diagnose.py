@@ -11,10 +11,12 @@ no ppp_mppe), which is reported, named in the verdict (exit 11 when the
 network passes) and never stops the network stages."""
 
 import json
+import signal
 import subprocess
 import time
 
-from harness import CFG, no_leftovers, test
+from harness import (CFG, NOCAPS, no_leftovers, pptp_pids, proc_status,
+                     test, wait_until)
 
 STAGES = ["name", "local", "tcp", "control", "call", "gre", "clear"]
 
@@ -248,6 +250,31 @@ def diagnose_tcp_dropped(env):
     assert "drops it silently" in verdict, verdict
     assert 2 <= secs < 5, secs
     assert "accept" not in srv.text()
+    no_leftovers(env)
+
+
+@test
+def diagnose_reads_the_network_sandboxed(env):
+    """While it waits for the server, the diagnosing process is the
+    unprivileged user, without capabilities, under its filter; a stop
+    signal then still stops the connection on the server."""
+    srv = env.server("--sccrp", "never")
+    p = subprocess.Popen(["ip", "netns", "exec", env.cns, CFG.pptp,
+                          "--diagnose", "192.0.2.1"],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    env.procs.append(p)
+    srv.wait("recv SCCRQ")
+    assert wait_until(lambda: pptp_pids(), 2)
+    st = proc_status(pptp_pids()[0])
+    assert not st["Uid"].startswith("0\t"), st
+    assert st["CapEff"] == NOCAPS and st["CapPrm"] == NOCAPS, st
+    assert st["Seccomp"] == "2" and st["NoNewPrivs"] == "1", st
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=10)
+    assert p.returncode == 13, (p.returncode, out, err)
+    assert "stopped by signal 15" in out, out
+    srv.wait("recv StopCCRQ")
     no_leftovers(env)
 
 
