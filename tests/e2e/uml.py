@@ -701,6 +701,85 @@ def gre_blocked():
 
 
 @scenario
+def diagnose():
+    """pptp --diagnose against the real pptpd: every stage passes; the
+    server's side dropping GRE fails at gre, TCP 1723 dropped silently
+    and nothing listening fail at tcp, each with its cause in words;
+    after each run that reached the server, pptpd logs the call cleared
+    and the control connection stopped, and nothing of ours is left."""
+    said = []
+
+    def run(what, *args):
+        n = len(SYSLOG)
+        r = sh(f"ip netns exec cli {CLIENT} --diagnose {SERVER} --json "
+               + " ".join(args), check=False, timeout=60)
+        try:
+            doc = json.loads(r.stdout)
+        except ValueError:
+            raise Fail(f"{what}: no JSON ({r.returncode}): {r.stdout!r} "
+                       f"{r.stderr!r}")
+        ok = {s["name"]: s["ok"] for s in doc["stages"]}
+        detail = {s["name"]: s["detail"] for s in doc["stages"]}
+        left = left_behind()
+        need(not left, f"{what}: " + "; ".join(left))
+        return r.returncode, doc, ok, detail, n
+
+    def server_cleared(what, n):
+        srv = lambda: [l for _, l in SYSLOG[n:]
+                       if l.startswith(("pptpd", "pptpctrl"))]
+        wait_until(lambda: any("control connection finished" in l
+                               for l in srv()), 5)
+        lines = srv()
+        need([l for l in lines if re.search(r"CALL.?CLR|call clear", l,
+                                            re.I)],
+             f"{what}: pptpd logged no call clear: {lines[-8:]}")
+        need([l for l in lines if re.search(r"STOP.?CTRL|control "
+                                            r"connection finished", l,
+                                            re.I)],
+             f"{what}: pptpd logged no control connection stop")
+        wait_until(lambda: not sh("ip netns exec srv pgrep -x pppd",
+                                  check=False).stdout, 5)
+
+    st, doc, ok, detail, n = run("working server")
+    need(all(ok[s] for s in ("name", "tcp", "control", "call", "gre",
+                             "clear")), f"working server: {doc}")
+    need(st == 0 and doc["verdict"] == "ok",
+         f"working server: status {st}, local: {detail['local']}")
+    need("Configure-Ack to ours" in detail["gre"], detail["gre"])
+    server_cleared("working server", n)
+    said.append("passes: " + detail["control"].split("; ", 1)[1])
+
+    sh("ip netns exec srv tc qdisc add dev vs ingress")
+    sh("ip netns exec srv tc filter add dev vs parent ffff: protocol ip "
+       "u32 match ip protocol 47 0xff action drop")
+    st, doc, ok, detail, n = run("GRE dropped")
+    need(st == 15 and not ok["gre"] and ok["call"], f"GRE dropped: {doc}")
+    need("ours does not reach it" in doc["cause"], doc["cause"])
+    server_cleared("GRE dropped", n)
+    said.append("server drops GRE: " + doc["cause"])
+    sh("ip netns exec srv tc filter del dev vs parent ffff:")
+
+    sh("ip netns exec srv tc filter add dev vs parent ffff: protocol ip "
+       "u32 match ip protocol 6 0xff match ip dport 1723 0xffff "
+       "action drop")
+    st, doc, ok, detail, n = run("TCP dropped", "--connect-timeout 3")
+    need(st == 12 and not ok["tcp"], f"TCP dropped: {doc}")
+    need("no answer in 3 s (filtered)" in detail["tcp"], detail["tcp"])
+    sh("ip netns exec srv tc qdisc del dev vs ingress")
+
+    for pid in procinfo.pids_named("pptpd"):
+        os.kill(pid, signal.SIGTERM)
+    need(wait_until(lambda: "1723" not in sh("ip netns exec srv ss -ltn",
+                                              check=False).stdout, 5),
+         "pptpd did not stop")
+    st, doc, ok, detail, n = run("nothing listening")
+    need(st == 12 and not ok["tcp"] and "refused" in detail["tcp"],
+         f"nothing listening: {doc}")
+    said.append("no pptpd: " + detail["tcp"])
+    return "; ".join(said)
+
+
+@scenario
 def two_servers():
     """A second pptpd in a third namespace: a tunnel to each at once."""
     sh("ip netns add srv2")
