@@ -73,6 +73,8 @@ struct diag {
 	struct pptp_addr server;
 	char		 addr[ADDR_STRLEN];
 	int		 tcp, gre, gre_errno;
+	int		 ct_fd;			/* /proc/net/nf_conntrack */
+	bool		 ct_pptp_loaded;	/* nf_conntrack_pptp */
 	/* the control connection */
 	struct ctrl_conn ctrl;
 	struct ctrl_call *call;
@@ -1145,6 +1147,43 @@ gre_errors(struct diag *d)
 	}
 }
 
+/*
+ * Does this machine track our control connection (netfilter conntrack
+ * in this network namespace), and with the PPTP helper?  Without it the
+ * server's GRE matches no connection our GRE made: a firewall here that
+ * accepts only established traffic drops it.  1: tracked without the
+ * helper, 0: tracked with it, -1: not tracked or cannot tell.
+ */
+static int
+ct_no_helper(struct diag *d)
+{
+	static char buf[1 << 16];
+	char dst[ADDR_STRLEN + 8], sport[24], *line, *end;
+	struct sockaddr_storage ss;
+	struct pptp_addr me;
+	socklen_t len = sizeof(ss);
+	size_t have = 0;
+	ssize_t n;
+
+	if (d->ct_fd < 0 || lseek(d->ct_fd, 0, SEEK_SET) < 0 ||
+	    getsockname(d->tcp, (struct sockaddr *)&ss, &len) < 0 ||
+	    addr_from_sockaddr((struct sockaddr *)&ss, len, &me) < 0)
+		return -1;
+	while (have < sizeof(buf) - 1 && (n = read(d->ct_fd, buf + have,
+	    sizeof(buf) - 1 - have)) > 0)
+		have += (size_t)n;
+	buf[have] = '\0';
+	snprintf(dst, sizeof(dst), "dst=%s ", d->addr);
+	snprintf(sport, sizeof(sport), "sport=%u dport=%d ", me.port,
+	    PPTP_PORT);
+	for (line = strtok_r(buf, "\n", &end); line != NULL;
+	    line = strtok_r(NULL, "\n", &end))
+		if (strstr(line, " tcp ") != NULL && strstr(line, dst) !=
+		    NULL && strstr(line, sport) != NULL)
+			return strstr(line, "helper=pptp") == NULL;
+	return -1;
+}
+
 /* Both ways proven, or an ICMP error said GRE cannot pass. */
 static bool
 gre_settled(struct diag *d)
@@ -1229,6 +1268,23 @@ stage_gre(struct diag *d)
 		    "GRE from %s arrives, but ours does not reach it: no LCP "
 		    "reply to our Configure-Request in %u s", d->addr,
 		    DIAG_GRE_WAIT_MS / 1000);
+	else if (ct_no_helper(d) == 1)
+		fail(d, "gre", PPTP_EXIT_DIAG_GRE, "on this machine, load "
+		    "the PPTP conntrack helper (modprobe nf_conntrack_pptp) "
+		    "and assign it to TCP port 1723 (nft: ct helper set "
+		    "\"pptp\" on tcp dport 1723 in an output chain; "
+		    "iptables: -t raw -A OUTPUT -p tcp --dport 1723 -j CT "
+		    "--helper pptp), or accept GRE from the server (iptables "
+		    "-A INPUT -p gre -s SERVER -j ACCEPT); if that is not it, "
+		    "a firewall or NAT between here and there drops GRE",
+		    "TCP 1723 works but no GRE comes back from %s in %u s; "
+		    "this machine tracks connections (netfilter conntrack) "
+		    "and the control connection has no PPTP helper (%s), so "
+		    "a stateful firewall here that accepts only established "
+		    "traffic drops the server's GRE", d->addr,
+		    DIAG_GRE_WAIT_MS / 1000, d->ct_pptp_loaded ?
+		    "nf_conntrack_pptp is loaded but not assigned" :
+		    "nf_conntrack_pptp is not loaded");
 	else
 		fail(d, "gre", PPTP_EXIT_DIAG_GRE, "let GRE (IP protocol 47) "
 		    "through both ways: on a NAT router, load its PPTP helper "
@@ -1397,6 +1453,7 @@ diagnose_main(const struct pptp_opts *o)
 
 	memset(&d, 0, sizeof(d));
 	d.o = o;
+	d.ct_fd = -1;
 	/* the stage lines say it all: the state machine's info lines not */
 	if (!o->debug)
 		log_init(o->logstring, true, LOG_LEVEL_LOW);
@@ -1410,6 +1467,10 @@ diagnose_main(const struct pptp_opts *o)
 	if (stage_name(&d)) {
 		stage_local(&d);
 		open_sockets(&d);
+		/* read again, sandboxed, if GRE does not come */
+		d.ct_fd = open("/proc/net/nf_conntrack", O_RDONLY | O_CLOEXEC);
+		d.ct_pptp_loaded = access("/sys/module/nf_conntrack_pptp",
+		    F_OK) == 0;
 		ctrl_setup(&d);
 		sandbox_enter(&o->sandbox, SB_DIAGNOSE, "diagnose");
 		if (d.failed == NULL && stage_tcp(&d) && stage_control(&d) &&
@@ -1419,6 +1480,8 @@ diagnose_main(const struct pptp_opts *o)
 			stage_clear(&d);
 		if (d.gre >= 0)
 			close(d.gre);
+		if (d.ct_fd >= 0)
+			close(d.ct_fd);
 		close(d.tcp);
 	}
 	verdict(&d);

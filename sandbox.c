@@ -127,12 +127,13 @@ static const struct rule gateway_rules[] = {
 
 /*
  * pptp --diagnose: its TCP and GRE sockets are opened before, the TCP
- * connect is made after (diagnose.c); no socket is made (syslog's
- * reconnect is refused).
+ * connect is made after (diagnose.c); /proc/net/nf_conntrack, opened
+ * before, is read again from its start (lseek); no socket is made
+ * (syslog's reconnect is refused).
  */
 static const struct rule diagnose_rules[] = {
 	R(connect, ALLOW), R(getsockopt, ALLOW), R(getsockname, ALLOW),
-	R(socket, DENY),
+	R(lseek, ALLOW), R(socket, DENY),
 };
 
 #ifdef PPTP_SANITIZED

@@ -179,6 +179,39 @@ def diagnose_no_gre_from_server(env):
 
 
 @test
+def diagnose_own_stateful_firewall(env):
+    """This machine's input filter accepts only established traffic and
+    no PPTP helper follows the control connection: the server's GRE is
+    dropped here, and the verdict says so (conntrack, the helper)."""
+    subprocess.run(["ip", "netns", "exec", env.cns, "nft", "-f", "-"],
+                   input="table inet fw {\n chain in {\n  type filter "
+                   "hook input priority 0; policy drop;\n  ct state "
+                   "established,related accept\n  iif lo accept\n }\n}\n",
+                   text=True, check=True)
+    srv = env.server("--gre", "lcp")
+    st, out, err, _ = diagnose(env)
+    got, verdict = stage_lines(out)
+    assert st == 15, (st, out, err)
+    assert "no GRE from the server" in got["gre"][1], out
+    assert "this machine tracks connections (netfilter conntrack) and " \
+        "the control connection has no PPTP helper" in verdict, verdict
+    assert "ct helper set" in verdict and "--helper pptp" in verdict
+    assert "lcp configure-request" in srv.text(), "ours did not arrive"
+    left_as_found(srv)
+    no_leftovers(env)
+    # the PPTP helper assigned to the control connection: GRE passes
+    subprocess.run(["ip", "netns", "exec", env.cns, "nft", "-f", "-"],
+                   input="table inet fw {\n ct helper pptph {\n  type "
+                   "\"pptp\" protocol tcp\n }\n chain out {\n  type filter "
+                   "hook output priority 0;\n  tcp dport 1723 ct helper set "
+                   "\"pptph\"\n }\n}\n", text=True, check=True)
+    st, out, err, _ = diagnose(env)
+    got, verdict = stage_lines(out)
+    network_ok_until(got, "clear")
+    assert st == status_for_pass(got), (st, out, err)
+
+
+@test
 def diagnose_gre_only_from_server(env):
     """The server's side sends its LCP Configure-Requests, and ours never
     reach it: GRE one way."""
