@@ -238,6 +238,15 @@ verdict(struct diag *d)
 	fflush(stdout);
 }
 
+/* why without its leading prefix, if it has it (no words said twice). */
+static const char *
+unprefixed(const char *why, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(why, prefix, n) == 0 ? why + n : why;
+}
+
 /* --- name ------------------------------------------------------------ */
 
 static bool
@@ -870,7 +879,8 @@ stage_control(struct diag *d)
 		    "only some addresses, or be out of connections); "
 		    "--quirks may help with an old server",
 		    "the server refused the control connection: %s",
-		    d->ctrl.why);
+		    unprefixed(d->ctrl.why, "server refused control "
+		    "connection: "));
 	else if (d->dead_by == END_TCP)
 		fail(d, "control", PPTP_EXIT_DIAG_CONTROL, "the PPTP server "
 		    "may refuse this address (its allow list, e.g. "
@@ -955,7 +965,8 @@ stage_call(struct diag *d)
 		    "connection but not the call: it may be full (all its "
 		    "addresses or channels in use), limit calls per user or "
 		    "address, or need --phone; see its log",
-		    "the server refused the call: %s%s%s%s", d->call_why,
+		    "the server refused the call: %s%s%s%s",
+		    unprefixed(d->call_why, "server refused call: "),
 		    q ? " (cause: " : "", q ? q : "", q ? ")" : "");
 	else
 		fail(d, "call", PPTP_EXIT_DIAG_CALL, "see the server's log; "
@@ -1249,11 +1260,12 @@ stage_gre(struct diag *d)
 		return false;
 	}
 	stage(d, "gre", false, t0, "sent %u LCP Configure-Request%s in GRE "
-	    "(key: call ID %u)%s%s%s; %s; ours reached it: %s%s", d->sent,
+	    "(key: call ID %u)%s%s%s; %s; ours reached it: %s%s%s", d->sent,
 	    d->sent == 1 ? "" : "s", d->call->peer_call_id, d->gre_errno ? " (send: " : "",
 	    d->gre_errno ? strerror(d->gre_errno) : "",
-	    d->gre_errno ? ")" : "", from, d->icmp[0] ? d->icmp :
-	    d->rx > 0 ? "no (no LCP reply to ours)" : "cannot tell", bad);
+	    d->gre_errno ? ")" : "", from, d->icmp[0] ? "no, it bounced: " :
+	    "", d->icmp[0] ? d->icmp : d->rx > 0 ? "no (no LCP reply to "
+	    "ours)" : "cannot tell", bad);
 	if (d->icmp[0] != '\0')
 		fail(d, "gre", PPTP_EXIT_DIAG_GRE, "on the server, let GRE "
 		    "(IP protocol 47) in and make sure its PPTP server "

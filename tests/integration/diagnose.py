@@ -141,8 +141,8 @@ def diagnose_call_refused_busy(env):
     network_ok_until(got, "control")
     assert not got["call"][0]
     assert "busy" in got["call"][1], out
-    assert "FAIL at call: the server refused the call: server refused " \
-        "call: busy" in verdict, verdict
+    assert "FAIL at call: the server refused the call: busy" in verdict, \
+        verdict
     assert "clear" in got and got["clear"][0], out
     left_as_found(srv, call=False)
     no_leftovers(env)
@@ -237,7 +237,8 @@ def diagnose_gre_bounced(env):
     st, out, err, _ = diagnose(env)
     got, verdict = stage_lines(out)
     assert st == 15, (st, out, err)
-    assert "protocol unreachable" in got["gre"][1], out
+    assert "ours reached it: no, it bounced: ICMP protocol unreachable" \
+        in got["gre"][1], out
     assert "GRE to 192.0.2.1 bounced" in verdict, verdict
     left_as_found(srv)
     no_leftovers(env)
