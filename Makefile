@@ -68,6 +68,7 @@ PROG_SRCS += keeper.c
 PROG_SRCS += sandbox.c
 PROG_SRCS += watchdog.c
 PROG_SRCS += pptp_status.c
+PROG_SRCS += diagnose.c
 
 TEST_SRCS := tests/check_main.c
 TEST_SRCS += tests/check_msg.c

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cm_msg.h"
+#include "diagnose.h"
 #include "launch.h"
 #include "pptp_callmgr.h"
 #include "pptp_gre.h"
@@ -61,6 +62,7 @@ enum {
 	OPT_USER,
 	OPT_NOSANDBOX,
 	OPT_STATUS,
+	OPT_DIAGNOSE,
 	OPT_JSON,
 	OPT_VERSION,
 	OPT_HELP,
@@ -94,6 +96,7 @@ static const struct option long_opts[] = {
 	{ "user",		required_argument, NULL, OPT_USER },
 	{ "nosandbox",		no_argument,	   NULL, OPT_NOSANDBOX },
 	{ "status",		no_argument,	   NULL, OPT_STATUS },
+	{ "diagnose",		no_argument,	   NULL, OPT_DIAGNOSE },
 	{ "json",		no_argument,	   NULL, OPT_JSON },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
@@ -106,6 +109,7 @@ usage(FILE *f)
 	fprintf(f,
 "usage: pptp HOST [pptp options] [[--] pppd options]\n"
 "       pptp --status [--json] [HOST]\n"
+"       pptp --diagnose [--json] HOST [pptp options]\n"
 "\n"
 "Connects to the PPTP server HOST and runs PPP over the tunnel: either\n"
 "launching pppd on a pty with the given pppd options (the command then\n"
@@ -160,7 +164,12 @@ usage(FILE *f)
 "                          %s; never looked up on PATH)\n"
 "  --status [HOST]         show every tunnel (to HOST): state, IDs,\n"
 "                          traffic, loss; exit 0 if any, 3 if none\n"
-"  --json                  with --status: one JSON document\n"
+"  --diagnose HOST         test the way to HOST stage by stage (name,\n"
+"                          local, tcp, control, call, gre, clear) without\n"
+"                          pppd or credentials, and say what fails and how\n"
+"                          to fix it; exit 0 if all passes (pptp(8)\n"
+"                          DIAGNOSE)\n"
+"  --json                  with --status or --diagnose: one JSON document\n"
 "  --version               print the version and exit\n"
 "  -h, --help              print this help and exit\n",
 	    quirk_names(), PPTP_RUNDIR_DEFAULT, PPPD_PATH);
@@ -519,6 +528,9 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 		case OPT_STATUS:
 			o->status = true;
 			break;
+		case OPT_DIAGNOSE:
+			o->diagnose = true;
+			break;
 		case OPT_JSON:
 			o->json = true;
 			break;
@@ -538,8 +550,12 @@ parse_args(int argc, char **argv, struct pptp_opts *o)
 		return -1;
 	if (o->test_rate == 0)
 		o->test_type = 0;
-	if (o->json && !o->status) {
-		log_warnx("--json goes with --status");
+	if (o->json && !o->status && !o->diagnose) {
+		log_warnx("--json goes with --status or --diagnose");
+		return -1;
+	}
+	if (o->status && o->diagnose) {
+		log_warnx("--status and --diagnose do not go together");
 		return -1;
 	}
 	if (o->status) {
@@ -894,6 +910,9 @@ main(int argc, char **argv)
 		log_init(o.logstring, true, o.loglevel);
 		if (o.status)
 			status = status_main(&o);
+		else if (o.diagnose && sandbox_prepare(&o.sandbox, o.user,
+		    o.nosandbox) == 0)
+			status = diagnose_main(&o);
 		/* the user to become, looked up while the files are there */
 		else if (sandbox_prepare(&o.sandbox, o.user, o.nosandbox) < 0)
 			status = PPTP_EXIT_ERROR;

@@ -125,6 +125,17 @@ static const struct rule gateway_rules[] = {
 	R(getsockopt, ALLOW), R(socket, DENY),
 };
 
+/*
+ * pptp --diagnose: its TCP and GRE sockets are opened before, the TCP
+ * connect is made after (diagnose.c); /proc/net/nf_conntrack, opened
+ * before, is read again from its start (lseek); no socket is made
+ * (syslog's reconnect is refused).
+ */
+static const struct rule diagnose_rules[] = {
+	R(connect, ALLOW), R(getsockopt, ALLOW), R(getsockname, ALLOW),
+	R(lseek, ALLOW), R(socket, DENY),
+};
+
 #ifdef PPTP_SANITIZED
 /*
  * Test builds only (make SANITIZE=1): what AddressSanitizer's leak check
@@ -270,9 +281,12 @@ filter_install(enum sandbox_role role, const char *who)
 	if (role == SB_MANAGER)
 		emit_rules(&p, manager_rules, sizeof(manager_rules) /
 		    sizeof(manager_rules[0]));
-	else
+	else if (role == SB_GATEWAY)
 		emit_rules(&p, gateway_rules, sizeof(gateway_rules) /
 		    sizeof(gateway_rules[0]));
+	else
+		emit_rules(&p, diagnose_rules, sizeof(diagnose_rules) /
+		    sizeof(diagnose_rules[0]));
 	emit(&p, RET(SECCOMP_RET_KILL_PROCESS));
 	fp.len = p.len;
 	fp.filter = p.insn;

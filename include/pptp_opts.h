@@ -34,6 +34,8 @@ struct pptp_opts {
 	const char	*pppd_path;	/* --pppd, absolute (PPPD_PATH) */
 	enum pptp_share	 share;		/* --share-connection */
 	bool		 status;	/* --status: show tunnels, no call */
+	bool		 diagnose;	/* --diagnose: test the way, no call
+					   kept (diagnose.c) */
 	bool		 json;		/* --json: as one JSON document */
 	bool		 nolaunchpppd;
 	bool		 debug;
@@ -69,6 +71,15 @@ enum pptp_exit {
 	PPTP_EXIT_TIMEOUT = 7,	/* server stopped answering */
 	PPTP_EXIT_PROTOCOL = 8,	/* server sent a malformed message */
 	PPTP_EXIT_RETRY = 9,	/* internal: call manager was closing */
+	/* pptp --diagnose: the first stage that failed (diagnose.c) */
+	PPTP_EXIT_DIAG_NAME = 10,	/* the name does not resolve */
+	PPTP_EXIT_DIAG_LOCAL = 11,	/* the network passed; this machine
+					   cannot run pppd's side yet */
+	PPTP_EXIT_DIAG_TCP = 12,	/* no TCP connection to port 1723 */
+	PPTP_EXIT_DIAG_CONTROL = 13,	/* no control connection */
+	PPTP_EXIT_DIAG_CALL = 14,	/* the call was not accepted */
+	PPTP_EXIT_DIAG_GRE = 15,	/* GRE does not pass both ways */
+	PPTP_EXIT_DIAG_CLEAR = 16,	/* the server did not clear */
 };
 
 #endif

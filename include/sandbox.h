@@ -23,6 +23,7 @@
 enum sandbox_role {
 	SB_MANAGER,	/* the call manager: TCP 1723 */
 	SB_GATEWAY,	/* the GRE-to-PPP gateway: GRE and pppd's pty */
+	SB_DIAGNOSE,	/* pptp --diagnose: TCP and GRE, both opened */
 };
 
 struct sandbox {

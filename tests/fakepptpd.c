@@ -20,7 +20,13 @@
  *   --gre MODE      echo: send every payload back; drop: send nothing;
  *                   script: only what the script says (default echo);
  *                   none: no GRE socket at all (the kernel answers GRE
- *                   with ICMP protocol unreachable)
+ *                   with ICMP protocol unreachable); lcp: as a server's
+ *                   pppd, answer an LCP Configure-Request with a
+ *                   Configure-Ack and send one Configure-Request of its
+ *                   own per call (tests/integration/diagnose.py)
+ *   --banner TEXT   not PPTP at all: greet each connection with TEXT and
+ *                   a CRLF (as an SSH or SMTP server would), and ignore
+ *                   whatever the client sends
  *   --spoof ADDR    a second local address for `send ... src=spoof'
  *   --max-channels N  maximum channels in SCCRP (default 0)
  *   --one-call      as poptop: a second OCRQ on a connection that has a
@@ -79,6 +85,7 @@ static struct {
 	const char	*gre_mode;
 	const char	*script;
 	const char	*spoof;
+	const char	*banner;
 	FILE		*log;
 } cfg = { .sccrp = 1, .ocrp = 1, .gre_mode = "echo" };
 
@@ -89,6 +96,7 @@ struct call {
 	uint16_t	client;		/* the client's call ID */
 	uint16_t	ours;
 	uint32_t	seq;		/* last GRE sequence number sent */
+	bool		lcp_sent;	/* --gre lcp: our Configure-Request */
 };
 
 struct conn {
@@ -313,7 +321,7 @@ on_msg(struct conn *c, const struct msg *m)
 			if (c->calls[i].up)
 				continue;
 			c->calls[i] = (struct call){ true, m->ocrq.call_id,
-			    r.ocrp.call_id, 0 };
+			    r.ocrp.call_id, 0, false };
 			break;
 		}
 		if (c->client_call == 0) {	/* a connection's first */
@@ -377,6 +385,10 @@ conn_read(struct conn *c)
 
 	if (n <= 0) {
 		close_conn(c, n == 0 ? "by client" : strerror(errno));
+		return;
+	}
+	if (cfg.banner != NULL) {
+		logf_("not pptp: ignored %zd bytes", n);
 		return;
 	}
 	while (off < (size_t)n && c->fd >= 0) {
@@ -468,6 +480,39 @@ disorder_out(struct in_addr to, struct gre_hdr *r, const uint8_t *p)
 	}
 }
 
+/*
+ * --gre lcp: a Configure-Request from the client (address and control
+ * 0xff 0x03, LCP 0xc021, code 1) is acked with its own identifier and
+ * options; the first also brings a Configure-Request of ours.
+ */
+static void
+lcp_answer(struct call *k, uint32_t src, const uint8_t *p, size_t n,
+    uint32_t ack)
+{
+	static const uint8_t ours[] = { 0xff, 0x03, 0xc0, 0x21, 0x01, 0x01,
+	    0x00, 0x0a, 0x05, 0x06, 0x5a, 0x5a, 0x5a, 0x5a };
+	struct in_addr to = { .s_addr = src };
+	uint8_t r[1600];
+	struct gre_hdr h = { .has_seq = true, .has_ack = true,
+	    .call_id = k->client, .ack = ack };
+
+	if (n < 8 || n > sizeof(r) || p[0] != 0xff || p[1] != 0x03 ||
+	    p[2] != 0xc0 || p[3] != 0x21 || p[4] != 1)
+		return;
+	logf_("lcp configure-request id=%u", p[5]);
+	if (!k->lcp_sent) {
+		k->lcp_sent = true;
+		h.seq = ++k->seq;
+		h.payload_len = sizeof(ours);
+		gre_out(gre, to, &h, ours, sizeof(ours), false);
+	}
+	memcpy(r, p, n);
+	r[4] = 2;		/* Configure-Ack */
+	h.seq = ++k->seq;
+	h.payload_len = (uint16_t)n;
+	gre_out(gre, to, &h, r, n, false);
+}
+
 /* GRE from the client: log it; echo payloads back in echo mode. */
 static void
 gre_read(void)
@@ -503,6 +548,9 @@ gre_read(void)
 				if (conns[i].calls[j].up &&
 				    conns[i].calls[j].ours == h.call_id)
 					k = &conns[i].calls[j];
+		if (k != NULL && h.has_seq && strcmp(cfg.gre_mode, "lcp") == 0)
+			lcp_answer(k, src, buf + ihl + h.hdr_len,
+			    h.payload_len, h.seq);
 		if (k == NULL || !h.has_seq || strcmp(cfg.gre_mode, "echo"))
 			continue;
 		{
@@ -879,6 +927,7 @@ main(int argc, char **argv)
 		{ "hostname-hex", required_argument, NULL, 'H' },
 		{ "disorder", required_argument, NULL, 'd' },
 		{ "commands", required_argument, NULL, 'C' },
+		{ "banner", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sockaddr_in sin = { .sin_family = AF_INET,
@@ -913,6 +962,7 @@ main(int argc, char **argv)
 			    (unsigned char *)&cfg.hostname[i]) == 1; i++)
 				;
 			break;
+		case 'B': cfg.banner = optarg; break;
 		case 'd': disorder_every = (unsigned)atoi(optarg); break;
 		case 'C':
 			chaos.fd = open(optarg, O_RDWR | O_NONBLOCK);
@@ -983,6 +1033,12 @@ main(int argc, char **argv)
 				    .peer = peer.sin_addr };
 				msg_reader_init(&conns[i].rd);
 				logf_("accept connection %d", i);
+				if (cfg.banner != NULL) {
+					raw_send(&conns[i], (const uint8_t *)
+					    cfg.banner, strlen(cfg.banner));
+					raw_send(&conns[i],
+					    (const uint8_t *)"\r\n", 2);
+				}
 				chaos.newest = &conns[i];
 				fd = -1;
 			}

@@ -34,6 +34,7 @@ TOPICS = [
     "command",      # launch mode, host routes, options, signals, titles
     "standalone",   # as pppd's own command: life, statuses, syslog
     "privileges",   # the sandbox (pptp(8) SECURITY)
+    "diagnose",     # pptp --diagnose HOST
 ]
 
 
