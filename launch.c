@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/pidfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -178,7 +179,7 @@ pppd_clean_start(void)
  * user's), or NULL for ours.
  */
 static pid_t
-launch_pppd(const struct pptp_opts *o, const struct gre_call *call,
+launch_pppd(const struct pptp_opts *o, struct gre_call *call,
     const int *stdio, int *master, int *slave)
 {
 	char addr[INET_ADDRSTRLEN];
@@ -232,6 +233,16 @@ launch_pppd(const struct pptp_opts *o, const struct gre_call *call,
 		return -1;
 	}
 	inet_ntop(AF_INET, &call->server, addr, sizeof(addr));
+	/*
+	 * pppd held by a pidfd from now on, taken while it cannot have
+	 * been reaped (we are its parent, and have not waited): its
+	 * watchdog signals this pppd or nothing, never a pid reused.
+	 */
+	call->pppd_fd = pidfd_open(pid, 0);
+	if (call->pppd_fd < 0)
+		log_warn("gre %s: no pidfd for pppd", addr);
+	else
+		(void)fcntl(call->pppd_fd, F_SETFD, FD_CLOEXEC);
 	log_info("gre %s: launched pppd (pid %d) on %s", addr, (int)pid, tty);
 	*master = m;
 	*slave = sl;	/* until pppd has opened the pty itself */
@@ -250,6 +261,7 @@ launch_run(const struct pptp_opts *o, struct gre_call *call, int cm_fd,
 	int master = -1, status, st, rpipe[2] = { -1, -1 };
 	int stdio[3] = { -1, -1, -1 };
 
+	call->pppd_fd = -1;
 	if (*stop)		/* nothing launched yet: just end */
 		return PPTP_EXIT_OK;
 	if (o->nolaunchpppd)
