@@ -66,6 +66,7 @@ PROG_SRCS += route.c
 PROG_SRCS += keeper.c
 PROG_SRCS += sandbox.c
 PROG_SRCS += watchdog.c
+PROG_SRCS += relay.c
 PROG_SRCS += pptp_status.c
 
 TEST_SRCS := tests/check_main.c

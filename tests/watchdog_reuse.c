@@ -32,6 +32,7 @@ sleeper(void)
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		close_range(3, ~0U, 0);	/* no end of the watchdog's socket */
 		for (;;)
 			pause();
 	}
