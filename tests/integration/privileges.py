@@ -444,3 +444,29 @@ def no_terminal_nor_stray_descriptor_in_a_sandbox(env):
         srv.wait("recv StopCCRQ")
         no_leftovers(env)
         term.close()
+
+
+@test
+def watchdog_filter_has_no_kill(env):
+    """pppd's watchdog signals by pidfd alone: its filter has no
+    kill(2), so one (here on SIGUSR2, tests/sysprobe.c) kills it with
+    SIGSYS; the gateway says it is gone and pppd ends by its hangup."""
+    if CFG.sanitized:       # the leak checker's kill is let through there
+        return
+    out = fake_pppd(env, wait=True)
+    srv = env.server()
+    env.vars["PPTP_PROBE"] = "kill"
+    env.vars["LD_PRELOAD"] = CFG.probe
+    try:
+        cli = env.client("--debug", "nodetach", launch=True)
+    finally:
+        del env.vars["LD_PRELOAD"]
+    pppd_result(out)
+    dog = pid_titled("pptp: pppd watchdog for 192.0.2.1")
+    assert proc_status(dog)["Seccomp"] == "2"
+    os.kill(dog, signal.SIGUSR2)
+    cli.wait_log("pppd's watchdog (pid %d) is gone" % dog)
+    cli.proc.send_signal(signal.SIGTERM)
+    assert cli.exit_status() == 16, cli.stderr()
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
