@@ -280,7 +280,9 @@ stdio_to_null(void)
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	if (null < 0) {
-		log_warn("/dev/null");
+		log_warn("cannot open /dev/null: stdin and stdout closed");
+		close(0);
+		close(1);
 		return;
 	}
 	dup2(null, 0);
