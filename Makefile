@@ -67,6 +67,7 @@ PROG_SRCS += route.c
 PROG_SRCS += keeper.c
 PROG_SRCS += sandbox.c
 PROG_SRCS += watchdog.c
+PROG_SRCS += relay.c
 PROG_SRCS += pptp_status.c
 PROG_SRCS += diagnose.c
 
@@ -139,6 +140,11 @@ $(B)/hooks/%.o: %.c | need-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DPPTP_TEST_HOOKS $(CFLAGS) -c -o $@ $<
 
+# The pid-reuse attack on pppd's watchdog (as root, in a pid namespace).
+$(B)/watchdog_reuse: $(B)/tests/watchdog_reuse.o $(B)/watchdog.o \
+    $(B)/sandbox.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(B)/fakepptpd: $(B)/tests/fakepptpd.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -167,7 +173,8 @@ else
 check: need-check unit integration pptpsetup-test package-test e2e deps-test
 endif
 
-unit: need-unit $(B)/check_pptp $(B)/pptp
+unit: need-unit $(B)/check_pptp $(B)/pptp $(B)/watchdog_reuse
+	$(B)/watchdog_reuse
 	CK_FORK=yes PPTP_BIN=$(CURDIR)/$(B)/pptp $(B)/check_pptp
 
 # Client and test server in network namespaces (root, iproute2, python3):
@@ -296,4 +303,5 @@ clean:
 
 -include $(LIB_OBJS:.o=.d) $(PROG_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
     $(HOOK_OBJS:.o=.d) \
-    $(B)/tests/fakepptpd.d $(B)/tests/bench/pptpbench.d $(B)/pptpsetup.d
+    $(B)/tests/fakepptpd.d $(B)/tests/bench/pptpbench.d $(B)/pptpsetup.d \
+    $(B)/tests/watchdog_reuse.d

@@ -2,16 +2,18 @@
 /*
  * The pppd a gateway launched (gre_pppd.h): reaped by the gateway, its
  * parent, and its status reported once to whoever waits for it (the
- * command's waiting process, or --debug's pipe); signalled by the
- * gateway until it enters its sandbox, then through pppd's watchdog
- * (watchdog.c), which is told when pppd was reaped so that its pid,
- * free again, is never signalled.
+ * command's waiting process, or --debug's pipe); held by a pidfd taken
+ * before anything could reap it (launch.c), and signalled through it:
+ * by the gateway with --nosandbox, else by pppd's watchdog
+ * (watchdog.c), which gets the pidfd and nothing else of pppd's, so that
+ * a pid free again is never signalled.
  */
 #include "gre_pppd.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,9 +21,10 @@
 #include "watchdog.h"
 
 void
-pppd_init(struct gre_pppd *p, pid_t pid, int report_fd, const char *addr)
+pppd_init(struct gre_pppd *p, pid_t pid, int pidfd, int report_fd,
+    const char *addr)
 {
-	*p = (struct gre_pppd){ .addr = addr, .pid = pid,
+	*p = (struct gre_pppd){ .addr = addr, .pid = pid, .pidfd = pidfd,
 	    .report_fd = report_fd, .watch = -1 };
 }
 
@@ -31,7 +34,12 @@ pppd_watchdog_start(struct gre_pppd *p, const struct sandbox *sb)
 	p->sandboxed = sb->on;
 	if (!sb->on || p->pid <= 0)
 		return 0;
-	p->watch = watchdog_start(sb, p->pid, p->addr, &p->watch_pid);
+	p->watch = watchdog_start(sb, p->pid, p->pidfd, p->addr,
+	    &p->watch_pid);
+	/* the watchdog's now: nothing for the sandbox to signal with */
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
 	if (p->watch >= 0)
 		return 0;
 	log_warn("gre %s: no watchdog for pppd: only a hangup can end it",
@@ -43,8 +51,6 @@ pppd_watchdog_start(struct gre_pppd *p, const struct sandbox *sb)
 static void
 pppd_report(struct gre_pppd *p, int wstatus)
 {
-	/* reaped: its pid may be anyone's now, never to be signalled */
-	(void)watchdog_order(p->watch, WATCH_REAPED);
 	if (p->report_fd < 0)
 		return;
 	if (write(p->report_fd, &wstatus, sizeof(wstatus)) != sizeof(wstatus))
@@ -105,7 +111,8 @@ pppd_signal(struct gre_pppd *p, int sig)
 	if (p->watch >= 0)
 		return watchdog_order(p->watch, sig == SIGTERM ? WATCH_TERM :
 		    WATCH_KILL);
-	return !p->sandboxed && kill(p->pid, sig) == 0;
+	return !p->sandboxed && p->pidfd >= 0 &&
+	    pidfd_send_signal(p->pidfd, sig, NULL, 0) == 0;
 }
 
 bool
@@ -150,6 +157,9 @@ pppd_release(struct gre_pppd *p)
 	if (p->watch >= 0)
 		close(p->watch);
 	p->watch = -1;
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
 	if (p->report_fd >= 0)
 		close(p->report_fd);
 	p->report_fd = -1;

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/pidfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -23,7 +24,27 @@
 #include <unistd.h>
 
 #include "pptp_gre.h"
+#include "relay.h"
 #include "util.h"
+
+/* Every descriptor from 3 up but a and b (either may be -1). */
+static void
+close_all_but(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+	unsigned from = 3;
+
+	for (int i = 0; i < 2; i++) {
+		int keep = i == 0 ? lo : hi;
+
+		if (keep < (int)from)
+			continue;
+		if (keep > (int)from)
+			close_range(from, (unsigned)keep - 1, 0);
+		from = (unsigned)keep + 1;
+	}
+	close_range(from, ~0U, 0);
+}
 
 /* pppd's wait status as an exit status, the way a shell shows it. */
 static int
@@ -52,11 +73,12 @@ wait_for_pppd(pid_t child, int rfd, volatile sig_atomic_t *stop,
 	sigset_t waitmask;
 	int st;
 
-	/* Nothing of the call's: its end must not wait for us. */
+	/*
+	 * Nothing of the call's: its end must not wait for us.  The stderr
+	 * relay's acknowledgements stay, for our exit (relay.h).
+	 */
 	closelog();
-	if (rfd > 3)
-		close_range(3, (unsigned)rfd - 1, 0);
-	close_range((unsigned)rfd + 1, ~0U, 0);
+	close_all_but(rfd, relay_ack_fd());
 	log_reopen();
 	sig_block(NULL, &waitmask, SIGTERM, SIGINT, SIGHUP, SIGUSR1, 0);
 	for (;;) {
@@ -128,11 +150,14 @@ go_background(const struct pptp_opts *o, int stdio[3],
 		wait_for_pppd(pid, pfd[0], stop, usr1);
 	}
 	close(pfd[0]);
+	relay_forget();		/* the waiting parent is the command now */
 	setsid();
 	if (chdir("/") < 0)
 		log_warn("chdir /");
+	/* the user's stdio for pppd: the real stderr, not the relay's */
 	for (int i = 0; i < 3; i++)
-		stdio[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
+		stdio[i] = fcntl(i < 2 ? i : relay_stderr(), F_DUPFD_CLOEXEC,
+		    3);
 	null = open("/dev/null", O_RDWR);
 	if (null >= 0) {
 		dup2(null, 0);
@@ -177,7 +202,7 @@ pppd_clean_start(void)
  * user's), or NULL for ours.
  */
 static pid_t
-launch_pppd(const struct pptp_opts *o, const struct gre_call *call,
+launch_pppd(const struct pptp_opts *o, struct gre_call *call,
     const int *stdio, int *master, int *slave)
 {
 	char addr[ADDR_STRLEN];
@@ -230,11 +255,38 @@ launch_pppd(const struct pptp_opts *o, const struct gre_call *call,
 		close(m);
 		return -1;
 	}
-	log_info("gre %s: launched pppd (pid %d) on %s",
-	    addr_ntop(&call->server, addr, sizeof(addr)), (int)pid, tty);
+	addr_ntop(&call->server, addr, sizeof(addr));
+	/*
+	 * pppd held by a pidfd from now on, taken while it cannot have
+	 * been reaped (we are its parent, and have not waited): its
+	 * watchdog signals this pppd or nothing, never a pid reused.
+	 */
+	call->pppd_fd = pidfd_open(pid, 0);
+	if (call->pppd_fd < 0)
+		log_warn("gre %s: no pidfd for pppd", addr);
+	else
+		(void)fcntl(call->pppd_fd, F_SETFD, FD_CLOEXEC);
+	log_info("gre %s: launched pppd (pid %d) on %s", addr, (int)pid, tty);
 	*master = m;
 	*slave = sl;	/* until pppd has opened the pty itself */
 	return pid;
+}
+
+/* stdin and stdout (the user's terminal, with --debug) become /dev/null. */
+static void
+stdio_to_null(void)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0) {
+		log_warn("cannot open /dev/null: stdin and stdout closed");
+		close(0);
+		close(1);
+		return;
+	}
+	dup2(null, 0);
+	dup2(null, 1);
+	close(null);
 }
 
 /*
@@ -247,12 +299,15 @@ launch_run(const struct pptp_opts *o, struct gre_call *call, int cm_fd,
     volatile sig_atomic_t *stop, volatile sig_atomic_t *usr1)
 {
 	int master = -1, status, st, rpipe[2] = { -1, -1 };
-	int stdio[3] = { -1, -1, -1 };
+	int stdio[3] = { -1, -1, -1 }, user[3] = { 0, 1, relay_stderr() };
 
+	call->pppd_fd = -1;
 	if (*stop)		/* nothing launched yet: just end */
 		return PPTP_EXIT_OK;
-	if (o->nolaunchpppd)
+	if (o->nolaunchpppd) {
+		relay_stderr_close();	/* no pppd of ours to have it */
 		return gre_run(o, call, 0, 1, cm_fd, stop);
+	}
 	if (o->debug) {
 		if (pipe2(rpipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 			log_warn("pipe");
@@ -265,11 +320,15 @@ launch_run(const struct pptp_opts *o, struct gre_call *call, int cm_fd,
 			return PPTP_EXIT_ERROR;
 		test_pause("background");
 	}
-	call->pppd = launch_pppd(o, call, o->debug ? NULL : stdio, &master,
+	call->pppd = launch_pppd(o, call, o->debug ? user : stdio, &master,
 	    &call->pty_slave);
 	for (int i = 0; i < 3; i++)
 		if (stdio[i] >= 0)
 			close(stdio[i]);
+	/* pppd has the user's stdio: none of it goes into the sandbox */
+	relay_stderr_close();
+	if (o->debug)
+		stdio_to_null();
 	if (call->pppd < 0) {
 		close(call->report_fd);
 		if (rpipe[0] >= 0)

@@ -29,6 +29,7 @@
 #include "pptp_opts.h"
 #include "pptp_quirks.h"
 #include "pptp_status.h"
+#include "relay.h"
 #include "rendezvous.h"
 #include "util.h"
 
@@ -886,6 +887,12 @@ main(int argc, char **argv)
 	struct pptp_opts o;
 	int status;
 
+	/*
+	 * Nothing inherited beyond stdio: whatever else our parent left
+	 * open would reach the call manager and the gateway (pptp(8)
+	 * SECURITY lists what they keep).
+	 */
+	close_range(3, ~0U, 0);
 	/* 0, 1 and 2 taken, so that no socket or pipe of ours lands there */
 	for (int fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
@@ -915,6 +922,9 @@ main(int argc, char **argv)
 			status = diagnose_main(&o);
 		/* the user to become, looked up while the files are there */
 		else if (sandbox_prepare(&o.sandbox, o.user, o.nosandbox) < 0)
+			status = PPTP_EXIT_ERROR;
+		/* the user's stderr stays out of the sandboxes (relay.h) */
+		else if (relay_start(&o.sandbox) < 0)
 			status = PPTP_EXIT_ERROR;
 		else
 			status = run(&o);

@@ -76,7 +76,8 @@ client_down(struct cm_client *cl, int status, const char *why)
  * Until its first call is settled the manager logs to the stderr of the
  * instance that started it (pppd's log, or a terminal), so that setup
  * trouble (routes, connecting) shows there; then to syslog alone, since
- * it outlives that instance and serves others.
+ * it outlives that instance and serves others.  That stderr is the
+ * stderr relay's pipe (relay.h), never the terminal itself.
  */
 static void
 cm_settled(struct cm *cm)

@@ -1042,7 +1042,8 @@ gw_init(struct gw *g, const struct pptp_opts *o, const struct gre_call *call,
 	g->cm = cm_fd;
 	g->gre = -1;
 	g->null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	pppd_init(&g->pppd, call->pppd, call->report_fd, g->addr);
+	pppd_init(&g->pppd, call->pppd, call->pppd_fd, call->report_fd,
+	    g->addr);
 	g->stop = stop;
 	g->status = PPTP_EXIT_OK;
 	if (call->pty_slave >= 0)

@@ -136,6 +136,28 @@ static const struct rule diagnose_rules[] = {
 	R(lseek, ALLOW), R(socket, DENY),
 };
 
+/*
+ * pppd's watchdog: its orders (recvmsg), pppd's pidfd (poll), and the
+ * one signal it may send, to that pidfd; kill(2) is not here, and
+ * tgkill is to itself alone (abort).  socket fails for syslog's
+ * reconnect, as in the gateway.
+ */
+static const struct rule watchdog_rules[] = {
+	R(pidfd_send_signal, ALLOW), R(socket, DENY),
+};
+
+/*
+ * The stderr relay (relay.c), which holds the user's terminal: it reads
+ * its pipe and writes the terminal and its acknowledgements, nothing
+ * else; no common_rules (no sendmsg: the terminal goes to no one).
+ */
+static const struct rule relay_rules[] = {
+	R(read, ALLOW), R(write, ALLOW), R(close, ALLOW),
+	R(exit, ALLOW), R(exit_group, ALLOW), R(rt_sigreturn, ALLOW),
+	R(rt_sigprocmask, ALLOW), R(restart_syscall, ALLOW),
+	R(getpid, ALLOW), R(gettid, ALLOW), R(tgkill, SELF_ONLY),
+};
+
 #ifdef PPTP_SANITIZED
 /*
  * Test builds only (make SANITIZE=1): what AddressSanitizer's leak check
@@ -272,8 +294,12 @@ filter_install(enum sandbox_role role, const char *who)
 	emit(&p, JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000U, 0, 1));
 	emit(&p, RET(SECCOMP_RET_KILL_PROCESS));
 #endif
-	emit_rules(&p, common_rules, sizeof(common_rules) /
-	    sizeof(common_rules[0]));
+	if (role == SB_RELAY)
+		emit_rules(&p, relay_rules, sizeof(relay_rules) /
+		    sizeof(relay_rules[0]));
+	else
+		emit_rules(&p, common_rules, sizeof(common_rules) /
+		    sizeof(common_rules[0]));
 #ifdef PPTP_SANITIZED
 	emit_rules(&p, sanitizer_rules, sizeof(sanitizer_rules) /
 	    sizeof(sanitizer_rules[0]));
@@ -284,7 +310,10 @@ filter_install(enum sandbox_role role, const char *who)
 	else if (role == SB_GATEWAY)
 		emit_rules(&p, gateway_rules, sizeof(gateway_rules) /
 		    sizeof(gateway_rules[0]));
-	else
+	else if (role == SB_WATCHDOG)
+		emit_rules(&p, watchdog_rules, sizeof(watchdog_rules) /
+		    sizeof(watchdog_rules[0]));
+	else if (role == SB_DIAGNOSE)
 		emit_rules(&p, diagnose_rules, sizeof(diagnose_rules) /
 		    sizeof(diagnose_rules[0]));
 	emit(&p, RET(SECCOMP_RET_KILL_PROCESS));
@@ -478,4 +507,22 @@ sandbox_keeper(const struct sandbox *sb, bool net_admin)
 		fatal("keeper: cannot give up its capabilities");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fatal("keeper: PR_SET_NO_NEW_PRIVS");
+}
+
+void
+sandbox_watchdog(const struct sandbox *sb)
+{
+	if (!sb->on)
+		return;
+	sandbox_keeper(sb, false);
+	filter_install(SB_WATCHDOG, "watchdog");
+}
+
+void
+sandbox_relay(const struct sandbox *sb)
+{
+	if (!sb->on)
+		return;
+	sandbox_keeper(sb, false);
+	filter_install(SB_RELAY, "relay");
 }

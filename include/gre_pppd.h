@@ -17,14 +17,19 @@
 struct gre_pppd {
 	const char	*addr;		/* the server's, for logs */
 	pid_t		 pid;		/* 0: none, or reaped */
+	int		 pidfd;		/* pppd's, until the watchdog has
+					   it; -1: none */
 	int		 report_fd;	/* its wait status goes here, -1 */
 	int		 watch;		/* to its watchdog, -1: none */
 	pid_t		 watch_pid;	/* our child, to reap */
 	bool		 sandboxed;	/* beyond our own signals */
 };
 
-/* pid, report_fd: from struct gre_call; addr: kept, for logs. */
-void pppd_init(struct gre_pppd *p, pid_t pid, int report_fd,
+/*
+ * pid, pidfd (ours to close), report_fd: from struct gre_call; addr:
+ * kept, for logs.
+ */
+void pppd_init(struct gre_pppd *p, pid_t pid, int pidfd, int report_fd,
     const char *addr);
 
 /* Its watchdog, before the gateway enters its sandbox: 0, or -1 (said). */
@@ -40,8 +45,8 @@ int pppd_watchdog_start(struct gre_pppd *p, const struct sandbox *sb);
 void pppd_watchdog_reap(struct gre_pppd *p);
 bool pppd_reap(struct gre_pppd *p, bool stopping);
 
-/* A signal to pppd, through its watchdog when sandboxed: false if none
-   could go. */
+/* A signal to pppd, by its pidfd, through its watchdog when sandboxed:
+   false if none could go. */
 bool pppd_signal(struct gre_pppd *p, int sig);
 
 /* Has pppd ended within ms?  Then its status is reported. */
@@ -50,8 +55,8 @@ bool pppd_wait(struct gre_pppd *p, int ms);
 /* The end, once its hangup did not end it: TERM, then KILL. */
 void pppd_end(struct gre_pppd *p);
 
-/* What is left goes: the watchdog's socket (it ends, and pppd if not
-   reaped) and the report's pipe. */
+/* What is left goes: the watchdog's socket (it ends, and pppd if it
+   still runs), pppd's pidfd and the report's pipe. */
 void pppd_release(struct gre_pppd *p);
 
 /*

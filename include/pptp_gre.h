@@ -20,6 +20,8 @@ struct gre_call {
 	uint16_t	peer_call_id;	/* the server's: the key we send */
 	uint16_t	peer_window;	/* 0: no limit */
 	pid_t		pppd;		/* the pppd we launched, 0 if none */
+	int		pppd_fd;	/* its pidfd, taken before it could
+					   be reaped; -1 if none */
 	int		pty_slave;	/* held until pppd has the pty open,
 					   -1 if none */
 	int		report_fd;	/* pppd's wait status (an int) is

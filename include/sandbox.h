@@ -24,6 +24,8 @@ enum sandbox_role {
 	SB_MANAGER,	/* the call manager: TCP 1723 */
 	SB_GATEWAY,	/* the GRE-to-PPP gateway: GRE and pppd's pty */
 	SB_DIAGNOSE,	/* pptp --diagnose: TCP and GRE, both opened */
+	SB_WATCHDOG,	/* pppd's watchdog: pidfd_send_signal, no kill */
+	SB_RELAY,	/* the stderr relay: read, write, exit */
 };
 
 struct sandbox {
@@ -56,8 +58,22 @@ void sandbox_enter(const struct sandbox *sb, enum sandbox_role role,
  * The keeper: root's user (for the run directory and the route lock),
  * CAP_NET_ADMIN alone if net_admin (the host route, SO_MARK), else no
  * capability, and no new privileges.  pppd's watchdog likewise, with no
- * capability: root's user is what lets it signal pppd.
+ * capability: root's user is what lets it signal pppd (see also
+ * sandbox_watchdog).
  */
 void sandbox_keeper(const struct sandbox *sb, bool net_admin);
+
+/*
+ * pppd's watchdog: as the keeper without a capability, and a filter
+ * that lets it signal by pidfd alone (no kill, no tgkill but to itself):
+ * its loop's reads, polls and exit.  Nothing when off.
+ */
+void sandbox_watchdog(const struct sandbox *sb);
+
+/*
+ * The stderr relay (relay.h): as the watchdog, with a filter of read,
+ * write and exit alone.  Nothing when off.
+ */
+void sandbox_relay(const struct sandbox *sb);
 
 #endif

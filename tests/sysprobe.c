@@ -11,6 +11,9 @@
  *   mptcp    make an MPTCP, then an SCTP, stream socket; the filter must
  *            refuse both with EACCES: anything else (made, or another
  *            error) runs /bin/true, which the filter answers with SIGSYS
+ *   escape   write an escape sequence (a terminal's title, a bell) and
+ *            other bytes no log line has to stderr, as a process taken
+ *            over could: the stderr relay must show them escaped
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +45,11 @@ probe(int sig)
 		(void)kill(1, 0);
 	else if (strcmp(what, "setown") == 0)
 		(void)fcntl(2, F_SETOWN, 1);
-	else if (strcmp(what, "mptcp") == 0) {
+	else if (strcmp(what, "escape") == 0) {
+		static const char seq[] = "probe: \x1b]0;owned\x07\r\xff\n";
+
+		(void)!write(2, seq, sizeof(seq) - 1);
+	} else if (strcmp(what, "mptcp") == 0) {
 		static const int protos[] = { IPPROTO_MPTCP, IPPROTO_SCTP };
 
 		for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)

@@ -62,9 +62,11 @@ def launch_mode_sigterm_stops_pppd(env):
     st = proc_status(dog)
     assert st["Uid"].startswith("0\t") and st["CapEff"] == NOCAPS and \
         st["CapBnd"] == NOCAPS and st["NoNewPrivs"] == "1", st
-    # beyond stdio, its pipe and syslog: never the pty (no hangup then)
+    # beyond stdio, its socket, pppd's pidfd and syslog: never the pty
+    # (no hangup then)
     for fd, what in procinfo.fds(dog).items():
-        assert int(fd) <= 2 or what.startswith(("pipe:", "socket:")), what
+        assert int(fd) <= 2 or what.startswith(("socket:",)) or \
+            what == "anon_inode:[pidfd]", what
     sigterm_ends_pppd_first(env, srv, cli, out)
 
 

@@ -5,16 +5,19 @@ capabilities, forbidden system calls, the keeper.
 Their harness is tests/harness.py; tests/integration/run.py runs them,
 in the order written."""
 
+import fcntl
 import os
 import pwd
 import re
 import signal
+import socket
+import subprocess
 import time
 
 import procinfo
-from harness import (CFG, host_route, Launched, no_leftovers, NOCAPS,
-                     passes_data, pid_titled, pppd_result, pptp_pids,
-                     proc_status, routed, status, test, title_of)
+from harness import (CFG, fake_pppd, host_route, Launched, no_leftovers,
+                     NOCAPS, passes_data, pid_titled, pppd_result, pptp_pids,
+                     proc_status, routed, status, test, title_of, wait_until)
 
 
 EMPTY = "/var/run/pptp/empty"
@@ -221,4 +224,249 @@ def keeper_cleans_up_after_a_killed_call_manager(env):
     passes_data(cli, b"again")
     cli.hangup()
     assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
+# --- descriptors: what pptp(8) SECURITY lists, per process and mode ------
+
+def socket_kind(pid, ino):
+    """gre (raw), tcp or unix, by the socket's inode in pid's namespace."""
+    for kind, table in (("gre", "raw"), ("tcp", "tcp"), ("unix", "unix")):
+        try:
+            with open(f"/proc/{pid}/net/{table}") as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        col = 6 if kind == "unix" else 9
+        if any(len(r.split()) > col and r.split()[col] == ino for r in rows):
+            return kind
+    return "socket?"
+
+
+def holders(target):
+    """pptp processes holding a descriptor on target ("pipe:[N]")."""
+    out = []
+    for p in pptp_pids():
+        try:
+            if target in procinfo.fds(p).values():
+                out.append(p)
+        except OSError:
+            pass
+    return out
+
+
+def fd_kinds(pid, line):
+    """{fd: kind} of pid's descriptors: null, relay (the stderr relay's
+    pipes), report (a pipe to the command, or the gateway's own with
+    --debug), line (pppd's line: the test's socketpair, or the pty pppd
+    runs on), ptmx (the pty's master), gre, tcp, unix, pidfd, page (the
+    statistics page), or what it points at when none of these."""
+    out = {}
+    relay = [p for p in pptp_pids()
+             if title_of(p).startswith("pptp: stderr relay")]
+    for fd, what in procinfo.fds(pid).items():
+        m = re.fullmatch(r"(socket|pipe):\[(\d+)\]", what)
+        if what == "/dev/null":
+            kind = "null"
+        elif what in line:
+            kind = "line"
+        elif what in ("/dev/ptmx", "/dev/pts/ptmx"):
+            kind = "ptmx"
+        elif what == "anon_inode:[pidfd]":
+            kind = "pidfd"
+        elif what.startswith("/memfd:pptp-status"):
+            kind = "page"
+        elif m and m.group(1) == "pipe":
+            kind = "relay" if set(holders(what)) & set(relay) else "report"
+        elif m:
+            kind = socket_kind(pid, m.group(2))
+        else:
+            kind = what
+        out[fd] = kind
+    return out
+
+
+# pptp(8) SECURITY, "keeps": beyond these, nothing
+KEEPS = {
+    "call manager": {"null", "relay", "unix", "tcp", "page"},
+    "gateway --nolaunchpppd": {"line", "relay", "gre", "unix", "null"},
+    "gateway": {"line", "ptmx", "relay", "report", "gre", "unix", "null"},
+}
+
+
+def keeps_only_what_security_lists(pid, who, terminal, inherited, line):
+    """No descriptor of pid is the user's terminal, the inherited file,
+    or anything SECURITY does not list for who; stderr is /dev/null or
+    the relay's pipe; the only tty is pppd's line."""
+    kinds = fd_kinds(pid, line)
+    fds = procinfo.fds(pid)
+    for fd, what in fds.items():
+        assert what != inherited, (who, fd, what, "inherited")
+        try:
+            rdev = os.stat(f"/proc/{pid}/fd/{fd}").st_rdev
+        except OSError:
+            continue
+        assert rdev != terminal, (who, fd, what, "the user's terminal")
+    assert kinds.get(2) in ("null", "relay"), (who, kinds)
+    extra = {fd: (k, fds.get(fd)) for fd, k in kinds.items()
+             if k not in KEEPS[who]}
+    assert not extra, (who, extra, kinds)
+    return kinds
+
+
+def relay_keeps_the_terminal_alone(terminal):
+    relay = pid_titled("pptp: stderr relay")
+    st = proc_status(relay)
+    assert st["Uid"] == "0\t0\t0\t0" and st["CapEff"] == NOCAPS and \
+        st["CapPrm"] == NOCAPS and st["CapBnd"] == NOCAPS, st
+    assert st["NoNewPrivs"] == "1" and st["Seccomp"] == "2", st
+    fds = procinfo.fds(relay)
+    assert sorted(fds) == [0, 1, 2, 3, 4], fds
+    assert fds[0] == fds[1] == "/dev/null", fds
+    assert os.stat(f"/proc/{relay}/fd/2").st_rdev == terminal, fds
+    assert fds[3].startswith("pipe:") and fds[4].startswith("pipe:"), fds
+
+
+class Terminal:
+    """A pty whose slave is the user's terminal for pptp: read back
+    through the master (with \r\n as the tty writes it)."""
+
+    def __init__(self):
+        self.master, self.slave = os.openpty()
+        fl = fcntl.fcntl(self.master, fcntl.F_GETFL)
+        fcntl.fcntl(self.master, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+        self.rdev = os.fstat(self.slave).st_rdev
+        self.text = ""
+
+    def read(self):
+        while True:
+            try:
+                d = os.read(self.master, 65536)
+            except (BlockingIOError, OSError):
+                break
+            if not d:
+                break
+            self.text += d.decode(errors="replace").replace("\r\n", "\n")
+        return self.text
+
+    def wait(self, what, timeout=5):
+        if not wait_until(lambda: what in self.read(), timeout):
+            raise AssertionError(f"terminal never showed {what!r}: "
+                                 f"{self.text!r}")
+
+    def close(self):
+        os.close(self.master)
+        os.close(self.slave)
+
+
+def on_terminal(env, args, launch):
+    """pptp from a terminal (stderr, and stdin and stdout in launch
+    mode), with an inherited descriptor open: (Popen, pppd's socketpair
+    end or None, the inherited file's name, the Terminal)."""
+    term = Terminal()
+    inherited = env.path("inherited")
+    extra = os.open(inherited, os.O_RDWR | os.O_CREAT, 0o600)
+    mode = env.launch_args if launch else ["--nolaunchpppd"]
+    cmd = ["ip", "netns", "exec", env.cns, CFG.pptp, "192.0.2.1",
+           "--rundir", env.rundir] + mode + args
+    ours = None
+    if launch:
+        io = {"stdin": term.slave, "stdout": term.slave}
+    else:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        io = {"stdin": theirs, "stdout": theirs}
+    p = subprocess.Popen(cmd, stderr=term.slave, env=env.vars,
+                         pass_fds=(extra,), **io)
+    env.procs.append(p)
+    if not launch:
+        theirs.close()
+    os.close(extra)
+    return p, ours, inherited, term
+
+
+@test
+def no_terminal_nor_stray_descriptor_in_a_sandbox(env):
+    """From a terminal, with a descriptor open that pptp did not ask for,
+    in every mode (--nolaunchpppd, launch mode with --debug and in the
+    background): the call manager and the gateway hold exactly the kinds
+    of descriptor pptp(8) SECURITY lists, never the terminal nor what was
+    inherited; the terminal is the stderr relay's alone, and the lines
+    still reach it, control characters escaped."""
+    srv = env.server()
+    # --nolaunchpppd: pppd's line is the test's socketpair
+    env.vars.update(LD_PRELOAD=CFG.probe, PPTP_PROBE="escape",
+                    ASAN_OPTIONS="verify_asan_link_order=0")
+    try:
+        p, ours, inherited, term = on_terminal(env, ["--loglevel", "2"],
+                                               False)
+    finally:
+        for k in ("LD_PRELOAD", "PPTP_PROBE"):
+            del env.vars[k]
+    term.wait("call up")
+    # what a gateway taken over writes reaches the terminal escaped
+    p.send_signal(signal.SIGUSR2)
+    term.wait("probe: \\x1b]0;owned\\x07\\x0d\\xff\n")
+    assert "\x1b" not in term.text and "\x07" not in term.text, term.text
+    line = {procinfo.fds(p.pid)[0]}
+    assert procinfo.fds(p.pid)[1] in line
+    keeps_only_what_security_lists(p.pid, "gateway --nolaunchpppd",
+                                   term.rdev, inherited, line)
+    keeps_only_what_security_lists(pid_titled("pptp: call manager"),
+                                   "call manager", term.rdev, inherited,
+                                   set())
+    relay_keeps_the_terminal_alone(term.rdev)
+    ours.close()
+    assert p.wait(5) == 0
+    # the last lines are out by the time the command has exited
+    assert "pppd closed its end" in term.read(), term.text
+    no_leftovers(env)
+    term.close()
+    # launch mode: --debug in the foreground, then in the background
+    for args in (["--debug", "nodetach"], ["nodetach"]):
+        res = fake_pppd(env, wait=True)
+        if os.path.exists(res):
+            os.unlink(res)
+        p, _, inherited, term = on_terminal(env, args, True)
+        got = pppd_result(res)
+        gw = pid_titled("pptp: GRE-to-PPP gateway")
+        kinds = keeps_only_what_security_lists(
+            gw, "gateway", term.rdev, inherited, {got["argv"][0]})
+        assert kinds[0] == kinds[1] == "null", (args, kinds)
+        assert kinds[2] == ("relay" if "--debug" in args else "null"), \
+            (args, kinds)
+        keeps_only_what_security_lists(pid_titled("pptp: call manager"),
+                                       "call manager", term.rdev,
+                                       inherited, set())
+        relay_keeps_the_terminal_alone(term.rdev)
+        term.wait("call up" if "--debug" in args else "up: server call ID")
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(5) == 5, term.read()
+        srv.wait("recv StopCCRQ")
+        no_leftovers(env)
+        term.close()
+
+
+@test
+def watchdog_filter_has_no_kill(env):
+    """pppd's watchdog signals by pidfd alone: its filter has no
+    kill(2), so one (here on SIGUSR2, tests/sysprobe.c) kills it with
+    SIGSYS; the gateway says it is gone and pppd ends by its hangup."""
+    if CFG.sanitized:       # the leak checker's kill is let through there
+        return
+    out = fake_pppd(env, wait=True)
+    srv = env.server()
+    env.vars["PPTP_PROBE"] = "kill"
+    env.vars["LD_PRELOAD"] = CFG.probe
+    try:
+        cli = env.client("--debug", "nodetach", launch=True)
+    finally:
+        del env.vars["LD_PRELOAD"]
+    pppd_result(out)
+    dog = pid_titled("pptp: pppd watchdog for 192.0.2.1")
+    assert proc_status(dog)["Seccomp"] == "2"
+    os.kill(dog, signal.SIGUSR2)
+    cli.wait_log("pppd's watchdog (pid %d) is gone" % dog)
+    cli.proc.send_signal(signal.SIGTERM)
+    assert cli.exit_status() == 16, cli.stderr()
+    srv.wait("recv StopCCRQ")
     no_leftovers(env)
