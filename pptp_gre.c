@@ -17,16 +17,13 @@
  * One ppoll() loop; signals are blocked except inside ppoll, so their
  * handlers' flags are seen at once.  Timers (ack delay, reorder wait,
  * the GRE-not-arriving check) are deadlines on the monotonic clock.
- * A pppd we launched is reaped, signalled and ended through gre_pppd.c.
+ * A pppd we launched is reaped, signalled and ended through gre_pppd.c;
+ * the raw socket is set up in gre_sock.c, the statistics in gre_stats.c.
  */
-#include "pptp_gre.h"
+#include "gre_int.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/errqueue.h>
-#include <linux/filter.h>
-#include <netinet/ip.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,97 +45,6 @@
 #include "status.h"
 #include "util.h"
 
-#ifndef IPPROTO_GRE
-#define IPPROTO_GRE	47
-#endif
-
-#define BATCH		32		/* datagrams per sendmmsg/recvmmsg */
-#define FRAME_MAX	8192		/* largest PPP frame we carry */
-#define SLOT_LEN	(GRE_HDR_MAX + FRAME_MAX + 2)	/* + FCS */
-/* IPv4 only: room for an IPv4 header, which IPv6 raw sockets omit. */
-#define RX_LEN		(60 + GRE_HDR_MAX + FRAME_MAX)
-#define PPP_READ	65536
-#define OBUF_LEN	(512 * 1024)	/* to pppd: bounded */
-#define ACK_DELAY_MS	50
-#define GRE_SILENT_MS	10000		/* then say GRE is not arriving */
-#define PPPD_OPEN_MS	10000		/* pppd's first bytes on its pty */
-#define RTT_SLOTS	64
-#define LINGER_MS	3000		/* for the call to be cleared */
-
-struct gw {
-	const struct pptp_opts	*o;
-	struct gre_call		 call;
-	char			 addr[ADDR_STRLEN];
-	struct sockaddr_storage	 peer;
-	socklen_t		 peer_len;
-	int			 gre, ppp_in, ppp_out, cm;
-	int			 null;		/* /dev/null, to hang up with */
-	struct gre_pppd		 pppd;		/* the pppd we launched */
-	volatile sig_atomic_t	*stop;
-	int			 status;
-	bool			 done;
-	bool			 cm_ended;	/* the manager ended the call */
-	uint64_t		 stop_due_ms;	/* stop: pppd ends LCP by */
-	uint64_t		 pty_due_ms;	/* pppd must have written */
-
-	/* transmit */
-	uint32_t		 tx_seq;	/* last sequence number sent */
-	struct hdlc_dec		 dec;
-	uint8_t			(*slot)[SLOT_LEN];
-	size_t			 slot_len[BATCH];
-	unsigned		 nslot;		/* completed frames waiting */
-	uint8_t			*rbuf;		/* a read from pppd */
-
-	/* receive */
-	struct pq		 pq;
-	struct hdlc_enc		 enc;		/* toward pppd, by its ACCM */
-	struct hdlc_enc		 enc_lcp;	/* every control char escaped */
-	struct accm_snoop	 accm;
-	uint8_t			(*rx)[RX_LEN];
-	uint8_t			*obuf;		/* to pppd */
-	size_t			 olen, ooff;
-	unsigned		 unacked;	/* accepted since our last ack */
-	bool			 ack_pending;
-	uint64_t		 ack_due_ms;
-
-	/* round trip: send times by sequence number */
-	uint32_t		 rtt_seq[RTT_SLOTS];
-	uint64_t		 rtt_sent[RTT_SLOTS];
-	uint32_t		 srtt_ms;
-	bool			 rtt_valid;
-
-	/* --test-type: packets held back to be sent out of order */
-	struct {
-		uint8_t		(*buf)[SLOT_LEN];
-		size_t		 len[10];
-		unsigned	 held, passed;
-	} tt;
-
-	/* diagnosis */
-	uint64_t		 first_tx_ms;
-	bool			 gre_seen;
-	bool			 warned_silent, warned_eperm, warned_icmp;
-	bool			 warned_garbage, warned_sync;
-	bool			 warned_overflow;
-	bool			 ppp_full;	/* pppd's side took no more */
-
-	/*
-	 * Counters, named as the figures of status.h they become (the
-	 * reorder queue and the HDLC decoder count the others); rx_os_errors,
-	 * rx_acks, tx_short and tx_acks only the SIGUSR1 dump shows.
-	 */
-	struct {
-		uint64_t	rx_packets, rx_bytes, tx_packets, tx_bytes;
-		uint64_t	rx_invalid, rx_truncated, rx_foreign;
-		uint64_t	rx_wrong_call, rx_pppd_slow, rx_socket_overflow;
-		uint64_t	rx_os_errors, rx_acks;
-		uint64_t	tx_failed, tx_short, tx_acks;
-	} stats;
-	struct gw_pub		*pub;		/* shared with the call manager */
-	pid_t			 pppd_pid;	/* for status: ours or our parent */
-	uint64_t		 up_ms;		/* CLOCK_REALTIME */
-};
-
 static volatile sig_atomic_t want_stats, child_exited;
 
 static void
@@ -153,102 +59,6 @@ on_chld(int sig)
 {
 	(void)sig;
 	child_exited = 1;
-}
-
-/*
- * The figures published on the page, by their names in status.h: the
- * gateway's own counters, its reorder queue's and its HDLC decoder's.
- */
-static void
-gw_figures(const struct gw *g, struct status_figures *f)
-{
-	const struct pq_stats *q = &g->pq.st;
-
-	*f = (struct status_figures){
-		.rx_packets = g->stats.rx_packets,
-		.rx_bytes = g->stats.rx_bytes,
-		.tx_packets = g->stats.tx_packets,
-		.tx_bytes = g->stats.tx_bytes,
-		.rx_lost = q->lost,
-		.rx_reordered = q->buffered,
-		.rx_late = q->under_win,
-		.rx_over_window = q->over_win,
-		.rx_invalid = g->stats.rx_invalid,
-		.rx_truncated = g->stats.rx_truncated,
-		.rx_foreign = g->stats.rx_foreign,
-		.rx_wrong_call = g->stats.rx_wrong_call,
-		.rx_pppd_slow = g->stats.rx_pppd_slow,
-		.rx_socket_overflow = g->stats.rx_socket_overflow,
-		.rx_resyncs = q->resyncs,
-		.tx_failed = g->stats.tx_failed,
-		.tx_oversize = g->dec.st.too_long,
-		.tx_bad_fcs = g->dec.st.bad_fcs,
-		.rtt_ms = g->srtt_ms,
-		.reorder_wait_ms = (uint32_t)g->pq.wait_ms,
-	};
-}
-
-struct dump_item {
-	const char	*words;
-	uint64_t	 n;
-	const char	*unit;
-};
-
-/* One line of the SIGUSR1 dump: "gre call 7: rx lost 0, rx ... 3". */
-static void
-dump_line(const struct gw *g, const struct dump_item *it, size_t n)
-{
-	char line[512];
-	size_t len = 0;
-
-	line[0] = '\0';
-	for (size_t i = 0; i < n && len < sizeof(line); i++)
-		len += (size_t)snprintf(line + len, sizeof(line) - len,
-		    "%s%s %llu%s", i > 0 ? ", " : "", it[i].words,
-		    (unsigned long long)it[i].n, it[i].unit);
-	log_notice("gre call %u: %s", g->call.call_id, line);
-}
-
-/*
- * SIGUSR1: every count since the call began, by the words of status.h
- * (pptp(8) STATISTICS), with the few only this dump shows; "round trip"
- * comes last, for readers that wait for the dump to be whole.
- */
-static void
-gw_dump(const struct gw *g, const struct status_figures *f)
-{
-#define FIG(name)	{ STATUS_WORDS(name), f->name, "" }
-	const struct dump_item rx[] = {
-		{ "rx accepted", g->pq.st.accepted, "" },
-		FIG(rx_lost), FIG(rx_late), FIG(rx_over_window),
-		FIG(rx_reordered),
-		{ "rx OS errors", g->stats.rx_os_errors, "" },
-		FIG(rx_truncated), FIG(rx_invalid),
-		{ "rx acks", g->stats.rx_acks, "" },
-	}, drop[] = {
-		FIG(rx_foreign), FIG(rx_wrong_call), FIG(rx_pppd_slow),
-		FIG(rx_resyncs), FIG(rx_socket_overflow),
-	}, tx[] = {
-		FIG(tx_packets), FIG(tx_failed),
-		{ "tx short", g->stats.tx_short, "" },
-		{ "tx acks", g->stats.tx_acks, "" },
-		FIG(tx_oversize), FIG(tx_bad_fcs),
-		{ STATUS_WORDS(rtt_ms), f->rtt_ms, " ms" },
-	};
-#undef FIG
-
-	dump_line(g, rx, sizeof(rx) / sizeof(rx[0]));
-	dump_line(g, drop, sizeof(drop) / sizeof(drop[0]));
-	dump_line(g, tx, sizeof(tx) / sizeof(tx[0]));
-}
-
-static void
-gw_stats(const struct gw *g)
-{
-	struct status_figures f;
-
-	gw_figures(g, &f);
-	gw_dump(g, &f);
 }
 
 /* The ack to carry: the last sequence number handed to pppd. */
@@ -494,7 +304,7 @@ ppp_read(struct gw *g, uint64_t now)
 			/* EOF, or EIO when pppd closed the pty */
 			log_info("gre %s: pppd closed its end: call ends",
 			    g->addr);
-			g->status = PPTP_EXIT_OK;
+			g->exit_code = PPTP_EXIT_OK;
 			g->done = true;
 			break;
 		}
@@ -603,7 +413,7 @@ ppp_write(struct gw *g)
 			}
 			log_info("gre %s: writing to pppd: %s: call ends",
 			    g->addr, strerror(errno));
-			g->status = PPTP_EXIT_OK;
+			g->exit_code = PPTP_EXIT_OK;
 			g->done = true;
 			return;
 		}
@@ -687,67 +497,6 @@ gre_packet(struct gw *g, const uint8_t *pkt, size_t len, uint64_t now)
 		g->ack_pending = true;
 		if (g->ack_due_ms == 0)
 			g->ack_due_ms = now + ACK_DELAY_MS;
-	}
-}
-
-static const char *
-icmp_words(uint8_t type, uint8_t code)
-{
-	if (type != 3)
-		return type == 11 ? "time exceeded" : "ICMP error";
-	switch (code) {
-	case 0:
-		return "network unreachable";
-	case 1:
-		return "host unreachable";
-	case 2:
-		return "protocol unreachable: the server does not take GRE";
-	case 4:
-		return "fragmentation needed";
-	case 9:
-	case 10:
-	case 13:
-		return "communication administratively prohibited: a "
-		    "firewall blocks GRE";
-	default:
-		return "destination unreachable";
-	}
-}
-
-/*
- * IP_RECVERR: what the network said about our GRE, once per kind.
- * IPv4 only: ICMPv4's types and codes, at IPPROTO_IP; IPv6 would read
- * IPV6_RECVERR at IPPROTO_IPV6 and name ICMPv6's (type 1, unreachable).
- */
-static void
-gre_errqueue(struct gw *g)
-{
-	uint8_t data[256], ctl[512];
-	struct iovec iov = { data, sizeof(data) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
-
-	while (recvmsg(g->gre, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL;
-		    c = CMSG_NXTHDR(&mh, c)) {
-			struct sock_extended_err ee;
-
-			if (c->cmsg_level != IPPROTO_IP ||
-			    c->cmsg_type != IP_RECVERR)
-				continue;
-			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-			/* an rx OS error: the system reports it on reading */
-			g->stats.rx_os_errors++;
-			if (ee.ee_origin != SO_EE_ORIGIN_ICMP ||
-			    g->warned_icmp)
-				continue;
-			g->warned_icmp = true;
-			log_warnx("gre %s: GRE to the server bounced: %s "
-			    "(ICMP type %u code %u)", g->addr,
-			    icmp_words(ee.ee_type, ee.ee_code), ee.ee_type,
-			    ee.ee_code);
-		}
-		mh.msg_controllen = sizeof(ctl);
 	}
 }
 
@@ -838,20 +587,20 @@ cm_read(struct gw *g)
 	if (r < 0 && errno == EBADMSG) {
 		log_warnx("gre %s: bad message from the call manager (%zu "
 		    "bytes): call ends", g->addr, raw.size);
-		g->status = PPTP_EXIT_ERROR;
+		g->exit_code = PPTP_EXIT_ERROR;
 		g->done = true;
 		return;
 	}
 	if (r <= 0) {
 		log_warnx("gre %s: the call manager went away: call ends",
 		    g->addr);
-		g->status = PPTP_EXIT_HANGUP;
+		g->exit_code = PPTP_EXIT_HANGUP;
 		g->done = true;
 		g->cm_ended = true;
 		return;
 	}
 	if (m.type == CM_CALL_DOWN) {
-		g->status = callmgr_down(&m);	/* its words logged */
+		g->exit_code = callmgr_down(&m);	/* its words logged */
 		g->done = true;
 		g->cm_ended = true;
 	} else if (m.type == CM_SLI) {
@@ -879,7 +628,7 @@ gw_timers(struct gw *g, uint64_t now)
 	if (g->pty_due_ms != 0 && now >= g->pty_due_ms) {
 		log_warnx("gre %s: pppd wrote nothing on its pty in %d s: "
 		    "call ends", g->addr, PPPD_OPEN_MS / 1000);
-		g->status = PPTP_EXIT_ERROR;
+		g->exit_code = PPTP_EXIT_ERROR;
 		g->done = true;
 	}
 }
@@ -902,134 +651,6 @@ gw_timeout(struct gw *g, uint64_t now)
 	return due <= now ? 0 : (int)(due - now);
 }
 
-/*
- * Each raw GRE socket gets every GRE packet the host receives: with n
- * tunnels each gateway would wake for, and queue, all n tunnels'
- * traffic, and anyone's junk GRE.  This filter keeps in the kernel only
- * what can be ours: from the server's address, at least a PPTP header
- * (version 1, key present, PPP's protocol type) and our call ID in it.
- * Call IDs are unique per server (callmgr's reservation), so with the
- * source this names one call.  What is dropped here never takes room
- * in the socket's buffer, so it cannot earn the reorder queue's
- * allowance for packets the system dropped (pq_dropped) either.
- * Without it (setsockopt failed) gre_packet drops the same and counts
- * it: only the cost differs.
- *
- * IPv4 only: a raw IPv4 socket hands the IP header to the filter (the
- * source at byte 12, the header's length in the low nibble of byte 0).
- * An IPv6 raw socket starts at the GRE header: the filter would lose
- * its source check and header-length step (the GRE header at offset 0),
- * and the source would be checked by connect() instead.
- */
-static void
-gw_filter(struct gw *g)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 12),	/* IP source */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		    ntohl(g->call.server.u.v4.s_addr), 0, 12),
-		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),	/* IP header length */
-		BPF_STMT(BPF_MISC | BPF_TXA, 0),
-		BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 8),
-		BPF_STMT(BPF_MISC | BPF_TAX, 0),
-		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),	/* 8 bytes of GRE? */
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_X, 0, 0, 6),
-		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
-		BPF_STMT(BPF_LD | BPF_W | BPF_IND, 0),	/* flags, protocol */
-		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x2007ffff),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x2001880b, 0, 2),
-		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 6),	/* call ID */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, g->call.call_id, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0),			/* not ours */
-		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),		/* ours */
-	};
-	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
-
-	if (setsockopt(g->gre, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-	    sizeof(prog)) < 0)
-		log_debug("gre %s: no socket filter: %s", g->addr,
-		    strerror(errno));
-}
-
-/*
- * The raw socket's receive buffer.  A server that keeps to our receive
- * window has at most o->window packets unacknowledged; twice that holds
- * what it sends while our acknowledgement is on its way, at 4 KB a
- * packet (what the kernel charges a full-size one, its truesize).  Not
- * every server keeps to the window (Windows sends ahead of it; so does
- * the benchmark's server): 4 MB, which the kernel doubles, is the least
- * with which make bench's unpaced bursts lost nothing here (1 MB lost
- * some 3% of them), and 16 MB the most: every tunnel's buffer is memory
- * the kernel pins while a flood fills it.
- */
-static int
-gw_rcvbuf(const struct pptp_opts *o)
-{
-	size_t want = (size_t)o->window * 2 * 4096;
-
-	if (want < (4 << 20))
-		want = 4 << 20;
-	if (want > (16 << 20))
-		want = 16 << 20;
-	return (int)want;
-}
-
-static int
-gw_open_socket(struct gw *g)
-{
-	const struct pptp_opts *o = g->o;
-	int one = 1, buf = gw_rcvbuf(o), sbuf = 4 << 20;
-
-	/*
-	 * IPv4 only: an AF_INET raw socket, its IP_RECVERR, and below the
-	 * filter for IPv4 headers.  IPv6 would open AF_INET6 (no header
-	 * on reads: gre_packet), set IPV6_RECVERR, and connect() to the
-	 * server for the source check.
-	 */
-	g->gre = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    IPPROTO_GRE);
-	if (g->gre < 0) {
-		log_warn("gre %s: cannot open the raw GRE socket (pptp needs "
-		    "root or CAP_NET_RAW)", g->addr);
-		return -1;
-	}
-	/*
-	 * While we are off the CPU, what the server sends waits here (as
-	 * root, past rmem_max; see gw_rcvbuf).  It fills only while we do
-	 * not run: a slow pppd costs drops in on_deliver, not a queue here,
-	 * so it adds no delay of its own.
-	 */
-	if (setsockopt(g->gre, SOL_SOCKET, SO_RCVBUFFORCE, &buf,
-	    sizeof(buf)) < 0)
-		(void)setsockopt(g->gre, SOL_SOCKET, SO_RCVBUF, &buf,
-		    sizeof(buf));
-	if (setsockopt(g->gre, SOL_SOCKET, SO_SNDBUFFORCE, &sbuf,
-	    sizeof(sbuf)) < 0)
-		(void)setsockopt(g->gre, SOL_SOCKET, SO_SNDBUF, &sbuf,
-		    sizeof(sbuf));
-	(void)setsockopt(g->gre, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
-	(void)setsockopt(g->gre, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
-	gw_filter(g);
-	if (o->rtmark_set && setsockopt(g->gre, SOL_SOCKET, SO_MARK,
-	    &o->rtmark, sizeof(o->rtmark)) < 0) {
-		log_warn("gre %s: --rtmark %u", g->addr, o->rtmark);
-		return -1;
-	}
-	if (o->localbind != NULL) {
-		struct sockaddr_storage ss;
-		struct pptp_addr lb;
-
-		if (addr_pton(AF_INET, o->localbind, &lb) < 0 ||
-		    bind(g->gre, (struct sockaddr *)&ss,
-		    addr_to_sockaddr(&lb, &ss)) < 0) {
-			log_warn("gre %s: --localbind %s", g->addr,
-			    o->localbind);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static int
 gw_init(struct gw *g, const struct pptp_opts *o, const struct gre_call *call,
     int ppp_in, int ppp_out, int cm_fd, volatile sig_atomic_t *stop)
@@ -1045,7 +666,7 @@ gw_init(struct gw *g, const struct pptp_opts *o, const struct gre_call *call,
 	pppd_init(&g->pppd, call->pppd, call->pppd_fd, call->report_fd,
 	    g->addr);
 	g->stop = stop;
-	g->status = PPTP_EXIT_OK;
+	g->exit_code = PPTP_EXIT_OK;
 	if (call->pty_slave >= 0)
 		g->pty_due_ms = now_ms() + PPPD_OPEN_MS;
 	addr_ntop(&call->server, g->addr, sizeof(g->addr));
@@ -1166,57 +787,6 @@ pppd_stop(struct gw *g)
 	pppd_end(&g->pppd);
 }
 
-/*
- * The statistics page for pptp --status: made once, handed to the call
- * manager with the call's socket (SCM_RIGHTS).  Without it (no memfd,
- * an old manager) status shows the call without its figures.
- */
-static void
-gw_share(struct gw *g)
-{
-	const struct cm_msg m = { .type = CM_STATS_FD };
-	int fd = memfd_create("pptp-status", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	void *p;
-
-	/* sealed at its size: the manager's reads can never fault */
-	if (fd < 0 || ftruncate(fd, sizeof(struct gw_pub)) < 0 ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-	    F_SEAL_SEAL) < 0 ||
-	    (p = mmap(NULL, sizeof(struct gw_pub), PROT_READ | PROT_WRITE,
-	    MAP_SHARED, fd, 0)) == MAP_FAILED) {
-		log_debug("gre %s: no statistics page: %s", g->addr,
-		    strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	g->pub = p;
-	g->up_ms = wall_ms();
-	g->pppd_pid = g->pppd.pid > 0 ? g->pppd.pid : pppd_above();
-	if (g->cm >= 0 && cm_send(g->cm, &m, fd, IPC_NOWAIT) < 0)
-		log_debug("gre %s: statistics page not handed over: %s",
-		    g->addr, strerror(errno));
-	close(fd);
-}
-
-/* The figures to the page, each turn of the loop: plain stores. */
-static void
-gw_publish(struct gw *g)
-{
-	struct gw_pub *p = g->pub;
-	const char *last;
-
-	if (p == NULL)
-		return;
-	status_pub_begin(p);
-	p->pppd_pid = g->pppd_pid;
-	p->up_ms = g->up_ms;
-	gw_figures(g, &p->fig);
-	last = log_last(&p->last_ms);
-	snprintf(p->last, sizeof(p->last), "%s", last);
-	status_pub_end(p);
-}
-
 int
 gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
     int ppp_out, int cm_fd, volatile sig_atomic_t *stop)
@@ -1226,7 +796,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	    .sa_flags = SA_NOCLDSTOP };
 	sigset_t waitmask;
 	struct gw *g = malloc(sizeof(*g));
-	int status;
+	int exit_code;
 
 	if (g == NULL || gw_init(g, o, call, ppp_in, ppp_out, cm_fd,
 	    stop) < 0) {
@@ -1301,7 +871,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 			if (errno == EINTR)
 				continue;
 			log_warn("gre %s: poll", g->addr);
-			g->status = PPTP_EXIT_ERROR;
+			g->exit_code = PPTP_EXIT_ERROR;
 			break;
 		}
 		now = now_ms();
@@ -1319,12 +889,12 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 		if (g->olen > g->ooff)
 			ppp_write(g);
 	}
-	status = g->status;
+	exit_code = g->exit_code;
 	pppd_stop(g);
 	gw_linger(g);
 	if (g->call.pty_slave >= 0)
 		close(g->call.pty_slave);
 	gw_free(g);
 	free(g);
-	return status;
+	return exit_code;
 }
