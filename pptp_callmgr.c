@@ -169,9 +169,10 @@ cb_sli(void *arg, struct ctrl_call *call, uint32_t send_accm,
 static void
 cb_cleared(void *arg, void *owner)
 {
+	struct cm_conn *cn = arg;
 	struct cm_client *cl = owner;
 
-	(void)arg;
+	cn->cleared_ours = true;
 	cl->call = NULL;
 }
 
@@ -419,7 +420,14 @@ cm_conn_free(struct cm *cm, int slot)
 	log_debug("callmgr %s: control connection ended: %s", cn->name,
 	    cn->ctrl.why);
 	cm->status = cn->ctrl.status;
-	snprintf(cm->why, sizeof(cm->why), "%s", cn->ctrl.why);
+	if (cn->server_closed && cn->cleared_ours &&
+	    ctrl_ncalls(&cn->ctrl) == 0)
+		/* poptop's way after a clear: a normal end, said as one */
+		snprintf(cm->why, sizeof(cm->why), "the call was cleared at "
+		    "our request; server %s then closed the control "
+		    "connection", cn->name);
+	else
+		snprintf(cm->why, sizeof(cm->why), "%s", cn->ctrl.why);
 	free(cn);
 	cm->conns[slot] = NULL;
 }

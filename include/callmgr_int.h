@@ -34,6 +34,7 @@ struct cm_conn {
 	int			 tcp;		/* -1: not started */
 	bool			 connecting;
 	bool			 server_closed;	/* its close or reset */
+	bool			 cleared_ours;	/* a call we hung up was cleared */
 	uint64_t		 connect_due_ms;
 	char			 name[ADDR_STRLEN + 8]; /* for logs */
 	enum ctrl_state		 seen;		/* for status: the state, */

@@ -12,6 +12,8 @@
  *   --sccrp N       SCCRP result (default 1); "never": no reply
  *   --ocrp N        OCRP result (default 1); "never": no reply
  *   --no-cdn        never answer CCRQ with CDN
+ *   --close-after-cdn  as poptop: close the connection once a call is
+ *                   cleared, without waiting for StopCCRQ
  *   --no-echo       never answer Echo-Request
  *   --no-stopccrp   never answer StopCCRQ
  *   --reserved0 N   send this in every header's reserved0
@@ -79,6 +81,7 @@
 static struct {
 	int		sccrp, ocrp;
 	bool		no_cdn, no_echo, no_stopccrp, bytewise, one_call;
+	bool		close_after_cdn;
 	uint16_t	reserved0, window, max_channels;
 	unsigned	stop_delay_ms, goodbye_gre;
 	char		hostname[MSG_HOSTNAME_LEN + 1];
@@ -346,6 +349,10 @@ on_msg(struct conn *c, const struct msg *m)
 			r.cdn.result = 4;
 			strcpy(r.cdn.call_stats, "cleared on request");
 			send_msg(c, &r);
+			if (cfg.close_after_cdn) {
+				close_conn(c, "after CDN");
+				return;
+			}
 		}
 		break;
 	case MSG_ECHORQ:
@@ -928,6 +935,7 @@ main(int argc, char **argv)
 		{ "disorder", required_argument, NULL, 'd' },
 		{ "commands", required_argument, NULL, 'C' },
 		{ "banner", required_argument, NULL, 'B' },
+		{ "close-after-cdn", no_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sockaddr_in sin = { .sin_family = AF_INET,
@@ -943,6 +951,7 @@ main(int argc, char **argv)
 		case 's': cfg.sccrp = parse_result(optarg); break;
 		case 'o': cfg.ocrp = parse_result(optarg); break;
 		case 'c': cfg.no_cdn = true; break;
+		case 'X': cfg.close_after_cdn = true; break;
 		case 'e': cfg.no_echo = true; break;
 		case 'p': cfg.no_stopccrp = true; break;
 		case 'r': cfg.reserved0 = (uint16_t)strtoul(optarg, NULL, 0);

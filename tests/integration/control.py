@@ -13,7 +13,7 @@ import subprocess
 import time
 
 from harness import (CFG, link_of, no_leftovers, pptp_pids, sh, test,
-                     title_of)
+                     title_of, wait_until)
 
 
 @test
@@ -312,6 +312,25 @@ def truncated_then_closed(env):
 def server_closes(env):
     malformed(env, "close", 6,
               "server 192.0.2.1 closed the control connection")
+
+
+@test
+def server_close_after_clear_reads_as_normal(env):
+    """poptop closes the connection once the call is cleared: the call
+    manager says the call was cleared at our request and the server then
+    closed, not that the server closed it as if by fault."""
+    srv = env.server("--close-after-cdn")
+    cli = env.client("--debug")
+    cli.wait_up()
+    cli.hangup()
+    assert cli.exit_status() == 0, cli.stderr()
+    srv.wait("close after CDN")
+    assert wait_until(lambda: "exiting" in cli.stderr(), 3), cli.stderr()
+    err = cli.stderr()
+    assert "the call was cleared at our request; server 192.0.2.1 then " \
+        "closed the control connection" in err, err
+    assert "exiting: server 192.0.2.1 closed" not in err, err
+    no_leftovers(env)
 
 
 @test
