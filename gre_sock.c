@@ -68,10 +68,20 @@ gre_errqueue(struct gw *g)
 			    g->warned_icmp)
 				continue;
 			g->warned_icmp = true;
-			log_warnx("gre %s: GRE to the server bounced: %s "
-			    "(ICMP type %u code %u)", g->addr,
-			    icmp_words(ee.ee_type, ee.ee_code), ee.ee_type,
-			    ee.ee_code);
+			if (ee.ee_type == 3 && ee.ee_code == 4 &&
+			    ee.ee_info > GRE_PPP_OVERHEAD + 64)
+				/* the path's MTU comes with it */
+				log_warnx("gre %s: GRE to the server bounced: "
+				    "fragmentation needed (ICMP type 3 code "
+				    "4): the path takes %u bytes: give pppd "
+				    "mtu %u and mru %u", g->addr, ee.ee_info,
+				    ee.ee_info - GRE_PPP_OVERHEAD,
+				    ee.ee_info - GRE_PPP_OVERHEAD);
+			else
+				log_warnx("gre %s: GRE to the server bounced: "
+				    "%s (ICMP type %u code %u)", g->addr,
+				    icmp_words(ee.ee_type, ee.ee_code),
+				    ee.ee_type, ee.ee_code);
 		}
 		mh.msg_controllen = sizeof(ctl);
 	}

@@ -33,6 +33,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "gre_hdr.h"
 #include "keeper.h"
 #include "pptp_quirks.h"
 #include "rendezvous.h"
@@ -288,8 +289,7 @@ cm_tcp_start(struct cm_conn *cn, uint64_t now)
 /*
  * GRE carries PPP frames whole: a frame larger than the path allows is
  * fragmented, which some paths drop.  Say what pppd's mtu and mru may be:
- * the path MTU less IP (20), enhanced GRE (16), and PPP's address,
- * control and protocol fields with MPPE's header and inner protocol (8).
+ * the path MTU less GRE_PPP_OVERHEAD (gre_hdr.h).
  */
 static void
 cm_mtu_hint(struct cm_conn *cn)
@@ -302,7 +302,7 @@ cm_mtu_hint(struct cm_conn *cn)
 	    mtu < 576)
 		return;
 	log_info("callmgr %s: path MTU %d: pppd mtu and mru of at most %d "
-	    "keep GRE unfragmented", cn->name, mtu, mtu - 20 - 16 - 8);
+	    "keep GRE unfragmented", cn->name, mtu, mtu - GRE_PPP_OVERHEAD);
 }
 
 static void

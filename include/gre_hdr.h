@@ -102,4 +102,13 @@ seq_before(uint32_t a, uint32_t b)
 	return seq_diff(a, b) < 0;
 }
 
+/*
+ * The largest pppd mtu and mru that keep GRE unfragmented on a path of
+ * path_mtu bytes: less IP (20), enhanced GRE with sequence and ack
+ * (16), and PPP's address, control and protocol fields with MPPE's
+ * header and inner protocol (8).  IPv4 only: IPv6 takes 40 for its
+ * header.
+ */
+#define GRE_PPP_OVERHEAD	(20 + 16 + 8)
+
 #endif

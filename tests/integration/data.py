@@ -11,6 +11,7 @@ import random
 import re
 import signal
 import subprocess
+import sys
 import time
 
 from harness import (calls_of, CFG, hdlc_encode, nasty, no_leftovers, scripted,
@@ -289,6 +290,44 @@ def icmp_protocol_unreachable(env):
     assert st["rx OS errors"] >= 1, st
     assert cli.stderr().count("bounced") == 1
     cli.hangup()
+
+
+FRAG_NEEDED = r"""
+import socket, struct, sys
+# ICMP "fragmentation needed" (3/4, next-hop MTU 1400) for a GRE packet
+# from the client to the server, as a router on the way would send it
+src, dst = sys.argv[1], sys.argv[2]
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+inner = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1500, 1, 0x4000, 64, 47, 0,
+                    socket.inet_aton(src), socket.inet_aton(dst))
+inner += struct.pack("!HHHH", 0x3001, 0x880b, 1460, 1)
+icmp = struct.pack("!BBHHH", 3, 4, 0, 0, 1400) + inner
+icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+for _ in range(3):
+    s.sendto(icmp, (src, 0))
+"""
+
+
+@test
+def fragmentation_needed_names_the_mtu(env):
+    """A router says GRE is too large (ICMP fragmentation needed with
+    the path's MTU): the gateway says which mtu and mru to give pppd."""
+    env.server()
+    cli = env.client()
+    cli.wait_up()
+    subprocess.run(["ip", "netns", "exec", env.sns, sys.executable, "-c",
+                    FRAG_NEEDED, "192.0.2.2", "192.0.2.1"], check=True,
+                   timeout=10)
+    cli.wait_log("GRE to the server bounced: fragmentation needed (ICMP "
+                 "type 3 code 4): the path takes 1400 bytes: give pppd "
+                 "mtu 1356 and mru 1356")
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
 
 
 @test
