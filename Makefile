@@ -54,6 +54,7 @@ LIB_SRCS += pptp_ctrl.c
 LIB_SRCS += pptp_quirks.c
 LIB_SRCS += orckit_quirks.c
 LIB_SRCS += addr.c
+LIB_SRCS += conntrack.c
 
 PROG_SRCS := pptp.c
 PROG_SRCS += launch.c
@@ -85,6 +86,7 @@ TEST_SRCS += tests/check_pqueue.c
 TEST_SRCS += tests/check_accm.c
 TEST_SRCS += tests/check_status.c
 TEST_SRCS += tests/check_addr.c
+TEST_SRCS += tests/check_conntrack.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 PROG_OBJS := $(PROG_SRCS:%.c=$(B)/%.o)

@@ -8,12 +8,16 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <linux/errqueue.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "conntrack.h"
 #include "util.h"
 
 static const char *
@@ -213,4 +217,34 @@ gw_open_socket(struct gw *g)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Whether this machine's netfilter follows our control connection
+ * without the PPTP helper (conntrack.h): read once, while /proc can
+ * still be opened, for the warning when no GRE arrives.  A table larger
+ * than we read (a busy router) is taken as telling nothing.
+ */
+void
+gw_conntrack(struct gw *g)
+{
+	enum { CT_READ_MAX = 4 << 20 };
+	char *buf = malloc(CT_READ_MAX + 1);
+	size_t have = 0;
+	ssize_t n = 0;
+	int fd = open(CONNTRACK_TABLE, O_RDONLY | O_CLOEXEC);
+
+	g->ct_no_helper = -1;
+	if (fd >= 0 && buf != NULL) {
+		while (have < CT_READ_MAX && (n = read(fd, buf + have,
+		    CT_READ_MAX - have)) > 0)
+			have += (size_t)n;
+		buf[have] = '\0';
+		if (n == 0)
+			g->ct_no_helper = conntrack_no_pptp_helper(buf,
+			    &g->call.server, 0);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
 }

@@ -620,10 +620,22 @@ gw_timers(struct gw *g, uint64_t now)
 	if (!g->gre_seen && !g->warned_silent && g->first_tx_ms != 0 &&
 	    now >= g->first_tx_ms + GRE_SILENT_MS) {
 		g->warned_silent = true;
-		log_warnx("gre %s: no GRE (IP protocol 47) has arrived from "
-		    "the server in %d s while pppd is sending: a firewall or "
-		    "NAT on the path likely blocks GRE", g->addr,
-		    GRE_SILENT_MS / 1000);
+		if (g->ct_no_helper == 1)
+			log_warnx("gre %s: no GRE (IP protocol 47) has arrived "
+			    "from the server in %d s while pppd is sending: "
+			    "this machine tracks connections (netfilter "
+			    "conntrack) and the control connection has no "
+			    "PPTP helper, so a stateful firewall here drops "
+			    "the server's GRE: assign the pptp helper to TCP "
+			    "port 1723 (iptables -t raw -A OUTPUT -p tcp "
+			    "--dport 1723 -j CT --helper pptp, after modprobe "
+			    "nf_conntrack_pptp) or accept GRE from %s",
+			    g->addr, GRE_SILENT_MS / 1000, g->addr);
+		else
+			log_warnx("gre %s: no GRE (IP protocol 47) has arrived "
+			    "from the server in %d s while pppd is sending: a "
+			    "firewall or NAT on the path likely blocks GRE",
+			    g->addr, GRE_SILENT_MS / 1000);
 	}
 	if (g->pty_due_ms != 0 && now >= g->pty_due_ms) {
 		log_warnx("gre %s: pppd wrote nothing on its pty in %d s: "
@@ -827,6 +839,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	    0);
 	child_exited = 1;	/* pppd may have gone before the handler came */
 	gw_share(g);
+	gw_conntrack(g);
 	/* Set up: what is left reads the network, and may do no more. */
 	(void)pppd_watchdog_start(&g->pppd, &o->sandbox);
 	sandbox_enter(&o->sandbox, SB_GATEWAY, "gre");

@@ -95,6 +95,7 @@ struct gw {
 	bool			 warned_silent, warned_eperm, warned_icmp;
 	bool			 warned_garbage, warned_sync;
 	bool			 warned_overflow;
+	int			 ct_no_helper;	/* conntrack.h, at set-up */
 	bool			 ppp_full;	/* pppd's side took no more */
 
 	/*
@@ -117,6 +118,7 @@ struct gw {
 /* gre_sock.c */
 int gw_open_socket(struct gw *g);
 void gre_errqueue(struct gw *g);
+void gw_conntrack(struct gw *g);
 
 /* gre_stats.c */
 void gw_stats(const struct gw *g);

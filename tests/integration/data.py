@@ -330,6 +330,37 @@ def fragmentation_needed_names_the_mtu(env):
     no_leftovers(env)
 
 
+STATEFUL_INPUT = ("table inet fw {\n chain in {\n  type filter hook input "
+                  "priority 0; policy drop;\n  ct state established,"
+                  "related accept\n  iif lo accept\n }\n}\n")
+
+
+@test
+def own_stateful_firewall_named_when_no_gre(env):
+    """This machine accepts only established input and no PPTP helper
+    follows the control connection: the tunnel's no-GRE warning names
+    that cause and its fix, not "a firewall or NAT on the path", within
+    15 s."""
+    subprocess.run(["ip", "netns", "exec", env.cns, "nft", "-f", "-"],
+                   input=STATEFUL_INPUT, text=True, check=True)
+    env.server()
+    cli = env.client()
+    cli.wait_up()
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 12 and \
+            "no GRE (IP protocol 47)" not in cli.stderr():
+        cli.send(b"\xff\x03\xc0\x21\x01\x01\x00\x04")
+        time.sleep(0.5)
+    cli.wait_log("this machine tracks connections (netfilter conntrack) "
+                 "and the control connection has no PPTP helper, so a "
+                 "stateful firewall here drops the server's GRE", 3)
+    assert time.monotonic() - t0 < 15
+    assert "on the path likely blocks GRE" not in cli.stderr()
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
 @test
 def round_trip_measured(env):
     env.server("--gre", "script",
