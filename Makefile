@@ -54,6 +54,7 @@ LIB_SRCS += pptp_ctrl.c
 LIB_SRCS += pptp_quirks.c
 LIB_SRCS += orckit_quirks.c
 LIB_SRCS += addr.c
+LIB_SRCS += diagnose_pure.c
 
 PROG_SRCS := pptp.c
 PROG_SRCS += launch.c
@@ -69,6 +70,8 @@ PROG_SRCS += sandbox.c
 PROG_SRCS += watchdog.c
 PROG_SRCS += pptp_status.c
 PROG_SRCS += diagnose.c
+PROG_SRCS += diagnose_local.c
+PROG_SRCS += diagnose_report.c
 
 TEST_SRCS := tests/check_main.c
 TEST_SRCS += tests/check_msg.c
@@ -82,6 +85,7 @@ TEST_SRCS += tests/check_pqueue.c
 TEST_SRCS += tests/check_accm.c
 TEST_SRCS += tests/check_status.c
 TEST_SRCS += tests/check_addr.c
+TEST_SRCS += tests/check_diagnose.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 PROG_OBJS := $(PROG_SRCS:%.c=$(B)/%.o)

@@ -16,5 +16,6 @@ Suite *pqueue_suite(void);
 Suite *accm_suite(void);
 Suite *status_suite(void);
 Suite *addr_suite(void);
+Suite *diagnose_suite(void);
 
 #endif
