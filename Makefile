@@ -143,7 +143,8 @@ $(B)/hooks/%.o: %.c | need-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DPPTP_TEST_HOOKS $(CFLAGS) -c -o $@ $<
 
-$(B)/fakepptpd: $(B)/tests/fakepptpd.o $(LIB_OBJS)
+$(B)/fakepptpd: $(B)/tests/fakepptpd.o $(B)/tests/fakepptpd_chaos.o \
+    $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/pptpbench: $(B)/tests/bench/pptpbench.o $(LIB_OBJS)
@@ -300,4 +301,5 @@ clean:
 
 -include $(LIB_OBJS:.o=.d) $(PROG_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
     $(HOOK_OBJS:.o=.d) \
-    $(B)/tests/fakepptpd.d $(B)/tests/bench/pptpbench.d $(B)/pptpsetup.d
+    $(B)/tests/fakepptpd.d $(B)/tests/fakepptpd_chaos.d \
+    $(B)/tests/bench/pptpbench.d $(B)/pptpsetup.d
