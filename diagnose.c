@@ -90,9 +90,10 @@ stage_name(struct diag *d)
 		diag_stage(d, "name", false, t0, "%s does not resolve: %s",
 		    d->o->server, e == EAI_SYSTEM ? strerror(errno) :
 		    gai_strerror(e));
-		diag_fail(&d->f, "name", PPTP_EXIT_DIAG_NAME, "check the server's name "
-		    "(a typing error?) and this machine's DNS (resolv.conf)",
-		    "the name %s does not resolve", d->o->server);
+		diag_fail(&d->f, "name", PPTP_EXIT_DIAG_NAME, "check the "
+		    "server's name (a typing error?) and this machine's DNS "
+		    "(resolv.conf)", "the name %s does not resolve",
+		    d->o->server);
 		return false;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -115,9 +116,9 @@ stage_name(struct diag *d)
 	if (!addr_is_set(&d->server)) {
 		diag_stage(d, "name", false, t0, "%s resolves to %s: no IPv4 "
 		    "address", d->o->server, list);
-		diag_fail(&d->f, "name", PPTP_EXIT_DIAG_NAME, "give the server's IPv4 "
-		    "address or a name with one (pptp carries IPv4 only)",
-		    "%s has no IPv4 address", d->o->server);
+		diag_fail(&d->f, "name", PPTP_EXIT_DIAG_NAME, "give the "
+		    "server's IPv4 address or a name with one (pptp carries "
+		    "IPv4 only)", "%s has no IPv4 address", d->o->server);
 		return false;
 	}
 	addr_ntop(&d->server, d->addr, sizeof(d->addr));
@@ -328,33 +329,34 @@ stage_tcp(struct diag *d)
 		}
 	}
 	if (err == 0) {
-		diag_stage(d, "tcp", true, t0, "connected to %s port %d", d->addr,
-		    DIAG_PPTP_PORT);
+		diag_stage(d, "tcp", true, t0, "connected to %s port %d",
+		    d->addr, DIAG_PPTP_PORT);
 		return true;
 	}
 	if (stop_sig) {
 		diag_stage(d, "tcp", false, t0, "stopped by signal %d",
 		    (int)stop_sig);
-		diag_fail(&d->f, "tcp", PPTP_EXIT_DIAG_TCP, "run it again", "stopped "
-		    "by a signal");
+		diag_fail(&d->f, "tcp", PPTP_EXIT_DIAG_TCP, "run it again",
+		    "stopped by a signal");
 	} else if (err == ETIMEDOUT) {
-		diag_stage(d, "tcp", false, t0, "connect to %s port %d: no answer "
-		    "in %u s (filtered)", d->addr, DIAG_PPTP_PORT,
+		diag_stage(d, "tcp", false, t0, "connect to %s port %d: no "
+		    "answer in %u s (filtered)", d->addr, DIAG_PPTP_PORT,
 		    d->o->connect_timeout_s);
-		diag_fail(&d->f, "tcp", PPTP_EXIT_DIAG_TCP, "make sure the server is "
-		    "up, and that every firewall on the way (here, the "
-		    "routers, the server's own) lets TCP port 1723 through",
-		    "nothing answers TCP port 1723 at %s: a firewall drops "
-		    "it silently, or the host is down", d->addr);
+		diag_fail(&d->f, "tcp", PPTP_EXIT_DIAG_TCP, "make sure the "
+		    "server is up, and that every firewall on the way (here, "
+		    "the routers, the server's own) lets TCP port 1723 through",
+		    "nothing answers TCP port 1723 at %s: a firewall drops it "
+		    "silently, or the host is down", d->addr);
 	} else {
 		diag_stage(d, "tcp", false, t0, "connect to %s port %d: %s",
 		    d->addr, DIAG_PPTP_PORT, connect_words(err));
-		diag_fail(&d->f, "tcp", PPTP_EXIT_DIAG_TCP, err == ECONNREFUSED ?
-		    "start the PPTP server (e.g. pptpd) on that host, or "
-		    "check the address; if it runs, let TCP port 1723 "
-		    "through its firewall" : "check the address, the routes "
-		    "and the firewalls between here and there",
-		    "TCP port 1723 at %s: %s", d->addr, connect_words(err));
+		diag_fail(&d->f, "tcp", PPTP_EXIT_DIAG_TCP,
+		    err == ECONNREFUSED ? "start the PPTP server (e.g. "
+		    "pptpd) on that host, or check the address; if it runs, "
+		    "let TCP port 1723 through its firewall" : "check the "
+		    "address, the routes and the firewalls between here and "
+		    "there", "TCP port 1723 at %s: %s", d->addr,
+		    connect_words(err));
 	}
 	return false;
 }
@@ -377,12 +379,12 @@ stage_control(struct diag *d)
 	ctrl_open(&d->ctrl, t0);
 	if (pump(d, ctrl_is_up, t0 + d->ctrl.cfg.reply_wait_ms + 1000, false,
 	    NULL)) {
-		diag_stage(d, "control", true, t0, "SCCRP: accepted; server \"%s\", "
-		    "vendor \"%s\", firmware 0x%04x, protocol %u.%u, maximum "
-		    "channels %u", log_escape(p->hostname, host, sizeof(host)),
-		    log_escape(p->vendor, vendor, sizeof(vendor)),
-		    p->firmware_rev, p->version >> 8, p->version & 0xff,
-		    p->max_channels);
+		diag_stage(d, "control", true, t0, "SCCRP: accepted; server "
+		    "\"%s\", vendor \"%s\", firmware 0x%04x, protocol %u.%u, "
+		    "maximum channels %u", log_escape(p->hostname, host,
+		    sizeof(host)), log_escape(p->vendor, vendor,
+		    sizeof(vendor)), p->firmware_rev, p->version >> 8,
+		    p->version & 0xff, p->max_channels);
 		return true;
 	}
 	if (stop_sig)
@@ -394,31 +396,29 @@ stage_control(struct diag *d)
 	diag_stage(d, "control", false, t0, "SCCRQ sent: %s", d->ctrl.why);
 	if (d->ctrl.status == PPTP_EXIT_PROTOCOL ||
 	    (d->dead_by == END_INPUT && d->ctrl.status != PPTP_EXIT_REFUSED))
-		diag_fail(&d->f, "control", PPTP_EXIT_DIAG_CONTROL, "check the address "
-		    "and the port: whatever runs there is not a PPTP server "
-		    "(or a proxy or captive portal stands in the way)",
-		    "something answers on TCP port 1723 at %s, but it does "
-		    "not speak PPTP (%s)", d->addr, d->ctrl.why);
+		diag_fail(&d->f, "control", PPTP_EXIT_DIAG_CONTROL, "check the "
+		    "address and the port: whatever runs there is not a PPTP "
+		    "server (or a proxy or captive portal stands in the way)",
+		    "something answers on TCP port 1723 at %s, but it does not "
+		    "speak PPTP (%s)", d->addr, d->ctrl.why);
 	else if (d->ctrl.status == PPTP_EXIT_REFUSED)
-		diag_fail(&d->f, "control", PPTP_EXIT_DIAG_CONTROL, "ask the server's "
-		    "administrator why this client is refused (it may allow "
-		    "only some addresses, or be out of connections); "
-		    "--quirks may help with an old server",
-		    "the server refused the control connection: %s",
+		diag_fail(&d->f, "control", PPTP_EXIT_DIAG_CONTROL, "ask the "
+		    "server's administrator why this client is refused (it may "
+		    "allow only some addresses, or be out of connections); "
+		    "--quirks may help with an old server", "the server "
+		    "refused the control connection: %s",
 		    unprefixed(d->ctrl.why, "server refused control "
 		    "connection: "));
 	else if (d->dead_by == END_TCP)
-		diag_fail(&d->f, "control", PPTP_EXIT_DIAG_CONTROL, "the PPTP server "
-		    "may refuse this address (its allow list, e.g. "
-		    "TCP wrappers) or be broken: see its log",
-		    "the server took the TCP connection and closed it (%s)",
-		    d->ctrl.why);
+		diag_fail(&d->f, "control", PPTP_EXIT_DIAG_CONTROL, "the PPTP "
+		    "server may refuse this address (its allow list, e.g. TCP "
+		    "wrappers) or be broken: see its log", "the server took "
+		    "the TCP connection and closed it (%s)", d->ctrl.why);
 	else
-		diag_fail(&d->f, "control", PPTP_EXIT_DIAG_CONTROL, "the server "
-		    "accepts TCP but does not answer: see its log, or try "
-		    "again later",
-		    "the server did not answer the control connection "
-		    "request (%s)", d->ctrl.why);
+		diag_fail(&d->f, "control", PPTP_EXIT_DIAG_CONTROL, "the "
+		    "server accepts TCP but does not answer: see its log, or "
+		    "try again later", "the server did not answer the control "
+		    "connection request (%s)", d->ctrl.why);
 	return false;
 }
 
@@ -464,14 +464,15 @@ stage_call(struct diag *d)
 	if (d->call == NULL) {
 		diag_stage(d, "call", false, t0, "no call could be placed: %s",
 		    d->ctrl.why[0] ? d->ctrl.why : "connection closing");
-		diag_fail(&d->f, "call", PPTP_EXIT_DIAG_CALL, "see the server's log",
-		    "the call could not be placed (%s)", d->ctrl.why);
+		diag_fail(&d->f, "call", PPTP_EXIT_DIAG_CALL, "see the "
+		    "server's log", "the call could not be placed (%s)",
+		    d->ctrl.why);
 		return false;
 	}
 	if (pump(d, call_settled, t0 + d->ctrl.cfg.reply_wait_ms + 1000, false,
 	    NULL) && d->call_up) {
-		diag_stage(d, "call", true, t0, "OCRP: accepted; our call ID %u, "
-		    "server call ID %u, server window %u%s, speed %u bps",
+		diag_stage(d, "call", true, t0, "OCRP: accepted; our call ID "
+		    "%u, server call ID %u, server window %u%s, speed %u bps",
 		    d->call->call_id, d->call->peer_call_id,
 		    d->call->peer_window, d->call->peer_window == 0 ?
 		    " (no limit)" : "", d->call->connect_speed);
@@ -487,17 +488,17 @@ stage_call(struct diag *d)
 	diag_stage(d, "call", false, t0, "OCRQ sent: %s%s%s%s", d->call_why,
 	    q ? " (cause: " : "", q ? q : "", q ? ")" : "");
 	if (d->call_status == PPTP_EXIT_CALL_REFUSED)
-		diag_fail(&d->f, "call", PPTP_EXIT_DIAG_CALL, "the server takes the "
-		    "connection but not the call: it may be full (all its "
-		    "addresses or channels in use), limit calls per user or "
-		    "address, or need --phone; see its log",
+		diag_fail(&d->f, "call", PPTP_EXIT_DIAG_CALL, "the server "
+		    "takes the connection but not the call: it may be full "
+		    "(all its addresses or channels in use), limit calls per "
+		    "user or address, or need --phone; see its log",
 		    "the server refused the call: %s%s%s%s",
 		    unprefixed(d->call_why, "server refused call: "),
 		    q ? " (cause: " : "", q ? q : "", q ? ")" : "");
 	else
-		diag_fail(&d->f, "call", PPTP_EXIT_DIAG_CALL, "see the server's log; "
-		    "its pppd may fail to start",
-		    "the call did not come up: %s", d->call_why);
+		diag_fail(&d->f, "call", PPTP_EXIT_DIAG_CALL, "see the "
+		    "server's log; its pppd may fail to start", "the call did "
+		    "not come up: %s", d->call_why);
 	return false;
 }
 
@@ -661,9 +662,9 @@ stage_gre(struct diag *d)
 	if (d->gre < 0) {
 		diag_stage(d, "gre", false, t0, "no raw GRE socket: %s",
 		    strerror(d->gre_errno));
-		diag_fail(&d->f, "gre", PPTP_EXIT_DIAG_GRE, "run pptp --diagnose as "
-		    "root (or with CAP_NET_RAW)", "GRE could not be tried: "
-		    "a raw socket needs root");
+		diag_fail(&d->f, "gre", PPTP_EXIT_DIAG_GRE, "run pptp "
+		    "--diagnose as root (or with CAP_NET_RAW)", "GRE could not "
+		    "be tried: a raw socket needs root");
 		return false;
 	}
 	d->magic = (uint32_t)(now_ms() * 2654435761u) ^ (uint32_t)getpid();
@@ -683,11 +684,11 @@ stage_gre(struct diag *d)
 		snprintf(from, sizeof(from), "no GRE from the server in %.1f s",
 		    diag_secs_since(t0));
 	if (d->replied || d->echoed) {
-		diag_stage(d, "gre", true, t0, "sent %u LCP Configure-Request%s in "
-		    "GRE (key: call ID %u); %s; ours reached it (%s to ours); "
-		    "round trip %.3f ms%s", d->sent, d->sent == 1 ? "" : "s",
-		    d->call->peer_call_id,
-		    from, d->echoed && !d->replied ? "echoed back unchanged" :
+		diag_stage(d, "gre", true, t0, "sent %u LCP "
+		    "Configure-Request%s in GRE (key: call ID %u); %s; ours "
+		    "reached it (%s to ours); round trip %.3f ms%s", d->sent,
+		    d->sent == 1 ? "" : "s", d->call->peer_call_id, from,
+		    d->echoed && !d->replied ? "echoed back unchanged" :
 		    d->reply_code == 2 ? "Configure-Ack" : d->reply_code == 3 ?
 		    "Configure-Nak" : "Configure-Reject",
 		    (double)(d->rtt_us - 1) / 1000.0, bad);
@@ -701,10 +702,11 @@ stage_gre(struct diag *d)
 		return false;
 	}
 	if (d->call == NULL || d->ctrl.state == CTRL_DEAD) {
-		diag_stage(d, "gre", false, t0, "the call ended during the test: "
-		    "%s", d->call_why[0] ? d->call_why : d->ctrl.why);
-		diag_fail(&d->f, "gre", PPTP_EXIT_DIAG_GRE, "see the server's log: its "
-		    "side of the call ended (its pppd may have failed)",
+		diag_stage(d, "gre", false, t0, "the call ended during the "
+		    "test: %s", d->call_why[0] ? d->call_why : d->ctrl.why);
+		diag_fail(&d->f, "gre", PPTP_EXIT_DIAG_GRE, "see the server's "
+		    "log: its side of the call ended (its pppd may have "
+		    "failed)",
 		    "the server ended the call while GRE was tested (%s)",
 		    d->call_why[0] ? d->call_why : d->ctrl.why);
 		return false;
@@ -718,48 +720,47 @@ stage_gre(struct diag *d)
 	    "", d->icmp[0] ? d->icmp : d->rx > 0 ? "no (no LCP reply to "
 	    "ours)" : "cannot tell", bad);
 	if (d->icmp[0] != '\0')
-		diag_fail(&d->f, "gre", PPTP_EXIT_DIAG_GRE, "on the server, let GRE "
-		    "(IP protocol 47) in and make sure its PPTP server "
-		    "handles it; on a router in between, load its PPTP "
-		    "helper", "TCP 1723 works, but GRE to %s bounced: %s",
-		    d->addr, d->icmp);
+		diag_fail(&d->f, "gre", PPTP_EXIT_DIAG_GRE, "on the server, "
+		    "let GRE (IP protocol 47) in and make sure its PPTP server "
+		    "handles it; on a router in between, load its PPTP helper",
+		    "TCP 1723 works, but GRE to %s bounced: %s", d->addr,
+		    d->icmp);
 	else if (d->rx > 0)
-		diag_fail(&d->f, "gre", PPTP_EXIT_DIAG_GRE, "let GRE (IP protocol 47) "
-		    "from this machine through to the server: this "
-		    "machine's outgoing firewall, a router in between (its "
-		    "PPTP helper) or the server's own firewall drops it",
+		diag_fail(&d->f, "gre", PPTP_EXIT_DIAG_GRE, "let GRE (IP "
+		    "protocol 47) from this machine through to the server: "
+		    "this machine's outgoing firewall, a router in between "
+		    "(its PPTP helper) or the server's own firewall drops it",
 		    "GRE from %s arrives, but ours does not reach it: no LCP "
 		    "reply to our Configure-Request in %u s", d->addr,
 		    DIAG_GRE_WAIT_MS / 1000);
 	else if (diag_ct_no_helper(d) == 1)
-		diag_fail(&d->f, "gre", PPTP_EXIT_DIAG_GRE, "on this machine, load "
-		    "the PPTP conntrack helper (modprobe nf_conntrack_pptp) "
-		    "and assign it to TCP port 1723 (nft: ct helper set "
-		    "\"pptp\" on tcp dport 1723 in an output chain; "
-		    "iptables: -t raw -A OUTPUT -p tcp --dport 1723 -j CT "
-		    "--helper pptp), or accept GRE from the server (iptables "
-		    "-A INPUT -p gre -s SERVER -j ACCEPT); if that is not it, "
-		    "a firewall or NAT between here and there drops GRE",
-		    "TCP 1723 works but no GRE comes back from %s in %u s; "
-		    "this machine tracks connections (netfilter conntrack) "
-		    "and the control connection has no PPTP helper (%s), so "
-		    "a stateful firewall here that accepts only established "
-		    "traffic drops the server's GRE", d->addr,
+		diag_fail(&d->f, "gre", PPTP_EXIT_DIAG_GRE, "on this machine, "
+		    "load the PPTP conntrack helper (modprobe "
+		    "nf_conntrack_pptp) and assign it to TCP port 1723 (nft: "
+		    "ct helper set \"pptp\" on tcp dport 1723 in an output "
+		    "chain; iptables: -t raw -A OUTPUT -p tcp --dport 1723 -j "
+		    "CT --helper pptp), or accept GRE from the server "
+		    "(iptables -A INPUT -p gre -s SERVER -j ACCEPT); if that "
+		    "is not it, a firewall or NAT between here and there drops "
+		    "GRE", "TCP 1723 works but no GRE comes back from %s in "
+		    "%u s; this machine tracks connections (netfilter "
+		    "conntrack) and the control connection has no PPTP helper "
+		    "(%s), so a stateful firewall here that accepts only "
+		    "established traffic drops the server's GRE", d->addr,
 		    DIAG_GRE_WAIT_MS / 1000, d->ct_pptp_loaded ?
 		    "nf_conntrack_pptp is loaded but not assigned" :
 		    "nf_conntrack_pptp is not loaded");
 	else
-		diag_fail(&d->f, "gre", PPTP_EXIT_DIAG_GRE, "let GRE (IP protocol 47) "
-		    "through both ways: on a NAT router, load its PPTP helper "
-		    "(Linux: nf_conntrack_pptp and nf_nat_pptp); on a "
-		    "stateful firewall on this machine, assign the pptp "
-		    "conntrack helper to TCP port 1723 or accept GRE from "
-		    "the server; on the server, accept GRE",
-		    "TCP 1723 works but no GRE comes back from %s in %u s: a "
-		    "firewall or NAT between here and there (or on either "
-		    "end) drops IP protocol 47; whether ours reaches the "
-		    "server cannot be told from here", d->addr,
-		    DIAG_GRE_WAIT_MS / 1000);
+		diag_fail(&d->f, "gre", PPTP_EXIT_DIAG_GRE, "let GRE (IP "
+		    "protocol 47) through both ways: on a NAT router, load its "
+		    "PPTP helper (Linux: nf_conntrack_pptp and nf_nat_pptp); "
+		    "on a stateful firewall on this machine, assign the pptp "
+		    "conntrack helper to TCP port 1723 or accept GRE from the "
+		    "server; on the server, accept GRE", "TCP 1723 works but "
+		    "no GRE comes back from %s in %u s: a firewall or NAT "
+		    "between here and there (or on either end) drops IP "
+		    "protocol 47; whether ours reaches the server cannot be "
+		    "told from here", d->addr, DIAG_GRE_WAIT_MS / 1000);
 	return false;
 }
 
@@ -806,11 +807,11 @@ stage_clear(struct diag *d)
 			    "Call-Disconnect-Notify in %u s",
 			    DIAG_CLEAR_WAIT_MS / 1000);
 			ok = false;
-			diag_fail(&d->f, "clear", PPTP_EXIT_DIAG_CLEAR, "nothing to do "
-			    "here; the server keeps the call until its own "
-			    "timeout (its administrator can clear it)",
-			    "the server did not answer Call-Clear-Request "
-			    "with Call-Disconnect-Notify");
+			diag_fail(&d->f, "clear", PPTP_EXIT_DIAG_CLEAR,
+			    "nothing to do here; the server keeps the call "
+			    "until its own timeout (its administrator can "
+			    "clear it)", "the server did not answer "
+			    "Call-Clear-Request with Call-Disconnect-Notify");
 		}
 	}
 	t1 = now_ms();
@@ -831,10 +832,10 @@ stage_clear(struct diag *d)
 		snprintf(stop, sizeof(stop), "Stop-Control-Connection-Request: "
 		    "no reply in %u s", DIAG_CLEAR_WAIT_MS / 1000);
 		if (ok)
-			diag_fail(&d->f, "clear", PPTP_EXIT_DIAG_CLEAR, "nothing to do "
-			    "here; the server ends the connection at its own "
-			    "timeout", "the server did not answer "
-			    "Stop-Control-Connection-Request");
+			diag_fail(&d->f, "clear", PPTP_EXIT_DIAG_CLEAR,
+			    "nothing to do here; the server ends the "
+			    "connection at its own timeout", "the server did "
+			    "not answer Stop-Control-Connection-Request");
 		ok = false;
 	}
 	diag_stage(d, "clear", ok, t0, "%s; %s", cdn, stop);

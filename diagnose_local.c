@@ -285,8 +285,8 @@ diag_stage_local(struct diag *d)
 	mppe_ok = kmod_state("ppp_mppe", mppe, sizeof(mppe));
 	pppd_ok = pppd_version(d->o->pppd_path, pppd, sizeof(pppd));
 	if (!root && priv[0] == 'n')
-		diag_add_missing(&d->f, "root's privileges", "run pptp (and pppd) as "
-		    "root");
+		diag_add_missing(&d->f, "root's privileges", "run pptp (and "
+		    "pppd) as root");
 	if (!ppp_ok)
 		diag_add_missing(&d->f, "PPP in the kernel (no /dev/ppp, no "
 		    "ppp_generic)", "load the kernel's PPP support "
@@ -297,17 +297,16 @@ diag_stage_local(struct diag *d)
 		    "ppp_mppe (modprobe ppp_mppe), or use a kernel built "
 		    "with CONFIG_PPP_MPPE");
 	if (!pppd_ok)
-		diag_add_missing(&d->f, "pppd", "install pppd (Debian: ppp), or name "
-		    "it with --pppd");
+		diag_add_missing(&d->f, "pppd", "install pppd (Debian: ppp), "
+		    "or name it with --pppd");
 	diag_stage(d, "local", route_ok && d->f.missing[0] == '\0', t0,
 	    "%s; privileges: %s; PPP: %s; MPPE: %s; %s", route, priv, ppp,
 	    mppe, pppd);
 	if (!route_ok)
-		diag_fail(&d->f, "local", PPTP_EXIT_DIAG_TCP, "check this machine's "
-		    "network connection and routes (ip route get ADDRESS)",
-		    "this machine has no route to %s", d->addr);
+		diag_fail(&d->f, "local", PPTP_EXIT_DIAG_TCP, "check this "
+		    "machine's network connection and routes (ip route get "
+		    "ADDRESS)", "this machine has no route to %s", d->addr);
 }
-
 
 /*
  * Does this machine track our control connection (netfilter conntrack

@@ -67,7 +67,7 @@ struct diag {
 	bool		 have_peer_seq;
 	uint32_t	 magic;
 	uint8_t		 lcp_id;
-	uint64_t	 sent_us[256];		/* each id's Configure-Request */
+	uint64_t	 sent_us[256];	/* each id's Configure-Request */
 	unsigned	 rx, rx_bad, sent;
 	char		 rx_bad_why[120];
 	bool		 server_req, replied, echoed;

@@ -33,7 +33,7 @@ struct fake_cfg {
 	FILE		*log;
 };
 
-#define MAXCALLS	64	/* tests/scale.py: 64 tunnels on one connection */
+#define MAXCALLS	64	/* tests/scale.py: 64 tunnels, one connection */
 
 struct call {
 	bool		up;
@@ -48,7 +48,7 @@ struct conn {
 	struct msg_reader	rd;
 	struct in_addr		peer;
 	struct call		calls[MAXCALLS];
-	uint16_t		client_call;	/* the first call, for scripts */
+	uint16_t		client_call;	/* the first call: scripts */
 	uint16_t		our_call;
 	struct timespec		stop_due;	/* StopCCRP then, if set */
 };
