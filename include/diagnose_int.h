@@ -10,7 +10,6 @@
 #ifndef PPTP_DIAGNOSE_INT_H
 #define PPTP_DIAGNOSE_INT_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
