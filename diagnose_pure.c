@@ -70,40 +70,25 @@ diag_verdict(struct diag_finding *f, const char *server, char *cause,
 	return f->status;
 }
 
-/* Byte c at out[n], if it fits with the terminator. */
-static void
-put(char *out, size_t outsz, size_t n, char c)
-{
-	if (n + 1 < outsz)
-		out[n] = c;
-}
-
-size_t
-diag_json_escape(const char *s, char *out, size_t outsz)
+const char *
+diag_json_char(unsigned char c, char out[7])
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t n = 0;
 
-	put(out, outsz, n++, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			put(out, outsz, n++, '\\');
-			put(out, outsz, n++, (char)*p);
-		} else if (*p < 0x20 || *p >= 0x7f) {
-			put(out, outsz, n++, '\\');
-			put(out, outsz, n++, 'u');
-			put(out, outsz, n++, '0');
-			put(out, outsz, n++, '0');
-			put(out, outsz, n++, hex[*p >> 4]);
-			put(out, outsz, n++, hex[*p & 0xf]);
-		} else {
-			put(out, outsz, n++, (char)*p);
-		}
+	if (c == '"' || c == '\\') {
+		out[0] = '\\';
+		out[1] = (char)c;
+		out[2] = '\0';
+	} else if (c < 0x20 || c >= 0x7f) {
+		memcpy(out, "\\u00", 4);
+		out[4] = hex[c >> 4];
+		out[5] = hex[c & 0xf];
+		out[6] = '\0';
+	} else {
+		out[0] = (char)c;
+		out[1] = '\0';
 	}
-	put(out, outsz, n++, '"');
-	if (outsz > 0)
-		out[n < outsz ? n : outsz - 1] = '\0';
-	return n;
+	return out;
 }
 
 void

@@ -9,7 +9,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "util.h"
 
@@ -17,18 +16,12 @@
 static void
 json_str(FILE *f, const char *s)
 {
-	char small[1024], *buf = small;
-	size_t n = diag_json_escape(s, small, sizeof(small));
+	char e[7];
 
-	if (n >= sizeof(small)) {
-		buf = malloc(n + 1);
-		if (buf == NULL)
-			fatal("diagnose: malloc");
-		(void)diag_json_escape(s, buf, n + 1);
-	}
-	fputs(buf, f);
-	if (buf != small)
-		free(buf);
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		fputs(diag_json_char(*p, e), f);
+	fputc('"', f);
 }
 
 double

@@ -103,11 +103,10 @@ int diag_verdict(struct diag_finding *f, const char *server, char *cause,
     size_t causesz, char *fix, size_t fixsz);
 
 /*
- * s as a JSON string, quotes included: quote, backslash, controls and
- * non-ASCII bytes escaped.  Writes at most outsz bytes, always
- * terminated (outsz > 0); returns the length it needs, as snprintf.
+ * Byte c as it goes inside a JSON string: quote, backslash, controls and
+ * non-ASCII bytes escaped (\u00XX), the rest as is.  Returns out.
  */
-size_t diag_json_escape(const char *s, char *out, size_t outsz);
+const char *diag_json_char(unsigned char c, char out[7]);
 
 /* The path MTU's words, and what it allows pppd (mtu < 576: unknown). */
 void diag_mtu_words(int mtu, char *out, size_t outsz);

@@ -10,36 +10,51 @@
 
 #include "check_suites.h"
 
-START_TEST(test_json_escape)
+/* s escaped a byte at a time, as diagnose_report.c writes it */
+static const char *
+json_body(const char *s, char *buf, size_t bufsz)
 {
-	char buf[64];
+	char e[7];
+	size_t n = 0;
 
-	ck_assert_uint_eq(diag_json_escape("", buf, sizeof(buf)), 2);
-	ck_assert_str_eq(buf, "\"\"");
-	ck_assert_uint_eq(diag_json_escape("a\"b\\c", buf, sizeof(buf)), 9);
-	ck_assert_str_eq(buf, "\"a\\\"b\\\\c\"");
-	diag_json_escape("x\ny\x1f\x7f\xc3\xa9", buf, sizeof(buf));
-	ck_assert_str_eq(buf, "\"x\\u000ay\\u001f\\u007f\\u00c3\\u00a9\"");
-	diag_json_escape("host 1.2.3.4 ok", buf, sizeof(buf));
-	ck_assert_str_eq(buf, "\"host 1.2.3.4 ok\"");
+	buf[0] = '\0';
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		diag_json_char(*p, e);
+		ck_assert_uint_lt(n + strlen(e), bufsz);
+		memcpy(buf + n, e, strlen(e) + 1);
+		n += strlen(e);
+	}
+	return buf;
+}
+
+START_TEST(test_json_char)
+{
+	char e[7];
+
+	ck_assert_str_eq(diag_json_char('a', e), "a");
+	ck_assert_str_eq(diag_json_char(' ', e), " ");
+	ck_assert_str_eq(diag_json_char('~', e), "~");
+	ck_assert_str_eq(diag_json_char('"', e), "\\\"");
+	ck_assert_str_eq(diag_json_char('\\', e), "\\\\");
+	ck_assert_str_eq(diag_json_char('\n', e), "\\u000a");
+	ck_assert_str_eq(diag_json_char(0x1f, e), "\\u001f");
+	ck_assert_str_eq(diag_json_char(0x7f, e), "\\u007f");
+	ck_assert_str_eq(diag_json_char(0xff, e), "\\u00ff");
+	ck_assert_ptr_eq(diag_json_char('x', e), e);
 }
 END_TEST
 
-START_TEST(test_json_escape_small)
+START_TEST(test_json_string)
 {
-	char buf[5];
+	char buf[128];
 
-	/* as snprintf: the length it needs, cut and terminated */
-	ck_assert_uint_eq(diag_json_escape("abcdef", buf, sizeof(buf)), 8);
-	ck_assert_str_eq(buf, "\"abc");
-	ck_assert_uint_eq(diag_json_escape("\n", buf, sizeof(buf)), 8);
-	ck_assert_str_eq(buf, "\"\\u0");
-	ck_assert_uint_eq(diag_json_escape("ab", NULL, 0), 4);
-	buf[0] = 'x';
-	ck_assert_uint_eq(diag_json_escape("ab", buf, 1), 4);
-	ck_assert_str_eq(buf, "");
-	ck_assert_uint_eq(diag_json_escape("ab", buf, 4), 4);
-	ck_assert_str_eq(buf, "\"ab");
+	ck_assert_str_eq(json_body("", buf, sizeof(buf)), "");
+	ck_assert_str_eq(json_body("a\"b\\c", buf, sizeof(buf)),
+	    "a\\\"b\\\\c");
+	ck_assert_str_eq(json_body("x\ny\x1f\x7f\xc3\xa9", buf,
+	    sizeof(buf)), "x\\u000ay\\u001f\\u007f\\u00c3\\u00a9");
+	ck_assert_str_eq(json_body("host 1.2.3.4 ok", buf, sizeof(buf)),
+	    "host 1.2.3.4 ok");
 }
 END_TEST
 
@@ -203,8 +218,8 @@ diagnose_suite(void)
 	Suite *s = suite_create("diagnose");
 	TCase *tc = tcase_create("pure");
 
-	tcase_add_test(tc, test_json_escape);
-	tcase_add_test(tc, test_json_escape_small);
+	tcase_add_test(tc, test_json_char);
+	tcase_add_test(tc, test_json_string);
 	tcase_add_test(tc, test_mtu_words);
 	tcase_add_test(tc, test_lcp_confreq);
 	tcase_add_test(tc, test_ppp_parse);
