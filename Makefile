@@ -55,6 +55,7 @@ LIB_SRCS += pptp_quirks.c
 LIB_SRCS += orckit_quirks.c
 LIB_SRCS += addr.c
 LIB_SRCS += conntrack.c
+LIB_SRCS += diagnose_pure.c
 
 PROG_SRCS := pptp.c
 PROG_SRCS += launch.c
@@ -73,6 +74,8 @@ PROG_SRCS += watchdog.c
 PROG_SRCS += relay.c
 PROG_SRCS += pptp_status.c
 PROG_SRCS += diagnose.c
+PROG_SRCS += diagnose_local.c
+PROG_SRCS += diagnose_report.c
 
 TEST_SRCS := tests/check_main.c
 TEST_SRCS += tests/check_msg.c
@@ -87,6 +90,7 @@ TEST_SRCS += tests/check_accm.c
 TEST_SRCS += tests/check_status.c
 TEST_SRCS += tests/check_addr.c
 TEST_SRCS += tests/check_conntrack.c
+TEST_SRCS += tests/check_diagnose.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 PROG_OBJS := $(PROG_SRCS:%.c=$(B)/%.o)
@@ -149,7 +153,8 @@ $(B)/watchdog_reuse: $(B)/tests/watchdog_reuse.o $(B)/watchdog.o \
     $(B)/sandbox.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/fakepptpd: $(B)/tests/fakepptpd.o $(LIB_OBJS)
+$(B)/fakepptpd: $(B)/tests/fakepptpd.o $(B)/tests/fakepptpd_chaos.o \
+    $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/pptpbench: $(B)/tests/bench/pptpbench.o $(LIB_OBJS)
@@ -307,5 +312,6 @@ clean:
 
 -include $(LIB_OBJS:.o=.d) $(PROG_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
     $(HOOK_OBJS:.o=.d) \
-    $(B)/tests/fakepptpd.d $(B)/tests/bench/pptpbench.d $(B)/pptpsetup.d \
+    $(B)/tests/fakepptpd.d $(B)/tests/fakepptpd_chaos.d \
+    $(B)/tests/bench/pptpbench.d $(B)/pptpsetup.d \
     $(B)/tests/watchdog_reuse.d

@@ -25,6 +25,7 @@ main(void)
 	srunner_add_suite(sr, status_suite());
 	srunner_add_suite(sr, addr_suite());
 	srunner_add_suite(sr, conntrack_suite());
+	srunner_add_suite(sr, diagnose_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -17,5 +17,6 @@ Suite *accm_suite(void);
 Suite *status_suite(void);
 Suite *addr_suite(void);
 Suite *conntrack_suite(void);
+Suite *diagnose_suite(void);
 
 #endif

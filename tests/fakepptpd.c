@@ -46,6 +46,7 @@
  *                   release, silent on|off (ignore all the client sends),
  *                   grestop, grestart, gap, reorder N, dup N (GRE of the
  *                   connection's first call), cdnwrong (a CDN for no call)
+ *                   (tests/fakepptpd_chaos.c)
  *
  * The script runs once the first call is up, a command a line:
  *   sleep MS | echorq | cdn | stopccrq | wen | sli | icrq | garbage |
@@ -59,7 +60,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -72,52 +72,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fakepptpd.h"
 #include "gre_hdr.h"
 #include "pptp_msg.h"
 
-#define MAXCONN	64	/* tests/scale.py: 64 tunnels, a connection each */
-#define NEVER	-1
-
-static struct {
-	int		sccrp, ocrp;
-	bool		no_cdn, no_echo, no_stopccrp, bytewise, one_call;
-	bool		close_after_cdn;
-	uint16_t	reserved0, window, max_channels;
-	unsigned	stop_delay_ms, goodbye_gre;
-	char		hostname[MSG_HOSTNAME_LEN + 1];
-	const char	*gre_mode;
-	const char	*script;
-	const char	*spoof;
-	const char	*banner;
-	FILE		*log;
-} cfg = { .sccrp = 1, .ocrp = 1, .gre_mode = "echo" };
-
-#define MAXCALLS	64	/* tests/scale.py: 64 tunnels on one connection */
-
-struct call {
-	bool		up;
-	uint16_t	client;		/* the client's call ID */
-	uint16_t	ours;
-	uint32_t	seq;		/* last GRE sequence number sent */
-	bool		lcp_sent;	/* --gre lcp: our Configure-Request */
-};
-
-struct conn {
-	int			fd;
-	struct msg_reader	rd;
-	struct in_addr		peer;
-	struct call		calls[MAXCALLS];
-	uint16_t		client_call;	/* the first call, for scripts */
-	uint16_t		our_call;
-	struct timespec		stop_due;	/* StopCCRP then, if set */
-};
-
-static struct conn conns[MAXCONN];
-static int gre = -1, gre_spoof = -1;
+struct fake_cfg cfg = { .sccrp = 1, .ocrp = 1, .gre_mode = "echo" };
+struct conn conns[MAXCONN];
+int gre = -1;
+static int gre_spoof = -1;
 static uint16_t next_call = 0x4000;
 static struct conn *script_conn;
 
-static void __attribute__((format(printf, 1, 2)))
+void
 logf_(const char *fmt, ...)
 {
 	va_list ap;
@@ -154,7 +120,7 @@ raw_send(struct conn *c, const uint8_t *p, size_t n)
 		logf_("write failed: %s", strerror(errno));
 }
 
-static void
+void
 send_msg(struct conn *c, struct msg *m)
 {
 	uint8_t buf[MSG_MAX_LEN];
@@ -216,9 +182,6 @@ log_msg(const struct msg *m)
 	}
 }
 
-static void chaos_forget(const struct conn *c);
-static bool chaos_swallow(struct conn *c, const struct msg *m);
-
 static void
 close_conn(struct conn *c, const char *why)
 {
@@ -229,10 +192,6 @@ close_conn(struct conn *c, const char *why)
 	close(c->fd);
 	c->fd = -1;
 }
-
-static size_t payload(uint8_t *p, uint32_t seq, size_t len);
-static void gre_out(int sock, struct in_addr to, struct gre_hdr *h,
-    const uint8_t *p, size_t plen, bool badver);
 
 /* --goodbye-gre: what a server's pppd sends while the call is cleared. */
 static void
@@ -275,7 +234,7 @@ stop_replies_due(void)
 	}
 }
 
-static void
+void
 on_msg(struct conn *c, const struct msg *m)
 {
 	struct msg r;
@@ -418,7 +377,7 @@ conn_read(struct conn *c)
 }
 
 /* A test payload: a PPP frame carrying its own sequence number. */
-static size_t
+size_t
 payload(uint8_t *p, uint32_t seq, size_t len)
 {
 	size_t n = 4;
@@ -432,7 +391,7 @@ payload(uint8_t *p, uint32_t seq, size_t len)
 	return n;
 }
 
-static void
+void
 gre_out(int sock, struct in_addr to, struct gre_hdr *h, const uint8_t *p,
     size_t plen, bool badver)
 {
@@ -616,7 +575,7 @@ script_gre(struct conn *c, char *args)
 }
 
 /* Script commands from f, a line each, on connection c. */
-static void
+void
 run_lines(struct conn *c, FILE *f)
 {
 	char line[256];
@@ -736,174 +695,6 @@ run_script(struct conn *c)
 	logf_("script done");
 }
 
-/* --- --commands: faults at any moment, for tests/chaos.py ------------- */
-
-#define CHAOS_HELD	(2 * MAXCONN)
-
-static struct {
-	int		fd;		/* the FIFO, or -1 */
-	char		buf[1024];
-	size_t		len;
-	bool		hold_sccrp, hold_ocrp, silent;
-	struct conn	*newest;
-	int		nheld;
-	struct {
-		struct conn	*c;
-		struct msg	m;
-	} held[CHAOS_HELD];
-} chaos = { .fd = -1 };
-
-static void
-chaos_forget(const struct conn *c)
-{
-	for (int i = 0; i < chaos.nheld; i++)
-		if (chaos.held[i].c == c)
-			chaos.held[i].c = NULL;
-}
-
-/* Silence, or a request whose reply is held: not answered now. */
-static bool
-chaos_swallow(struct conn *c, const struct msg *m)
-{
-	uint16_t t = m->hdr.ctrl_type;
-
-	if (chaos.silent) {
-		logf_("silent: ignored %s", msg_type_name(t));
-		return true;
-	}
-	if (!(t == MSG_SCCRQ && chaos.hold_sccrp) &&
-	    !(t == MSG_OCRQ && chaos.hold_ocrp))
-		return false;
-	if (chaos.nheld < CHAOS_HELD) {
-		chaos.held[chaos.nheld].c = c;
-		chaos.held[chaos.nheld++].m = *m;
-	}
-	logf_("hold %s", msg_type_name(t));
-	return true;
-}
-
-static void
-chaos_release(void)
-{
-	int n = chaos.nheld;
-
-	chaos.hold_sccrp = chaos.hold_ocrp = false;
-	chaos.nheld = 0;
-	logf_("release %d held", n);
-	for (int i = 0; i < n; i++)
-		if (chaos.held[i].c != NULL && chaos.held[i].c->fd >= 0)
-			on_msg(chaos.held[i].c, &chaos.held[i].m);
-}
-
-/* count GRE packets of c's first call from its next sequence number on,
- * in the order given by how: 'g' one with a gap before it, 'r' reversed,
- * 'd' each twice. */
-static void
-chaos_gre(struct conn *c, char how, unsigned count)
-{
-	struct call *k = NULL;
-	uint8_t p[128];
-
-	for (int i = 0; i < MAXCALLS && k == NULL; i++)
-		if (c->calls[i].up && c->calls[i].client == c->client_call)
-			k = &c->calls[i];
-	if (k == NULL || gre < 0) {
-		logf_("no call for GRE");
-		return;
-	}
-	if (how == 'g') {
-		k->seq++;		/* never sent: the gap */
-		count = 1;
-	}
-	count = count > 64 ? 64 : count;
-	for (unsigned i = 0; i < count; i++) {
-		uint32_t seq = how == 'r' ? k->seq + count - i : k->seq + i + 1;
-		struct gre_hdr h = { .has_seq = true, .call_id = k->client,
-		    .seq = seq };
-		size_t n = payload(p, seq, 64);
-
-		h.payload_len = (uint16_t)n;
-		gre_out(gre, c->peer, &h, p, n, false);
-		if (how == 'd')
-			gre_out(gre, c->peer, &h, p, n, false);
-	}
-	k->seq += count;
-	logf_("sent GRE %c %u", how, count);
-}
-
-static void
-chaos_line(char *line)
-{
-	struct conn *c = chaos.newest;
-	char *arg = strchr(line, ' ');
-	unsigned n = arg != NULL ? (unsigned)atoi(arg + 1) : 1;
-
-	if (c == NULL || c->fd < 0)
-		for (int i = 0; i < MAXCONN; i++)
-			if (conns[i].fd >= 0)
-				c = &conns[i];
-	logf_("command %s: call %u", line, c != NULL && c->fd >= 0 ?
-	    c->client_call : 0);
-	if (strcmp(line, "hold sccrp") == 0) {
-		chaos.hold_sccrp = true;
-	} else if (strcmp(line, "hold ocrp") == 0) {
-		chaos.hold_ocrp = true;
-	} else if (strcmp(line, "release") == 0) {
-		chaos_release();
-	} else if (strncmp(line, "silent ", 7) == 0) {
-		chaos.silent = strcmp(line + 7, "on") == 0;
-	} else if (strcmp(line, "grestop") == 0) {
-		cfg.gre_mode = "drop";
-	} else if (strcmp(line, "grestart") == 0) {
-		cfg.gre_mode = "echo";
-	} else if (c == NULL || c->fd < 0) {
-		logf_("no connection for %s", line);
-	} else if (strcmp(line, "gap") == 0) {
-		chaos_gre(c, 'g', 1);
-	} else if (strncmp(line, "reorder ", 8) == 0) {
-		chaos_gre(c, 'r', n);
-	} else if (strncmp(line, "dup ", 4) == 0) {
-		chaos_gre(c, 'd', n);
-	} else if (strcmp(line, "cdnwrong") == 0) {
-		struct msg m;
-
-		msg_init(&m, MSG_CDN);
-		m.cdn.call_id = c->our_call ^ 0x5a5a;
-		m.cdn.result = 3;
-		send_msg(c, &m);
-	} else {
-		FILE *f = fmemopen(line, strlen(line), "r");
-
-		if (f != NULL) {
-			run_lines(c, f);
-			fclose(f);
-		}
-	}
-}
-
-static void
-chaos_read(void)
-{
-	ssize_t n = read(chaos.fd, chaos.buf + chaos.len,
-	    sizeof(chaos.buf) - 1 - chaos.len);
-	char *nl;
-
-	if (n <= 0)
-		return;
-	chaos.len += (size_t)n;
-	chaos.buf[chaos.len] = '\0';
-	while ((nl = strchr(chaos.buf, '\n')) != NULL) {
-		*nl = '\0';
-		chaos_line(chaos.buf);
-		chaos.len -= (size_t)(nl + 1 - chaos.buf);
-		memmove(chaos.buf, nl + 1, chaos.len + 1);
-	}
-	if (chaos.len == sizeof(chaos.buf) - 1)
-		chaos.len = 0;			/* a line too long: dropped */
-}
-
-/* --- end of --commands ----------------------------------------------- */
-
 static int
 parse_result(const char *s)
 {
@@ -974,8 +765,7 @@ main(int argc, char **argv)
 		case 'B': cfg.banner = optarg; break;
 		case 'd': disorder_every = (unsigned)atoi(optarg); break;
 		case 'C':
-			chaos.fd = open(optarg, O_RDWR | O_NONBLOCK);
-			if (chaos.fd < 0)
+			if (chaos_open(optarg) < 0)
 				return 1;
 			break;
 		default: return 2;
@@ -1027,7 +817,7 @@ main(int argc, char **argv)
 		pfd[n++] = (struct pollfd){ gre, POLLIN, 0 };
 		for (int i = 0; i < MAXCONN; i++)
 			pfd[n++] = (struct pollfd){ conns[i].fd, POLLIN, 0 };
-		pfd[n++] = (struct pollfd){ chaos.fd, POLLIN, 0 };
+		pfd[n++] = (struct pollfd){ chaos_fd(), POLLIN, 0 };
 		if (poll(pfd, (nfds_t)n, 50) < 0 && errno != EINTR)
 			return 1;
 		if (pfd[0].revents & POLLIN) {
@@ -1048,7 +838,7 @@ main(int argc, char **argv)
 					raw_send(&conns[i],
 					    (const uint8_t *)"\r\n", 2);
 				}
-				chaos.newest = &conns[i];
+				chaos_newest(&conns[i]);
 				fd = -1;
 			}
 		}
