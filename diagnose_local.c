@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "conntrack.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -319,7 +320,6 @@ int
 diag_ct_no_helper(struct diag *d)
 {
 	static char buf[1 << 16];
-	char dst[ADDR_STRLEN + 8], sport[24], *line, *end;
 	struct sockaddr_storage ss;
 	struct pptp_addr me;
 	socklen_t len = sizeof(ss);
@@ -334,13 +334,5 @@ diag_ct_no_helper(struct diag *d)
 	    sizeof(buf) - 1 - have)) > 0)
 		have += (size_t)n;
 	buf[have] = '\0';
-	snprintf(dst, sizeof(dst), "dst=%s ", d->addr);
-	snprintf(sport, sizeof(sport), "sport=%u dport=%d ", me.port,
-	    DIAG_PPTP_PORT);
-	for (line = strtok_r(buf, "\n", &end); line != NULL;
-	    line = strtok_r(NULL, "\n", &end))
-		if (strstr(line, " tcp ") != NULL && strstr(line, dst) !=
-		    NULL && strstr(line, sport) != NULL)
-			return strstr(line, "helper=pptp") == NULL;
-	return -1;
+	return conntrack_no_pptp_helper(buf, &d->server, me.port);
 }
