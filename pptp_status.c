@@ -189,6 +189,7 @@ ask(const char *path, struct answers *all, struct status_rec *r)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct cm_msg m = { .type = CM_STATUS_REQ };
 	struct answer an = { 0 };
+	struct line *kept;
 	struct ipc_msg raw;
 	char why[128];
 	size_t got_lines = 0;
@@ -259,6 +260,9 @@ ask(const char *path, struct answers *all, struct status_rec *r)
 			    r->cut, r->kind);
 	}
 	close(fd);
+	/* room for what it said alone (never empty: its own line) */
+	if ((kept = realloc(an.lines, an.n * sizeof(*kept))) != NULL)
+		an.lines = kept;
 	all->a[all->n++] = an;
 	all->total += an.n;
 	return 0;
