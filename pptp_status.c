@@ -109,7 +109,7 @@ answer_free(struct answer *an)
 }
 
 /*
- * The line in m, read into *r (scratch) and judged as the next of *an:
+ * The line text, read into *r (scratch) and judged as the next of *an:
  * a manager line first and only first, connections once each, calls on
  * a connection named before them.  True when it is "end"; false with
  * *why set when the answer is wrong, or *why "" to go on.
