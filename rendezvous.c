@@ -200,18 +200,23 @@ lock_rundir(int fd, volatile sig_atomic_t *stop)
  * Created (0700) if missing; checked every time, existing or not.
  * Returns it open (for the lock), or -1 after one line saying why.
  */
-int
-rdv_dir_open(const char *dir)
+static int
+dir_open(const char *dir, bool make)
 {
 	struct stat st, fst;
 	int fd;
 
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+	if (make && mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		log_warn("cannot create %s", dir);
 		return -1;
 	}
 	if (lstat(dir, &st) < 0) {
-		log_warn("cannot lock %s", dir);
+		if (!make && errno == ENOENT)
+			return -1;	/* not there: nothing in it */
+		if (make)
+			log_warn("cannot lock %s", dir);
+		else
+			log_warn("status: cannot read %s", dir);
 		return -1;
 	}
 	if (S_ISLNK(st.st_mode)) {
@@ -245,9 +250,23 @@ rdv_dir_open(const char *dir)
 		close(fd);
 		return -1;
 	}
-	if (fd < 0)
+	if (fd < 0 && make)
 		log_warn("cannot lock %s", dir);
+	else if (fd < 0)
+		log_warn("status: cannot read %s", dir);
 	return fd;
+}
+
+int
+rdv_dir_open(const char *dir)
+{
+	return dir_open(dir, true);
+}
+
+int
+rdv_dir_read(const char *dir)
+{
+	return dir_open(dir, false);
 }
 
 int

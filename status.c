@@ -243,3 +243,106 @@ status_get(const struct status_rec *r, const char *key)
 			return r->pairs[i].val;
 	return NULL;
 }
+
+/* The keys each kind of line has (callmgr_status.c), 'n' numbers. */
+struct status_key {
+	const char	*name;
+	char		 type;	/* 'n' digits, 't' any text */
+};
+
+static const struct status_key manager_keys[] = {
+	{ "version", 'n' }, { "server", 't' }, { "host", 't' },
+	{ "pid", 'n' }, { "netns", 'n' }, { "since", 'n' },
+	{ "share", 't' }, { "one_call", 'n' }, { NULL, 0 },
+};
+static const struct status_key conn_keys[] = {
+	{ "id", 'n' }, { "state", 't' }, { "since", 'n' }, { "local", 't' },
+	{ "peer_host", 't' }, { "peer_vendor", 't' }, { "firmware", 'n' },
+	{ "max_channels", 'n' }, { "ncalls", 'n' }, { NULL, 0 },
+};
+static const struct status_key call_keys[] = {
+	{ "conn", 'n' }, { "state", 't' }, { "since", 'n' },
+	{ "call_id", 'n' }, { "peer_call_id", 'n' }, { "speed", 'n' },
+	{ "peer_window", 'n' }, { "pppd", 'n' }, { "last_warning", 't' },
+	{ "last_warning_at", 'n' }, { NULL, 0 },
+};
+static const struct status_key no_keys[] = { { NULL, 0 } };
+
+/* 'n', 't', or 0 for a key a line of this kind does not have. */
+static char
+key_type(const struct status_key *keys, bool figures, const char *key)
+{
+	for (int i = 0; keys[i].name != NULL; i++)
+		if (strcmp(keys[i].name, key) == 0)
+			return keys[i].type;
+	for (int i = 0; figures && i < STATUS_NFIGS; i++)
+		if (strcmp(status_figure[i].name, key) == 0)
+			return 'n';
+	return 0;
+}
+
+bool
+status_number(const char *v, uint64_t *out)
+{
+	size_t n = strspn(v, "0123456789");
+
+	if (n == 0 || v[n] != '\0' || n > 20 ||
+	    (n == 20 && strcmp(v, "18446744073709551615") > 0))
+		return false;
+	if (out != NULL)
+		*out = strtoull(v, NULL, 10);
+	return true;
+}
+
+bool
+status_check(const struct status_rec *r, char *why, size_t whysz)
+{
+	static const struct {
+		const char		*kind;
+		const struct status_key	*keys;
+		bool			 figures;
+	} kinds[] = {
+		{ "manager", manager_keys, false }, { "conn", conn_keys, false },
+		{ "call", call_keys, true }, { "end", no_keys, false },
+	};
+	const struct status_key *keys = NULL;
+	bool figures = false;
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if (strcmp(r->kind, kinds[k].kind) == 0) {
+			keys = kinds[k].keys;
+			figures = kinds[k].figures;
+		}
+	if (keys == NULL) {
+		snprintf(why, whysz, "a line of an unknown kind");
+		return false;
+	}
+	for (int i = 0; i < r->npairs; i++) {
+		const struct status_pair *p = &r->pairs[i];
+		char type = key_type(keys, figures, p->key), shown[32];
+		size_t n = 0;
+
+		if (type == 0) {
+			/* named as far as it is plain, for the log */
+			for (const char *c = p->key; *c && n + 1 < sizeof(shown);
+			    c++)
+				shown[n++] = plain((unsigned char)*c) ? *c : '?';
+			shown[n] = '\0';
+			snprintf(why, whysz, "an unknown key %s in a %s line",
+			    shown, r->kind);
+			return false;
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(r->pairs[j].key, p->key) == 0) {
+				snprintf(why, whysz, "%s twice in a %s line",
+				    p->key, r->kind);
+				return false;
+			}
+		if (type == 'n' && !status_number(p->val, NULL)) {
+			snprintf(why, whysz, "%s is not a number in a %s line",
+			    p->key, r->kind);
+			return false;
+		}
+	}
+	return true;
+}

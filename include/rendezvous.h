@@ -45,6 +45,12 @@ int rdv_attach(const struct pptp_opts *o, const struct pptp_addr *server,
  */
 int rdv_dir_open(const char *dir);
 
+/*
+ * The same checks, for pptp --status, which makes nothing: -1 with errno
+ * ENOENT, and nothing said, if dir is missing.
+ */
+int rdv_dir_read(const char *dir);
+
 /* Our network namespace's identity (0 without /proc). */
 unsigned long rdv_netns_id(void);
 

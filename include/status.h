@@ -176,4 +176,16 @@ bool status_parse(const char *line, struct status_rec *r);
 /* The value of key in *r, or NULL. */
 const char *status_get(const struct status_rec *r, const char *key);
 
+/* Is v a number: digits alone, at most UINT64_MAX?  Its value in *out. */
+bool status_number(const char *v, uint64_t *out);
+
+/*
+ * Is *r a line a call manager sends (callmgr_status.c)?  Its kind is
+ * manager, conn, call or end; it has only that kind's keys (a call's
+ * include the figures of STATUS_FIGURES), each once, and the numbers
+ * are digits alone.  If not, false with what is wrong in why (no byte
+ * of the line in it but plain ones).
+ */
+bool status_check(const struct status_rec *r, char *why, size_t whysz);
+
 #endif

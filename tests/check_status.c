@@ -279,6 +279,91 @@ START_TEST(test_pub_sequence)
 }
 END_TEST
 
+/* Numbers are digits alone, no sign, no room, at most UINT64_MAX. */
+START_TEST(test_number_digits_alone)
+{
+	uint64_t v = 7;
+
+	ck_assert(status_number("0", &v));
+	ck_assert_uint_eq(v, 0);
+	ck_assert(status_number("18446744073709551615", &v));
+	ck_assert_uint_eq(v, 18446744073709551615ULL);
+	ck_assert(status_number("00000000000000000001", NULL));
+	ck_assert(!status_number("18446744073709551616", NULL));
+	ck_assert(!status_number("100000000000000000000", NULL));
+	ck_assert(!status_number("", NULL));
+	ck_assert(!status_number("-1", NULL));
+	ck_assert(!status_number("+1", NULL));
+	ck_assert(!status_number(" 1", NULL));
+	ck_assert(!status_number("1x", NULL));
+	ck_assert(!status_number("0x10", NULL));
+}
+END_TEST
+
+/* What a call manager sends passes; anything else is named. */
+START_TEST(test_check_lines)
+{
+	static const struct {
+		const char	*line;
+		const char	*why;	/* NULL: passes */
+	} t[] = {
+		{ "manager version=1 server=192.0.2.1 host=a%20b pid=4 "
+		  "netns=5 since=6 share=auto one_call=0", NULL },
+		{ "conn id=1 state=up since=1 local=192.0.2.2 peer_host=%1B "
+		  "peer_vendor=x firmware=258 max_channels=8 ncalls=1", NULL },
+		{ "call conn=1 state=up since=1 call_id=2 peer_call_id=3 "
+		  "speed=4 peer_window=5 pppd=6 rx_packets=7 rtt_ms=8 "
+		  "reorder_wait_ms=9 last_warning=x%0Ay last_warning_at=1",
+		  NULL },
+		{ "call conn=1 cut=3", NULL },
+		{ "end", NULL },
+		{ "end x=1", "an unknown key x in a end line" },
+		{ "calls x=1", "a line of an unknown kind" },
+		{ "conn id=1 calls=1", "an unknown key calls in a conn line" },
+		{ "conn id=1 rx_packets=1",
+		  "an unknown key rx_packets in a conn line" },
+		{ "conn id=1 ca%1Bll=1", "an unknown key ca?1Bll in a conn line" },
+		{ "call conn=1 conn=2", "conn twice in a call line" },
+		{ "manager pid=-1", "pid is not a number in a manager line" },
+		{ "manager pid=", "pid is not a number in a manager line" },
+		{ "call conn=1 rx_lost=1.5",
+		  "rx_lost is not a number in a call line" },
+	};
+	struct status_rec r;
+	char why[128];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ck_assert_msg(status_parse(t[i].line, &r), "%s", t[i].line);
+		why[0] = '\0';
+		if (t[i].why == NULL) {
+			ck_assert_msg(status_check(&r, why, sizeof(why)),
+			    "%s: %s", t[i].line, why);
+		} else {
+			ck_assert_msg(!status_check(&r, why, sizeof(why)),
+			    "%s", t[i].line);
+			ck_assert_str_eq(why, t[i].why);
+		}
+	}
+}
+END_TEST
+
+/* A line of more pairs than a record holds never passes: a key is then
+   repeated or unknown among those held. */
+START_TEST(test_check_more_pairs_than_held)
+{
+	struct status_line l;
+	struct status_rec r;
+	char why[128];
+
+	status_line_init(&l, "call");
+	for (int i = 0; i < STATUS_MAX_PAIRS + 5; i++)
+		status_line_u64(&l, "conn", 1);
+	ck_assert(status_parse(l.text, &r));
+	ck_assert(!status_check(&r, why, sizeof(why)));
+	ck_assert_str_eq(why, "conn twice in a call line");
+}
+END_TEST
+
 Suite *
 status_suite(void)
 {
@@ -297,6 +382,9 @@ status_suite(void)
 	tcase_add_test(tc, test_figures_line_round_trip);
 	tcase_add_test(tc, test_pub_sequence);
 	tcase_add_test(tc, test_pub_layout);
+	tcase_add_test(tc, test_number_digits_alone);
+	tcase_add_test(tc, test_check_lines);
+	tcase_add_test(tc, test_check_more_pairs_than_held);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -217,7 +217,7 @@ fuzz_status(const uint8_t *data, size_t size)
 {
 	static struct status_rec r, back;
 	struct status_line l;
-	char line[CM_LINE_LEN + 1];
+	char line[CM_LINE_LEN + 1], why[128] = "";
 
 	if (size > CM_LINE_LEN)
 		size = CM_LINE_LEN;
@@ -225,6 +225,10 @@ fuzz_status(const uint8_t *data, size_t size)
 	line[size] = '\0';
 	if (!status_parse(line, &r))
 		return;
+	if (status_check(&r, why, sizeof(why)) && why[0] != '\0')
+		__builtin_trap();	/* passed, yet something said */
+	if (strlen(why) >= sizeof(why))
+		__builtin_trap();
 	status_line_init(&l, r.kind);
 	for (int i = 0; i < r.npairs; i++)
 		status_line_str(&l, r.pairs[i].key, r.pairs[i].val);

@@ -13,6 +13,7 @@ import socket
 import stat
 import struct
 import subprocess
+import threading
 import time
 
 from harness import (calls_of, CFG, end_all, no_leftovers, passes_data,
@@ -239,3 +240,230 @@ def status_refuses_a_page_that_is_no_sealed_memfd(env):
     cli.hangup()
     assert cli.exit_status() == 0
     no_leftovers(env)
+
+
+# A call manager's answer, written by hand: what a taken-over one sends.
+CM_STATUS_LINE = 7
+PLAIN = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+            b"0123456789._:/+-")
+
+
+def enc(value):
+    """A status line's value: every byte outside PLAIN as %XX."""
+    if isinstance(value, str):
+        value = value.encode("latin-1")
+    return "".join(chr(b) if b in PLAIN else "%%%02X" % b for b in value)
+
+
+def line(kind, **pairs):
+    return " ".join([kind] + [f"{k}={enc(str(v))}"
+                              for k, v in pairs.items()])
+
+
+MANAGER = dict(version=1, server="192.0.2.9", host="192.0.2.9", pid=1,
+               netns=1, since=1, share="auto", one_call=0)
+
+
+def fake_manager(env, name, lines):
+    """A unix listener in the run directory, named as a manager's, that
+    answers each status request with lines (an iterable, or a function
+    giving one), framed as cm_msg.h says; its socket's path."""
+    os.makedirs(env.rundir, mode=0o700, exist_ok=True)
+    path = os.path.join(env.rundir, name)
+    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    lsock.bind(path)
+    lsock.listen(8)
+
+    def serve():
+        while True:
+            try:
+                s_, _ = lsock.accept()
+            except OSError:
+                return
+            try:
+                s_.recv(64)     # the request
+                for text in (lines() if callable(lines) else lines):
+                    payload = text.encode("latin-1")[:1024].ljust(1024,
+                                                                  b"\0")
+                    s_.send(struct.pack("!HH", CM_STATUS_LINE,
+                                        4 + len(payload)) + payload)
+            except OSError:
+                pass
+            s_.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    env.fakes = getattr(env, "fakes", []) + [lsock]
+    return path
+
+
+def status_limited(env, *args):
+    """pptp --status in 200 MB of address space."""
+    r = subprocess.run(["ip", "netns", "exec", env.cns, "prlimit",
+                        "--as=209715200", CFG.pptp, "--status", "--rundir",
+                        env.rundir] + list(args),
+                       capture_output=True, timeout=30)
+    return (r.returncode, r.stdout.decode("latin-1"),
+            r.stderr.decode("latin-1"))
+
+
+def close_fakes(env):
+    for s_ in getattr(env, "fakes", []):
+        s_.close()
+
+
+@test
+def status_bounds_what_one_manager_may_send(env):
+    """A manager that sends line after line: pptp --status keeps no more
+    than a manager can truthfully send, names it, and still answers for
+    the honest one, in 200 MB."""
+    env.server()
+    cli = env.client()
+    cli.wait_up()
+
+    def flood():
+        yield line("manager", **MANAGER)
+        yield line("conn", id=1, state="up", since=1)
+        for i in range(100000):
+            yield line("call", conn=1, state="up", since=1, call_id=i,
+                       peer_call_id=i, last_warning="x" * 150)
+
+    bad = fake_manager(env, "192.0.2.9-ns1-00000000", flood)
+    for args in ([], ["--json"]):
+        st, out, err = status_limited(env, *args)
+        assert st == 1, (st, out, err)
+        assert f"the call manager at {bad} sent more than" in err, err
+        assert "realloc" not in err, err
+        if args:
+            doc = json.loads(out)
+            assert [m["server"] for m in doc["managers"]] == \
+                ["192.0.2.1"], doc
+            assert len(calls_of(doc)) == 1, doc
+        else:
+            assert "192.0.2.1: call manager" in out, out
+            assert "192.0.2.9" not in out, out
+    close_fakes(env)
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+@test
+def status_shows_the_servers_words_escaped(env):
+    """What a manager says goes to the terminal escaped, in every field
+    of the table (the server's address too), and as valid JSON."""
+    evil = "\x1b]0;owned\x07\n\r\x9b1;31m192.0.2.9"
+    fake_manager(env, "192.0.2.9-ns1-00000000", [
+        line("manager", **dict(MANAGER, server=evil, host=evil + "x")),
+        line("conn", id=1, state=evil, since=1, local=evil,
+             peer_host=evil, peer_vendor=evil, firmware=1,
+             max_channels=1, ncalls=1),
+        line("call", conn=1, state=evil, since=1, call_id=5,
+             peer_call_id=6, last_warning=evil, last_warning_at=1),
+        line("end")])
+    st, out, err = status_limited(env)
+    assert st == 0, (st, out, err)
+    assert not any(c in out for c in "\x1b\x07\r\x9b"), repr(out)
+    assert out.count("\\x1b]0;owned\\x07\\x0a\\x0d\\x9b1;31m192.0.2.9") \
+        >= 6, out
+    assert len(out.splitlines()) == 3, out      # no newline of theirs
+    st, out, err = status_limited(env, "--json")
+    doc = json.loads(out)           # strict: no raw control byte
+    assert doc["managers"][0]["server"] == evil, doc
+    assert out.count("\n") == 1 and not any(c in out for c in
+                                           "\x1b\x07\r\x9b"), repr(out)
+    close_fakes(env)
+
+
+@test
+def status_keeps_each_managers_answer_apart(env):
+    """Answers that pose as another manager's, repeat or invent keys, or
+    name a connection they never sent are dropped whole, each named
+    with what was wrong; the document stays valid JSON and holds the
+    honest manager alone, as it said it."""
+    env.server()
+    cli = env.client()
+    cli.wait_up()
+    conn = line("conn", id=1, state="up", since=1)
+    call = line("call", conn=1, state="up", since=1, call_id=7,
+                peer_call_id=8)
+    wrong = {
+        "headless": ([conn, call, line("end")], "a conn line before"),
+        "dupkey": ([line("manager", **MANAGER), conn + " calls=1",
+                    call, line("end")],
+                   "an unknown key calls in a conn line"),
+        "twice": ([line("manager", **MANAGER), conn + " state=up",
+                   line("end")], "state twice in a conn line"),
+        "orphan": ([line("manager", **MANAGER), conn,
+                    call.replace("conn=1", "conn=2"), line("end")],
+                   "a call on connection 2"),
+        "unknown": ([line("manager", **MANAGER), conn,
+                     call + " connections=1", line("end")],
+                    "an unknown key connections in a call line"),
+        "notnum": ([line("manager", **MANAGER),
+                    conn.replace("since=1", "since=1x"), line("end")],
+                   "since is not a number in a conn line"),
+        "second": ([line("manager", **MANAGER), line("manager",
+                                                     **MANAGER),
+                    line("end")], "a second manager line"),
+        "kind": ([line("manager", **MANAGER), line("calls", x=1),
+                  line("end")], "a line of an unknown kind"),
+        "cut_off": ([line("manager", **MANAGER), conn, call], None),
+    }
+    paths = {k: fake_manager(env, f"192.0.2.9-ns1-{k}", lines)
+             for k, (lines, _) in wrong.items()}
+    for args in (["--json"], []):
+        st, out, err = status_limited(env, *args)
+        assert st == 1, (st, out, err)
+        for k, (_, words) in wrong.items():
+            if words is None:
+                assert f"no whole answer from the call manager at " \
+                    f"{paths[k]}" in err, (k, err)
+                continue
+            said = [l for l in err.splitlines()
+                    if f"the call manager at {paths[k]} sent a wrong "
+                    f"answer (" in l]
+            assert len(said) == 1 and words in said[0] and \
+                "not shown" in said[0], (k, err)
+        if args:
+            doc = json.loads(out)
+            assert [m["server"] for m in doc["managers"]] == \
+                ["192.0.2.1"], doc
+            (m, c, k), = calls_of(doc)
+            assert set(c) >= {"id", "state", "calls"}, c
+            assert "connections" not in k, k
+        else:
+            assert "192.0.2.9" not in out and "call 7," not in out, out
+    close_fakes(env)
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+@test
+def status_checks_the_run_directory(env):
+    """pptp --status checks --rundir as every use of it does: a symbolic
+    link, or a directory others may write to, is named and not read."""
+    real = env.path("real")
+    os.makedirs(real, mode=0o700)
+    env.rundir = real
+    fake_manager(env, "192.0.2.9-ns1-00000000", [
+        line("manager", **MANAGER), line("end")])
+    link = env.path("link")
+    os.symlink(real, link)
+    env.rundir = link
+    st, out, err = status(env)
+    assert st == 1 and "is a symbolic link: not using it" in err, \
+        (st, out, err)
+    assert "192.0.2.9" not in out, out
+    env.rundir = real
+    st, out, err = status(env)
+    assert st == 3 and "192.0.2.9: call manager" in out, (st, out, err)
+    os.chmod(real, 0o770)
+    st, out, err = status(env)
+    assert st == 1 and "is writable by group or others" in err, \
+        (st, out, err)
+    assert "192.0.2.9" not in out, out
+    os.chmod(real, 0o700)
+    env.rundir = env.path("missing")
+    st, out, err = status(env)
+    assert st == 3 and "no tunnels" in out and err == "", (st, out, err)
+    assert not os.path.exists(env.rundir)
+    close_fakes(env)
