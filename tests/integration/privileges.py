@@ -34,8 +34,27 @@ def sandbox_user():
 NOBODY = sandbox_user()
 
 
+# RLIMIT_NOFILE by role (sandbox.c: 6 + CM_MAX_CLIENTS + CM_MAX_CALLS
+# + 16 for the manager), and no file may grow (but in sanitized builds)
+NOFILE = {"call manager": 6 + 72 + 64 + 16, "gateway": 32}
+
+
+def limits(pid):
+    """/proc/PID/limits: {name: (soft, hard)}."""
+    out = {}
+    for line in open(f"/proc/{pid}/limits").readlines()[1:]:
+        name, soft, hard = line[:26].strip(), *line[26:].split()[:2]
+        out[name] = (soft, hard)
+    return out
+
+
 def sandboxed(pid, who):
     """What SECURITY says the call manager and the gateway keep."""
+    lim = limits(pid)
+    n = str(NOFILE[who.split(" (")[0]])
+    assert lim["Max open files"] == (n, n), (who, lim["Max open files"])
+    if not CFG.sanitized:
+        assert lim["Max file size"] == ("0", "0"), (who, lim)
     st = proc_status(pid)
     ids = f"{NOBODY.pw_uid}\t" * 3 + f"{NOBODY.pw_uid}"
     gids = f"{NOBODY.pw_gid}\t" * 3 + f"{NOBODY.pw_gid}"
@@ -189,11 +208,12 @@ def forbidden_calls_kill_with_sigsys(env):
 
 @test
 def manager_makes_tcp_sockets_only(env):
-    """The call manager's filter lets it make TCP and unix sockets, not
-    other stream protocols (MPTCP, SCTP, which may load a module): those
-    fail with EACCES and the manager goes on."""
+    """The call manager's filter lets it make TCP sockets, not other
+    stream protocols (MPTCP, SCTP, which may load a module) nor unix
+    sockets (its listener and its keeper's are made before): those fail
+    with EACCES and the manager goes on."""
     env.server()
-    env.vars["PPTP_PROBE"] = "mptcp"
+    env.vars["PPTP_PROBE"] = "mptcp,unixsock"
     cli = probed(env)
     cli.wait_up()
     mgr = pid_titled("pptp: call manager")
@@ -201,6 +221,36 @@ def manager_makes_tcp_sockets_only(env):
     time.sleep(0.5)
     assert cli.proc.poll() is None, cli.stderr()
     passes_data(cli, b"still here")
+    os.kill(mgr, 0)
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
+@test
+def manager_binds_only_with_localbind(env):
+    """bind(2) is in the call manager's filter with --localbind alone:
+    without, a bind kills it (SIGSYS), which its keeper reports; with,
+    it binds and goes on."""
+    srv = env.server()
+    env.vars["PPTP_PROBE"] = "bind"
+    cli = probed(env, ["--debug"])
+    cli.wait_up()
+    os.kill(pid_titled("pptp: call manager"), signal.SIGUSR2)
+    cli.wait_log("callmgr 192.0.2.1: killed by signal 31 (a system call "
+                 "its filter forbids: see pptp(8) SECURITY)")
+    assert cli.exit_status() != 0
+    no_leftovers(env)
+    srv.proc.kill()
+    srv.proc.wait()
+    env.server()
+    cli = probed(env, ["--localbind", "192.0.2.2"])
+    cli.wait_up()
+    mgr = pid_titled("pptp: call manager")
+    os.kill(mgr, signal.SIGUSR2)
+    time.sleep(0.5)
+    assert cli.proc.poll() is None, cli.stderr()
+    passes_data(cli, b"bound")
     os.kill(mgr, 0)
     cli.hangup()
     assert cli.exit_status() == 0
