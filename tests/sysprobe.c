@@ -15,6 +15,9 @@
  *            manager's filter must refuse each with EACCES, else as mptcp
  *   bind     bind a TCP socket to a port of any address: the call
  *            manager's filter allows it with --localbind alone
+ *   keeperempty  send an empty packet on each unnamed SOCK_SEQPACKET
+ *            socket (a socketpair's end: the call manager's to its
+ *            keeper), which must not read as the manager's end
  *   escape   write an escape sequence (a terminal's title, a bell) and
  *            other bytes no log line has to stderr, as a process taken
  *            over could: the stderr relay must show them escaped
@@ -64,6 +67,20 @@ probe_one(const char *what)
 			if (socket(AF_UNIX, types[i], 0) >= 0 ||
 			    errno != EACCES)
 				(void)execve("/bin/true", argv, NULL);
+	} else if (strcmp(what, "keeperempty") == 0) {
+		for (int fd = 3; fd < 256; fd++) {
+			struct sockaddr_storage ss;
+			socklen_t len = sizeof(ss);
+			int type = 0;
+			socklen_t tlen = sizeof(type);
+
+			if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type,
+			    &tlen) < 0 || type != SOCK_SEQPACKET ||
+			    getsockname(fd, (struct sockaddr *)&ss,
+			    &len) < 0 || len != sizeof(sa_family_t))
+				continue;
+			(void)send(fd, "", 0, MSG_DONTWAIT);
+		}
 	} else if (strcmp(what, "bind") == 0) {
 		struct sockaddr_in sin = { .sin_family = AF_INET };
 		int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -156,12 +156,12 @@ def nosandbox_keeps_root(env):
     no_leftovers(env)
 
 
-def probed(env, args=()):
+def probed(env, args=(), **kw):
     """A client with tests/sysprobe.c preloaded (SIGUSR2: the call)."""
     env.vars["LD_PRELOAD"] = CFG.probe
     env.vars["ASAN_OPTIONS"] = "verify_asan_link_order=0"
     try:
-        return env.client(*args)
+        return env.client(*args, **kw)
     finally:
         del env.vars["LD_PRELOAD"]
 
@@ -275,6 +275,31 @@ def keeper_cleans_up_after_a_killed_call_manager(env):
     cli.hangup()
     assert cli.exit_status() == 0
     no_leftovers(env)
+
+
+@test
+def keeper_cleans_up_at_its_managers_death(env):
+    """An empty packet from the call manager reads like its end, but the
+    keeper takes it for what it is (a malformed request: it serves no
+    more) and keeps the host route and the manager's socket while the
+    manager runs; it removes them when the manager is gone."""
+    routed(env)
+    env.vars["PPTP_PROBE"] = "keeperempty"
+    cli = probed(env, ["--debug"], host="203.0.113.1")
+    cli.wait_up()
+    assert "proto 47" in host_route(env)
+    files = sorted(os.listdir(env.rundir))
+    os.kill(pid_titled("pptp: call manager"), signal.SIGUSR2)
+    cli.wait_log("keeper: a malformed request from the call manager: no "
+                 "more requests served")
+    time.sleep(0.5)
+    assert "proto 47" in host_route(env), host_route(env)
+    assert sorted(os.listdir(env.rundir)) == files, files
+    passes_data(cli, b"still routed")
+    os.kill(pid_titled("pptp: call manager"), signal.SIGKILL)
+    assert cli.exit_status() != 0
+    no_leftovers(env)
+    assert host_route(env) == "", host_route(env)
 
 
 # --- descriptors: what pptp(8) SECURITY lists, per process and mode ------
