@@ -545,3 +545,30 @@ def watchdog_filter_has_no_kill(env):
     assert cli.exit_status() == 16, cli.stderr()
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
+
+
+@test
+def gateway_waits_for_pppd_no_longer_than_signals_says(env):
+    """A stopped watchdog cannot deliver the gateway's SIGTERM nor its
+    SIGKILL to pppd: the gateway waits a bounded time (0.5 s, then 1 s),
+    says it leaves pppd, and ends, with the command, within SIGNALS's
+    4 s; the watchdog, continued, ends pppd."""
+    if CFG.sanitized:
+        return
+    out = fake_pppd(env, wait=True)
+    srv = env.server()
+    cli = env.client("--debug", "nodetach", launch=True)
+    pppd_result(out)
+    dog = pid_titled("pptp: pppd watchdog for 192.0.2.1")
+    os.kill(dog, signal.SIGSTOP)
+    try:
+        t0 = time.monotonic()
+        cli.proc.send_signal(signal.SIGTERM)
+        cli.exit_status(timeout=6)
+        took = time.monotonic() - t0
+    finally:
+        os.kill(dog, signal.SIGCONT)
+    assert "after SIGKILL: leaving it" in cli.stderr(), cli.stderr()
+    assert took < 4, took       # SIGNALS: every pptp process in 4 s
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
