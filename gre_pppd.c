@@ -20,6 +20,10 @@
 #include "util.h"
 #include "watchdog.h"
 
+/* pppd_end's waits: after SIGTERM, then after SIGKILL (pptp(8) SIGNALS) */
+#define PPPD_TERM_MS	500
+#define PPPD_KILL_MS	1000
+
 void
 pppd_init(struct gre_pppd *p, pid_t pid, int pidfd, int report_fd,
     const char *addr)
@@ -134,8 +138,6 @@ pppd_wait(struct gre_pppd *p, int ms)
 void
 pppd_end(struct gre_pppd *p)
 {
-	int wstatus;
-
 	if (p->pid <= 0)
 		return;
 	if (!pppd_signal(p, SIGTERM)) {
@@ -144,11 +146,17 @@ pppd_end(struct gre_pppd *p)
 		    p->addr, (int)p->pid);
 		return;
 	}
-	if (pppd_wait(p, 500))
+	if (pppd_wait(p, PPPD_TERM_MS))
 		return;
-	(void)pppd_signal(p, SIGKILL);
-	if (waitpid(p->pid, &wstatus, 0) == p->pid)
-		pppd_report(p, wstatus);
+	/*
+	 * Bounded too: the order goes through the watchdog, which may be
+	 * gone or late.  A pppd left here is init's once we exit, and the
+	 * watchdog, seeing our end, signals it again.
+	 */
+	if (pppd_signal(p, SIGKILL) && pppd_wait(p, PPPD_KILL_MS))
+		return;
+	log_warnx("gre %s: pppd (pid %d) has not ended %d ms after SIGKILL: "
+	    "leaving it", p->addr, (int)p->pid, PPPD_KILL_MS);
 }
 
 void

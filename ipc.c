@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -175,6 +176,20 @@ ipc_take_fds(struct msghdr *mh)
 	return fd;
 }
 
+/*
+ * An empty read is the end, or an empty message, which a peer can send
+ * to look gone while it goes on: the end is an empty read once the peer
+ * has closed (POLLHUP) or shut its side (POLLRDHUP).
+ */
+static bool
+ipc_hung_up(int sock)
+{
+	struct pollfd pfd = { sock, POLLRDHUP, 0 };
+
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLRDHUP |
+	    POLLERR | POLLNVAL)) != 0;
+}
+
 int
 ipc_recv(int sock, struct ipc_msg *m, uint64_t deadline_ms)
 {
@@ -202,10 +217,10 @@ ipc_recv(int sock, struct ipc_msg *m, uint64_t deadline_ms)
 			return -1;
 	}
 	m->fd = ipc_take_fds(&mh);
-	if (n == 0 && m->fd < 0)
+	if (n == 0 && m->fd < 0 && ipc_hung_up(sock))
 		return 0;		/* SEQPACKET: an empty read is the end */
 	m->size = (size_t)n;
-	if ((mh.msg_flags & MSG_TRUNC) ||
+	if (n == 0 || (mh.msg_flags & MSG_TRUNC) ||
 	    ipc_decode(buf, (size_t)n, &f) != IPC_OK) {
 		if (m->fd >= 0)
 			close(m->fd);

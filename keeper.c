@@ -3,8 +3,9 @@
  * The keeper (keeper.h): the call manager's parent, which keeps root's
  * files and CAP_NET_ADMIN so that the manager, which parses what the
  * server sends, needs neither.  It serves requests on a SOCK_SEQPACKET
- * socketpair until the manager's end closes, then cleans up after it
- * whichever way it ended, a SIGKILL included.  Requests and replies
+ * socketpair until the manager ends (its pidfd) or its end closes, then,
+ * once the manager is gone, cleans up after it whichever way it ended, a
+ * SIGKILL included.  Requests and replies
  * are ipc.h messages of the small set below.  A request that the
  * options rule out (a route with --nohostroute, a mark without
  * --rtmark) or that it does not know can only come from a manager
@@ -14,10 +15,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -207,7 +210,7 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 	struct keeper kp = { .o = o, .k = k, .route = { .lockfd = -1 } };
 	char addr[ADDR_STRLEN];
 	const char *hostile = NULL;
-	int ws = 0;
+	int ws = 0, mgr_pidfd;
 
 	/* The manager's end is the stop: a stray TERM must not orphan it. */
 	helper_signals();
@@ -220,16 +223,34 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 	sandbox_keeper(&o->sandbox, !o->nohostroute || o->rtmark_set);
 	proc_title("pptp: keeper for %s", addr_ntop(&k->server, addr,
 	    sizeof(addr)));
+	/*
+	 * No deadline, by design: the keeper lives as long as its manager,
+	 * which may ask nothing for days.  Its end is seen on its pidfd
+	 * (the manager is our child: no one else can reap it), so that a
+	 * manager that hands its socket away still ends the keeper, and on
+	 * the socket's end.  Only its death starts the cleanup (below).
+	 */
+	mgr_pidfd = pidfd_open(manager, 0);
+	if (mgr_pidfd < 0)
+		log_debug("keeper: no pidfd for its manager, ends with its "
+		    "socket alone: %s", strerror(errno));
 	while (hostile == NULL) {
+		struct pollfd pfd[2] = { { fd, POLLIN, 0 },
+		    { mgr_pidfd, POLLIN, 0 } };
 		struct ipc_msg m;
-		/*
-		 * No deadline, by design: the keeper lives as long as its
-		 * manager, which may ask nothing for days; its end (EOF)
-		 * is the keeper's signal to clean up.
-		 */
-		int r = ipc_recv(fd, &m, IPC_FOREVER);
+		int r;
 		bool id_msg;
 
+		if (poll(pfd, mgr_pidfd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents != 0)
+			break;			/* the manager is gone */
+		r = ipc_recv(fd, &m, IPC_NOWAIT);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
 		if (r < 0 && errno == EBADMSG) {
 			hostile = "a malformed request";
 			break;
@@ -260,12 +281,16 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 	if (hostile != NULL)
 		log_warnx("keeper: %s from the call manager: no more requests "
 		    "served", hostile);
+	/*
+	 * Clean up once the manager is gone, not when it says so: its
+	 * calls hold their IDs, its tunnels the route, while it runs.
+	 */
+	while (waitpid(manager, &ws, 0) < 0 && errno == EINTR)
+		;
 	keep_unlink(&kp);
 	idstore_close(&kp.ids);
 	if (kp.route_held)
 		route_del_host(&kp.route);
-	while (waitpid(manager, &ws, 0) < 0 && errno == EINTR)
-		;
 	if (WIFSIGNALED(ws))
 		log_warnx("callmgr %s: killed by signal %d%s", addr,
 		    WTERMSIG(ws), WTERMSIG(ws) == SIGSYS ? " (a system call "

@@ -894,7 +894,8 @@ cm_main(const struct pptp_opts *o, const struct pptp_addr *server, int lfd,
 	cm->cfg.stop_wait_ms = 1000;
 	snprintf(cm->why, sizeof(cm->why), "no calls");
 	/* Set up: what is left reads the network, and may do no more. */
-	sandbox_enter(&o->sandbox, SB_MANAGER, "callmgr");
+	sandbox_enter(&o->sandbox, o->localbind != NULL ? SB_MANAGER_BIND :
+	    SB_MANAGER, "callmgr");
 	test_pause("callmgr");
 	cm_loop(cm, &waitmask);
 

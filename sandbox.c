@@ -27,12 +27,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "pptp_callmgr.h"
 #include "pptp_opts.h"
 #include "util.h"
 
@@ -61,7 +63,7 @@ enum rule_kind {
 	NO_EXEC,	/* allowed unless argument 2 has PROT_EXEC */
 	FCNTL_SAFE,	/* flags and seals only: no F_SETOWN, F_SETSIG */
 	SELF_ONLY,	/* argument 0 must be our own pid (tgkill: abort) */
-	SOCKET_TCP,	/* AF_UNIX, or AF_INET SOCK_STREAM TCP; else EACCES */
+	SOCKET_TCP,	/* AF_INET SOCK_STREAM TCP; else EACCES */
 	DENY,		/* EACCES */
 };
 
@@ -113,10 +115,20 @@ static const struct rule common_rules[] = {
 #endif
 };
 
-/* The call manager: TCP, its instances' socket, call-ID reservations. */
+/*
+ * The call manager: TCP, and its instances' socket.  Its unix sockets
+ * (the listener, the keeper's) are made before; it makes none after
+ * (socket(AF_UNIX) fails with EACCES, as syslog's reconnect copes), so
+ * it can reach no unix socket but those it holds.  bind is for
+ * --localbind alone (manager_bind_rules).
+ */
 static const struct rule manager_rules[] = {
-	R(accept4, ALLOW), R(connect, ALLOW), R(bind, ALLOW),
+	R(accept4, ALLOW), R(connect, ALLOW),
 	R(getsockopt, ALLOW), R(getsockname, ALLOW), R(socket, SOCKET_TCP),
+};
+
+static const struct rule manager_bind_rules[] = {
+	R(bind, ALLOW),
 };
 
 /* The gateway: GRE, pppd's pty, and pppd's end when we launched it. */
@@ -256,11 +268,8 @@ emit_rules(struct prog *p, const struct rule *r, size_t n)
 			 * second family test jumping to the type check).
 			 */
 			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-			    (uint32_t)r[i].nr, 0, 12));
+			    (uint32_t)r[i].nr, 0, 10));
 			emit(p, LOAD(ARG_LO(0)));
-			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0,
-			    1));
-			emit(p, RET(SECCOMP_RET_ALLOW));
 			emit(p, JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 0,
 			    6));
 			emit(p, LOAD(ARG_LO(1)));
@@ -304,9 +313,12 @@ filter_install(enum sandbox_role role, const char *who)
 	emit_rules(&p, sanitizer_rules, sizeof(sanitizer_rules) /
 	    sizeof(sanitizer_rules[0]));
 #endif
-	if (role == SB_MANAGER)
+	if (role == SB_MANAGER || role == SB_MANAGER_BIND)
 		emit_rules(&p, manager_rules, sizeof(manager_rules) /
 		    sizeof(manager_rules[0]));
+	if (role == SB_MANAGER_BIND)
+		emit_rules(&p, manager_bind_rules, sizeof(manager_bind_rules) /
+		    sizeof(manager_bind_rules[0]));
 	else if (role == SB_GATEWAY)
 		emit_rules(&p, gateway_rules, sizeof(gateway_rules) /
 		    sizeof(gateway_rules[0]));
@@ -449,6 +461,50 @@ empty_root(const char *who)
 }
 #endif
 
+/*
+ * Descriptors each role may hold at most (RLIMIT_NOFILE: one above the
+ * highest number).  The call manager: stdin, stdout, stderr, syslog,
+ * its listener and its keeper, a client per instance and status reader
+ * (CM_MAX_CLIENTS), a TCP connection per call (CM_MAX_CONNS), and a
+ * margin for the descriptor a message brings (a statistics page, closed
+ * once mapped) and for what libc opens.  A client beyond CM_MAX_CLIENTS
+ * is still accepted, to be refused in words.  The gateway: stdio,
+ * syslog, GRE, its manager, the pty, the watchdog's socket, the relay's
+ * pipes, the waiting command's pipe: a dozen, so 32.
+ */
+#define MANAGER_NOFILE	(6 + CM_MAX_CLIENTS + CM_MAX_CALLS + 16)
+#define GATEWAY_NOFILE	32
+
+/*
+ * What a process taken over could take of the machine beyond its
+ * filter: descriptors (each a kernel object, sockets with their
+ * buffers), capped by role; no file grows (RLIMIT_FSIZE 0: it opens
+ * none, and a memfd is sized before).  RLIMIT_NPROC is moot: no filter
+ * allows fork or clone.  Before the filter, which has no setrlimit.
+ */
+static void
+sandbox_limits(enum sandbox_role role, const char *who)
+{
+	struct rlimit nofile = { 0, 0 };
+	struct rlimit fsize = { 0, 0 };
+
+	if (role == SB_MANAGER || role == SB_MANAGER_BIND)
+		nofile.rlim_cur = nofile.rlim_max = MANAGER_NOFILE;
+	else if (role == SB_GATEWAY)
+		nofile.rlim_cur = nofile.rlim_max = GATEWAY_NOFILE;
+	else
+		return;
+	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		fatal("%s: cannot limit its descriptors", who);
+#ifndef PPTP_SANITIZED
+	/* sanitizer builds may write their report to a file (log_path) */
+	if (setrlimit(RLIMIT_FSIZE, &fsize) < 0)
+		fatal("%s: cannot limit its file sizes", who);
+#else
+	(void)fsize;
+#endif
+}
+
 void
 sandbox_enter(const struct sandbox *sb, enum sandbox_role role,
     const char *who)
@@ -491,6 +547,7 @@ sandbox_enter(const struct sandbox *sb, enum sandbox_role role,
 #ifdef PPTP_SANITIZED
 	(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);	/* for the leak check */
 #endif
+	sandbox_limits(role, who);
 	filter_install(role, who);
 }
 

@@ -75,8 +75,9 @@ int ipc_send(int sock, uint16_t type, const void *payload, size_t len,
 /*
  * Receive one message by deadline_ms.  1: *m holds it (the first
  * descriptor passed kept in m->fd, any other closed); 0: the peer closed
- * its end; -1 with errno: EAGAIN (IPC_NOWAIT, none there), ETIMEDOUT,
- * EBADMSG (a packet that is no message: m->size says how long, nothing
+ * its end (or shut it for writing); -1 with errno: EAGAIN (IPC_NOWAIT,
+ * none there), ETIMEDOUT, EBADMSG (a packet that is no message, an empty
+ * one from a peer still there included: m->size says how long, nothing
  * kept), or the socket's error.
  */
 int ipc_recv(int sock, struct ipc_msg *m, uint64_t deadline_ms);

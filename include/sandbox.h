@@ -22,6 +22,7 @@
 
 enum sandbox_role {
 	SB_MANAGER,	/* the call manager: TCP 1723 */
+	SB_MANAGER_BIND, /* the same, with --localbind: bind too */
 	SB_GATEWAY,	/* the GRE-to-PPP gateway: GRE and pppd's pty */
 	SB_DIAGNOSE,	/* pptp --diagnose: TCP and GRE, both opened */
 	SB_WATCHDOG,	/* pppd's watchdog: pidfd_send_signal, no kill */
@@ -48,7 +49,8 @@ bool sandbox_have_cap(int cap);
 
 /*
  * Setup is done: become sb's user in an empty root, with no capability
- * left, no new privileges, and role's filter.  A failure is fatal: the
+ * left, no new privileges, role's resource limits (sandbox.c,
+ * sandbox_limits) and role's filter.  A failure is fatal: the
  * process would go on with more than it should.  Nothing when off.
  */
 void sandbox_enter(const struct sandbox *sb, enum sandbox_role role,

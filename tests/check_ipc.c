@@ -188,6 +188,40 @@ START_TEST(test_bad_packet)
 }
 END_TEST
 
+/*
+ * An empty packet reads like the end on a SOCK_SEQPACKET socket; from a
+ * peer still there it is a malformed message, so that a process cannot
+ * make its keeper or watchdog think it is gone while it goes on.
+ */
+START_TEST(test_empty_packet_is_not_the_end)
+{
+	struct ipc_msg m;
+	int sv[2];
+
+	pair(sv);
+	ck_assert_int_eq(send(sv[0], "", 0, 0), 0);
+	ck_assert_int_eq(ipc_recv(sv[1], &m, IPC_NOWAIT), -1);
+	ck_assert_int_eq(errno, EBADMSG);
+	ck_assert_uint_eq(m.size, 0);
+	/* and what follows is read as before */
+	ck_assert_int_eq(ipc_send(sv[0], 7, "ab", 2, -1, IPC_NOWAIT), 0);
+	ck_assert_int_eq(ipc_recv(sv[1], &m, IPC_NOWAIT), 1);
+	ck_assert_uint_eq(m.type, 7);
+	/* an empty packet, then the end: the end */
+	ck_assert_int_eq(send(sv[0], "", 0, 0), 0);
+	close(sv[0]);
+	ck_assert_int_eq(ipc_recv(sv[1], &m, IPC_NOWAIT), 0);
+	ck_assert_int_eq(ipc_recv(sv[1], &m, IPC_NOWAIT), 0);
+	close(sv[1]);
+	/* its side shut for writing: the end too */
+	pair(sv);
+	ck_assert_int_eq(shutdown(sv[0], SHUT_WR), 0);
+	ck_assert_int_eq(ipc_recv(sv[1], &m, IPC_NOWAIT), 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 START_TEST(test_recv_deadline)
 {
 	struct ipc_msg m;
@@ -277,6 +311,7 @@ ipc_suite(void)
 	tcase_add_test(io, test_descriptor);
 	tcase_add_test(io, test_extra_descriptors_closed);
 	tcase_add_test(io, test_bad_packet);
+	tcase_add_test(io, test_empty_packet_is_not_the_end);
 	tcase_add_test(io, test_recv_deadline);
 	tcase_add_test(io, test_send_deadline);
 	tcase_add_test(io, test_fork);

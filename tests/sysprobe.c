@@ -3,7 +3,7 @@
  * For the integration tests: preloaded into pptp (LD_PRELOAD), it makes
  * a process do, on SIGUSR2, the system call $PPTP_PROBE names, so that a
  * test can show that a sandboxed process's filter kills it for that,
- * with no test path in pptp itself.
+ * with no test path in pptp itself.  Several calls: names with commas.
  *   open     open a file (/etc/hostname)
  *   execve   run /bin/true
  *   kill     signal process 1 with 0
@@ -11,6 +11,13 @@
  *   mptcp    make an MPTCP, then an SCTP, stream socket; the filter must
  *            refuse both with EACCES: anything else (made, or another
  *            error) runs /bin/true, which the filter answers with SIGSYS
+ *   unixsock make unix sockets (stream, datagram, packet): the call
+ *            manager's filter must refuse each with EACCES, else as mptcp
+ *   bind     bind a TCP socket to a port of any address: the call
+ *            manager's filter allows it with --localbind alone
+ *   keeperempty  send an empty packet on each unnamed SOCK_SEQPACKET
+ *            socket (a socketpair's end: the call manager's to its
+ *            keeper), which must not read as the manager's end
  *   escape   write an escape sequence (a terminal's title, a bell) and
  *            other bytes no log line has to stderr, as a process taken
  *            over could: the stderr relay must show them escaped
@@ -29,14 +36,10 @@
 #endif
 
 static void
-probe(int sig)
+probe_one(const char *what)
 {
-	const char *what = getenv("PPTP_PROBE");
 	char *const argv[] = { "true", NULL };
 
-	(void)sig;
-	if (what == NULL)
-		return;
 	if (strcmp(what, "open") == 0)
 		(void)open("/etc/hostname", O_RDONLY);
 	else if (strcmp(what, "execve") == 0)
@@ -56,6 +59,54 @@ probe(int sig)
 			if (socket(AF_INET, SOCK_STREAM, protos[i]) >= 0 ||
 			    errno != EACCES)
 				(void)execve("/bin/true", argv, NULL);
+	} else if (strcmp(what, "unixsock") == 0) {
+		static const int types[] = { SOCK_STREAM, SOCK_DGRAM,
+		    SOCK_SEQPACKET };
+
+		for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+			if (socket(AF_UNIX, types[i], 0) >= 0 ||
+			    errno != EACCES)
+				(void)execve("/bin/true", argv, NULL);
+	} else if (strcmp(what, "keeperempty") == 0) {
+		for (int fd = 3; fd < 256; fd++) {
+			struct sockaddr_storage ss;
+			socklen_t len = sizeof(ss);
+			int type = 0;
+			socklen_t tlen = sizeof(type);
+
+			if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type,
+			    &tlen) < 0 || type != SOCK_SEQPACKET ||
+			    getsockname(fd, (struct sockaddr *)&ss,
+			    &len) < 0 || len != sizeof(sa_family_t))
+				continue;
+			(void)send(fd, "", 0, MSG_DONTWAIT);
+		}
+	} else if (strcmp(what, "bind") == 0) {
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		(void)bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+		if (fd >= 0)
+			(void)close(fd);
+	}
+}
+
+static void
+probe(int sig)
+{
+	const char *what = getenv("PPTP_PROBE");
+	char one[32];
+
+	(void)sig;
+	while (what != NULL && *what != '\0') {
+		size_t n = strcspn(what, ",");
+
+		if (n < sizeof(one)) {
+			memcpy(one, what, n);
+			one[n] = '\0';
+			probe_one(one);
+		}
+		what += n + (what[n] == ',');
 	}
 }
 

@@ -34,8 +34,27 @@ def sandbox_user():
 NOBODY = sandbox_user()
 
 
+# RLIMIT_NOFILE by role (sandbox.c: 6 + CM_MAX_CLIENTS + CM_MAX_CALLS
+# + 16 for the manager), and no file may grow (but in sanitized builds)
+NOFILE = {"call manager": 6 + 72 + 64 + 16, "gateway": 32}
+
+
+def limits(pid):
+    """/proc/PID/limits: {name: (soft, hard)}."""
+    out = {}
+    for line in open(f"/proc/{pid}/limits").readlines()[1:]:
+        name, soft, hard = line[:26].strip(), *line[26:].split()[:2]
+        out[name] = (soft, hard)
+    return out
+
+
 def sandboxed(pid, who):
     """What SECURITY says the call manager and the gateway keep."""
+    lim = limits(pid)
+    n = str(NOFILE[who.split(" (")[0]])
+    assert lim["Max open files"] == (n, n), (who, lim["Max open files"])
+    if not CFG.sanitized:
+        assert lim["Max file size"] == ("0", "0"), (who, lim)
     st = proc_status(pid)
     ids = f"{NOBODY.pw_uid}\t" * 3 + f"{NOBODY.pw_uid}"
     gids = f"{NOBODY.pw_gid}\t" * 3 + f"{NOBODY.pw_gid}"
@@ -137,12 +156,12 @@ def nosandbox_keeps_root(env):
     no_leftovers(env)
 
 
-def probed(env, args=()):
+def probed(env, args=(), **kw):
     """A client with tests/sysprobe.c preloaded (SIGUSR2: the call)."""
     env.vars["LD_PRELOAD"] = CFG.probe
     env.vars["ASAN_OPTIONS"] = "verify_asan_link_order=0"
     try:
-        return env.client(*args)
+        return env.client(*args, **kw)
     finally:
         del env.vars["LD_PRELOAD"]
 
@@ -189,11 +208,12 @@ def forbidden_calls_kill_with_sigsys(env):
 
 @test
 def manager_makes_tcp_sockets_only(env):
-    """The call manager's filter lets it make TCP and unix sockets, not
-    other stream protocols (MPTCP, SCTP, which may load a module): those
-    fail with EACCES and the manager goes on."""
+    """The call manager's filter lets it make TCP sockets, not other
+    stream protocols (MPTCP, SCTP, which may load a module) nor unix
+    sockets (its listener and its keeper's are made before): those fail
+    with EACCES and the manager goes on."""
     env.server()
-    env.vars["PPTP_PROBE"] = "mptcp"
+    env.vars["PPTP_PROBE"] = "mptcp,unixsock"
     cli = probed(env)
     cli.wait_up()
     mgr = pid_titled("pptp: call manager")
@@ -201,6 +221,36 @@ def manager_makes_tcp_sockets_only(env):
     time.sleep(0.5)
     assert cli.proc.poll() is None, cli.stderr()
     passes_data(cli, b"still here")
+    os.kill(mgr, 0)
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
+@test
+def manager_binds_only_with_localbind(env):
+    """bind(2) is in the call manager's filter with --localbind alone:
+    without, a bind kills it (SIGSYS), which its keeper reports; with,
+    it binds and goes on."""
+    srv = env.server()
+    env.vars["PPTP_PROBE"] = "bind"
+    cli = probed(env, ["--debug"])
+    cli.wait_up()
+    os.kill(pid_titled("pptp: call manager"), signal.SIGUSR2)
+    cli.wait_log("callmgr 192.0.2.1: killed by signal 31 (a system call "
+                 "its filter forbids: see pptp(8) SECURITY)")
+    assert cli.exit_status() != 0
+    no_leftovers(env)
+    srv.proc.kill()
+    srv.proc.wait()
+    env.server()
+    cli = probed(env, ["--localbind", "192.0.2.2"])
+    cli.wait_up()
+    mgr = pid_titled("pptp: call manager")
+    os.kill(mgr, signal.SIGUSR2)
+    time.sleep(0.5)
+    assert cli.proc.poll() is None, cli.stderr()
+    passes_data(cli, b"bound")
     os.kill(mgr, 0)
     cli.hangup()
     assert cli.exit_status() == 0
@@ -225,6 +275,31 @@ def keeper_cleans_up_after_a_killed_call_manager(env):
     cli.hangup()
     assert cli.exit_status() == 0
     no_leftovers(env)
+
+
+@test
+def keeper_cleans_up_at_its_managers_death(env):
+    """An empty packet from the call manager reads like its end, but the
+    keeper takes it for what it is (a malformed request: it serves no
+    more) and keeps the host route and the manager's socket while the
+    manager runs; it removes them when the manager is gone."""
+    routed(env)
+    env.vars["PPTP_PROBE"] = "keeperempty"
+    cli = probed(env, ["--debug"], host="203.0.113.1")
+    cli.wait_up()
+    assert "proto 47" in host_route(env)
+    files = sorted(os.listdir(env.rundir))
+    os.kill(pid_titled("pptp: call manager"), signal.SIGUSR2)
+    cli.wait_log("keeper: a malformed request from the call manager: no "
+                 "more requests served")
+    time.sleep(0.5)
+    assert "proto 47" in host_route(env), host_route(env)
+    assert sorted(os.listdir(env.rundir)) == files, files
+    passes_data(cli, b"still routed")
+    os.kill(pid_titled("pptp: call manager"), signal.SIGKILL)
+    assert cli.exit_status() != 0
+    no_leftovers(env)
+    assert host_route(env) == "", host_route(env)
 
 
 # --- descriptors: what pptp(8) SECURITY lists, per process and mode ------
@@ -468,5 +543,32 @@ def watchdog_filter_has_no_kill(env):
     cli.wait_log("pppd's watchdog (pid %d) is gone" % dog)
     cli.proc.send_signal(signal.SIGTERM)
     assert cli.exit_status() == 16, cli.stderr()
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def gateway_waits_for_pppd_no_longer_than_signals_says(env):
+    """A stopped watchdog cannot deliver the gateway's SIGTERM nor its
+    SIGKILL to pppd: the gateway waits a bounded time (0.5 s, then 1 s),
+    says it leaves pppd, and ends, with the command, within SIGNALS's
+    4 s; the watchdog, continued, ends pppd."""
+    if CFG.sanitized:
+        return
+    out = fake_pppd(env, wait=True)
+    srv = env.server()
+    cli = env.client("--debug", "nodetach", launch=True)
+    pppd_result(out)
+    dog = pid_titled("pptp: pppd watchdog for 192.0.2.1")
+    os.kill(dog, signal.SIGSTOP)
+    try:
+        t0 = time.monotonic()
+        cli.proc.send_signal(signal.SIGTERM)
+        cli.exit_status(timeout=6)
+        took = time.monotonic() - t0
+    finally:
+        os.kill(dog, signal.SIGCONT)
+    assert "after SIGKILL: leaving it" in cli.stderr(), cli.stderr()
+    assert took < 4, took       # SIGNALS: every pptp process in 4 s
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
