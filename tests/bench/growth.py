@@ -9,7 +9,10 @@ per tunnel (the total / 64).  Per case: CPU per frame of all the client's
 processes (/proc/PID/schedstat, ns), wake-ups per frame (voluntary and
 nonvoluntary context switches, /proc/PID/status), frames/s, loss, memory
 per tunnel (PSS) and the system's CPU per frame (/proc/stat: every
-process and the kernel, the sender's share on veth included).
+process and the kernel, the sender's share on veth included, less the
+machine's own load in the half second before), and the server's (the
+sender's: on veth the receiving namespace's work, the copy of each
+packet for every raw GRE socket there included, is charged to it).
 
 Latency: one tunnel; the server and the pppd stand-in stamp each frame
 when they send it and take the time when they receive it, on the same
@@ -51,6 +54,16 @@ def sys_busy():
     with open("/proc/stat") as f:
         v = [int(x) for x in f.readline().split()[1:]]
     return (sum(v[:8]) - v[3] - v[4]) / HZ   # less idle and iowait
+
+
+def run_ns(pid):
+    """CPU time of pid (all its threads) in ns, 0 if it is gone."""
+    try:
+        return sum(int(open(f"/proc/{pid}/task/{t}/schedstat").read()
+                       .split()[0])
+                   for t in os.listdir(f"/proc/{pid}/task"))
+    except (OSError, ValueError):
+        return 0
 
 
 def snap(exe):
@@ -107,12 +120,14 @@ def run_one(g, cl, n, down_fps, up_fps, secs, late=0):
         i0, ti = sys_busy(), time.time()
         time.sleep(0.5)             # the machine's own load, before
         s0, b0, t0 = snap(cl["exe"]), sys_busy(), time.time()
+        v0 = run_ns(srv.pid)        # ip netns exec execs: the server
         idle = (b0 - i0) / (t0 - ti)
         open(os.path.join(d, "go"), "w").close()
         if not wait_for(d, "sent", secs + 30, srv):
             return {"error": "server stopped"}
         time.sleep(0.2)             # what is in flight
         s1, b1, t1 = snap(cl["exe"]), sys_busy(), time.time()
+        v1 = run_ns(srv.pid)
         f_out = line_of(feed, secs + 30)
         s_out = line_of(srv, 30)
         open(os.path.join(d, "done"), "w").close()
@@ -140,6 +155,7 @@ def run_one(g, cl, n, down_fps, up_fps, secs, late=0):
             "wake": cs / max(frames, 1),
             "sys_us": max(b1 - b0 - idle * (t1 - t0), 0) /
             max(frames, 1) * 1e6,
+            "server_us": (v1 - v0) / 1e3 / max(frames, 1),
             "sys_raw_us": (b1 - b0) / max(frames, 1) * 1e6,
             "pss_kb": sum(v[2] for v in s1.values()) / n,
             "procs": len(s1), "min_tunnel": min(per),
@@ -257,7 +273,7 @@ def report(scale, latency, names, info, outdir):
               f"{info['rounds']} rounds [min-max]")
         print(f"{'case':10} {'client':11} {'CPU us/fr':>16} {'wake/fr':>7} "
               f"{'frames/s':>8} {'loss':>6} {'KiB/tun':>7} "
-              f"{'system us/fr':>17}")
+              f"{'system us/fr':>17} {'server':>6}")
         for case, by in scale.items():
             for c in names:
                 rs = by.get(c, [])
@@ -271,10 +287,11 @@ def report(scale, latency, names, info, outdir):
                       f"[{lo:.0f}-{hi:.0f}] {med(rs, 'wake'):7.2f} "
                       f"{med(rs, 'fps'):8.0f} {med(rs, 'loss'):6.1%} "
                       f"{med(rs, 'pss_kb'):7.0f} {med(rs, 'sys_us'):6.1f} "
-                      f"[{slo:.0f}-{shi:.0f}]")
+                      f"[{slo:.0f}-{shi:.0f}] {med(rs, 'server_us'):6.1f}")
                 rows.append(["scale", case, c] + [
                     f"{med(rs, k):.4g}" for k in
-                    ("cpu_us", "wake", "fps", "loss", "pss_kb", "sys_us")])
+                    ("cpu_us", "wake", "fps", "loss", "pss_kb", "sys_us",
+                     "server_us")])
     if latency:
         print()
         print(f"latency, one tunnel, us from the sender's stamp to the "
@@ -296,7 +313,8 @@ def report(scale, latency, names, info, outdir):
                 rows.append(["latency", case, c] + [
                     f"{med(rs, k):.4g}" for k in
                     ("p50", "p99", "max", "loss", "out_of_order")])
-    heads = {"scale": "case,client,cpu_us,wake,fps,loss,pss_kb,sys_us",
+    heads = {"scale": "case,client,cpu_us,wake,fps,loss,pss_kb,sys_us,"
+                      "server_us",
              "latency": "case,client,p50_us,p99_us,max_us,loss,late"}
     for part, head in heads.items():
         mine = [r[1:] for r in rows if r[0] == part]
