@@ -341,8 +341,14 @@ def main():
     ap.add_argument("--outdir", default="build/bench")
     ap.add_argument("--pictures", default="build/bench",
                     help="where the SVGs go (doc for the committed ones)")
+    ap.add_argument("--redraw", action="store_true",
+                    help="only draw the pictures again from --outdir's "
+                    "data")
     a = ap.parse_args()
     parts = a.parts.split()
+    if a.redraw:
+        growth.redraw(a.outdir, a.pictures, parts)
+        return 0
     if a.status_reader:
         a.compare = a.client + READER
     if a.nosandbox:

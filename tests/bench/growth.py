@@ -252,6 +252,23 @@ def run(g, clients, rounds, scale_n, rate, secs, lat_secs, lat_rate, late,
                     os.path.join(picdir, "bench-latency.svg"))
 
 
+def redraw(outdir, picdir, parts):
+    """The pictures again from a run's data (bench.py --redraw)."""
+    for part, draw, svg in (("scale", svg_scale, "bench-scale.svg"),
+                            ("latency", svg_latency, "bench-latency.svg")):
+        if part not in parts:
+            continue
+        try:
+            with open(os.path.join(outdir, part + ".json")) as f:
+                data = json.load(f)
+        except OSError:
+            continue
+        names = list(data["info"]["clients"])
+        report(data.get("scale", {}), data.get("latency", {}), names,
+               data["info"], os.path.join(outdir, "redrawn"))
+        draw(data[part], names, data["info"], os.path.join(picdir, svg))
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -313,6 +330,7 @@ def report(scale, latency, names, info, outdir):
                 rows.append(["latency", case, c] + [
                     f"{med(rs, k):.4g}" for k in
                     ("p50", "p99", "max", "loss", "out_of_order")])
+    os.makedirs(outdir, exist_ok=True)
     heads = {"scale": "case,client,cpu_us,wake,fps,loss,pss_kb,sys_us,"
                       "server_us",
              "latency": "case,client,p50_us,p99_us,max_us,loss,late"}
@@ -349,7 +367,7 @@ def svg_scale(scale, names, info, path):
     import math
     ns = sorted({int(k.split()[1]) for k in scale})
     vals = [med(rs, k) for by in scale.values() for rs in by.values()
-            for k in ("cpu_us", "sys_us")]
+            for k in ("cpu_us", "server_us")]
     vals = [v for v in vals if v == v and v > 0]
     if not vals or not ns:
         return
@@ -364,8 +382,9 @@ def svg_scale(scale, names, info, path):
            f'frames downstream, log scale)</text>',
            f'<text x="{W / 2}" y="38" text-anchor="middle" fill="#444">'
            f'{esc(info["date"])}, {info["nproc"]} cores, '
-           f'{esc(info["cpu"])}; solid: the client\'s processes, dashed: '
-           f'the whole system</text>']
+           f'{esc(info["cpu"])}; solid: the client\'s processes; dashed: '
+           f'the server\'s, the sender, charged with the kernel\'s '
+           f'work on veth</text>']
     titles = {"total": f"(i) {info['rate']:g} frames/s in all",
               "per": f"(ii) {info['per_tunnel']:g} frames/s per tunnel"}
     for pi, how in enumerate(("total", "per")):
@@ -396,7 +415,7 @@ def svg_scale(scale, names, info, path):
                    f'text-anchor="middle" transform="rotate(-90 '
                    f'{x0 - 46} {mt + ph / 2})">µs per frame</text>')
         for ci, c in enumerate(names):
-            for key, dash in (("cpu_us", ""), ("sys_us", "5,4")):
+            for key, dash in (("cpu_us", ""), ("server_us", "5,4")):
                 pts = [(X(n), Y(v)) for n in ns
                        for v in [med(scale.get(f"{how} {n}", {}).get(c, []),
                                      key)] if v == v and v > 0]
