@@ -226,7 +226,11 @@ bench: need-bench $(B)/pptp $(B)/pptpbench
 	    --client $(CLIENT) $(if $(COMPARE),--compare $(COMPARE)) \
 	    $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(ONLY),--only "$(ONLY)") \
 	    $(if $(STATUS_READER),--status-reader) \
-	    $(if $(NOSANDBOX),--nosandbox)
+	    $(if $(NOSANDBOX),--nosandbox) \
+	    $(if $(PARTS),--parts "$(PARTS)") \
+	    $(if $(SCALE_N),--scale-n "$(SCALE_N)") \
+	    $(if $(SECONDS),--scale-seconds $(SECONDS) --lat-seconds $(SECONDS)) \
+	    $(if $(PICTURES),--pictures $(PICTURES))
 
 # Long runs, not in make check.  soak: two tunnels' traffic with loss and
 # reordering for MINUTES; memory and descriptors must not grow.  scale:

@@ -15,6 +15,10 @@ frames (all its processes) and their peak memory.  With --compare the two
 clients alternate A B A B ... and the table shows per-round ratios, since
 a shared machine is noisy: the ratios are the figures that count.
 
+Then (tests/bench/growth.py) the scale and latency runs, the client
+beside Debian's pptp-linux (--classic) and the benchmark's null client:
+--parts chooses among "cases" (the above), "scale" and "latency".
+
 It also measures its own ceilings: how fast the pppd stand-in writes and
 reads frames, how fast the server sends, and the floor, the CPU per frame
 of a sender that does nothing but hand pre-built GRE packets to a raw
@@ -37,6 +41,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
 import procinfo  # noqa: E402  (tests/procinfo.py: the /proc reader)
+import growth  # noqa: E402  (tests/bench/growth.py: scale and latency)
 
 CASES = [  # (direction, frame size, stdin, frames[, frames/s if paced])
     ("up", 64, "pair", 300000), ("up", 1400, "pair", 100000),
@@ -278,6 +283,32 @@ def idle_cpu(bench, client):
     return used
 
 
+def growth_run(a, parts, rounds):
+    """The scale and latency runs: A, the classic client if installed,
+    and the null client (a copy of pptpbench, so that its processes are
+    told from the benchmark's own)."""
+    tmp = tempfile.mkdtemp(prefix="pptpnull-")
+    null = os.path.join(tmp, "pptpnull")
+    shutil.copy(a.bench, null)
+    args = ["192.0.2.1", "--nolaunchpppd", "--nohostroute"]
+    cls = [{"name": "pptp", "exe": a.client, "argv": [a.client] + args}]
+    if os.path.exists(a.classic):
+        cls.append({"name": "pptp-linux", "exe": a.classic,
+                    "argv": [a.classic] + args})
+    else:
+        print(f"no {a.classic}: scale and latency without the classic "
+              "client (apt-get install pptp-linux)")
+    cls.append({"name": "floor", "exe": null,
+                "argv": [null, "null", "192.0.2.1"]})
+    g = {"bench": a.bench, "ns_s": NS_S, "ns_c": NS_C, "reset": reset}
+    try:
+        growth.run(g, cls, rounds, [int(n) for n in a.scale_n.split()],
+                   a.scale_rate, a.scale_seconds, a.lat_seconds,
+                   a.lat_rate, a.late, parts, a.outdir, a.pictures)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def name(case):
     mode, size, stdin = case[:3]
     return f"{mode:5} {size:4} B {stdin:4}"
@@ -295,16 +326,40 @@ def main():
                     "second and readers that never read")
     ap.add_argument("--nosandbox", action="store_true",
                     help="B is A with --nosandbox: what the sandbox costs")
+    ap.add_argument("--parts", default="cases scale latency",
+                    help="of: cases scale latency")
+    ap.add_argument("--classic", default="/usr/sbin/pptp",
+                    help="the classic client beside A in scale and latency")
+    ap.add_argument("--scale-n", default="1 4 16 64")
+    ap.add_argument("--scale-rate", type=float, default=20000,
+                    help="frames/s in all in (i); (ii) has this / 64 each")
+    ap.add_argument("--scale-seconds", type=float, default=2)
+    ap.add_argument("--lat-seconds", type=float, default=2)
+    ap.add_argument("--lat-rate", type=float, default=20000)
+    ap.add_argument("--late", type=int, default=50,
+                    help="one frame in this many sent late")
+    ap.add_argument("--outdir", default="build/bench")
+    ap.add_argument("--pictures", default="build/bench",
+                    help="where the SVGs go (doc for the committed ones)")
+    ap.add_argument("--redraw", action="store_true",
+                    help="only draw the pictures again from --outdir's "
+                    "data")
     a = ap.parse_args()
+    parts = a.parts.split()
+    if a.redraw:
+        growth.redraw(a.outdir, a.pictures, parts)
+        return 0
     if a.status_reader:
         a.compare = a.client + READER
     if a.nosandbox:
         a.compare = a.client + UNBOXED
-    cases = [c for c in CASES if not a.only or a.only in name(c)]
+    cases = [c for c in CASES if "cases" in parts and
+             (not a.only or a.only in name(c))]
     if os.geteuid() != 0:
         sys.exit("make bench needs root (namespaces, raw sockets)")
     clients = [a.client] + ([a.compare] if a.compare else [])
     rounds = a.rounds if a.compare else 1
+    g_rounds = a.rounds
     results = {c: {n: [] for n in map(name, cases)} for c in clients}
     net_down()
     net_up()
@@ -318,6 +373,10 @@ def main():
                 for c in clients:
                     results[c][name(case)].append(run_case(a.bench, c,
                                                            case))
+        if set(parts) & {"scale", "latency"}:
+            growth_run(a, parts, g_rounds)
+        if not cases:
+            return 0
         idle = {c: idle_cpu(a.bench, c.removesuffix(READER).removesuffix(
             UNBOXED))
                 for c in clients}
