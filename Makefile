@@ -157,7 +157,8 @@ $(B)/fakepptpd: $(B)/tests/fakepptpd.o $(B)/tests/fakepptpd_chaos.o \
     $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/pptpbench: $(B)/tests/bench/pptpbench.o $(LIB_OBJS)
+$(B)/pptpbench: $(B)/tests/bench/pptpbench.o \
+    $(B)/tests/bench/pptpbench_multi.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/check_pptp: $(TEST_OBJS) $(LIB_OBJS)
@@ -317,5 +318,6 @@ clean:
 -include $(LIB_OBJS:.o=.d) $(PROG_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
     $(HOOK_OBJS:.o=.d) \
     $(B)/tests/fakepptpd.d $(B)/tests/fakepptpd_chaos.d \
-    $(B)/tests/bench/pptpbench.d $(B)/pptpsetup.d \
+    $(B)/tests/bench/pptpbench.d $(B)/tests/bench/pptpbench_multi.d \
+    $(B)/pptpsetup.d \
     $(B)/tests/watchdog_reuse.d
