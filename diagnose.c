@@ -37,6 +37,7 @@
 #include "addr.h"
 #include "gre_hdr.h"
 #include "pptp_ctrl.h"
+#include "pptp_gre.h"
 #include "pptp_msg.h"
 #include "pptp_quirks.h"
 #include "sandbox.h"
@@ -621,29 +622,13 @@ icmp_words(unsigned type, unsigned code)
 static void
 gre_errors(struct diag *d)
 {
-	uint8_t data[256], ctl[512];
-	struct iovec iov = { data, sizeof(data) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct sock_extended_err ee;
 
-	while (recvmsg(d->gre, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL;
-		    c = CMSG_NXTHDR(&mh, c)) {
-			struct sock_extended_err ee;
-
-			if (c->cmsg_level != IPPROTO_IP ||
-			    c->cmsg_type != IP_RECVERR)
-				continue;
-			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-			if (ee.ee_origin == SO_EE_ORIGIN_ICMP &&
-			    d->icmp[0] == '\0')
-				snprintf(d->icmp, sizeof(d->icmp), "ICMP %s "
-				    "(type %u code %u)",
-				    icmp_words(ee.ee_type, ee.ee_code),
-				    ee.ee_type, ee.ee_code);
-		}
-		mh.msg_controllen = sizeof(ctl);
-	}
+	while (gre_next_error(d->gre, &ee) == 1)
+		if (ee.ee_origin == SO_EE_ORIGIN_ICMP && d->icmp[0] == '\0')
+			snprintf(d->icmp, sizeof(d->icmp), "ICMP %s (type %u "
+			    "code %u)", icmp_words(ee.ee_type, ee.ee_code),
+			    ee.ee_type, ee.ee_code);
 }
 
 /* Both ways proven, or an ICMP error said GRE cannot pass. */

@@ -45,49 +45,58 @@ icmp_words(uint8_t type, uint8_t code)
 }
 
 /*
- * IP_RECVERR: what the network said about our GRE, once per kind.
+ * The next error the network reported about what we sent on sock
+ * (IP_RECVERR; the gateway and pptp --diagnose both read them): 1 with
+ * *ee filled, 0 when the queue is empty.
  * IPv4 only: ICMPv4's types and codes, at IPPROTO_IP; IPv6 would read
  * IPV6_RECVERR at IPPROTO_IPV6 and name ICMPv6's (type 1, unreachable).
  */
-void
-gre_errqueue(struct gw *g)
+int
+gre_next_error(int sock, struct sock_extended_err *ee)
 {
 	uint8_t data[256], ctl[512];
 	struct iovec iov = { data, sizeof(data) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 	    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
 
-	while (recvmsg(g->gre, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
+	while (recvmsg(sock, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL;
-		    c = CMSG_NXTHDR(&mh, c)) {
-			struct sock_extended_err ee;
-
-			if (c->cmsg_level != IPPROTO_IP ||
-			    c->cmsg_type != IP_RECVERR)
-				continue;
-			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-			/* an rx OS error: the system reports it on reading */
-			g->stats.rx_os_errors++;
-			if (ee.ee_origin != SO_EE_ORIGIN_ICMP ||
-			    g->warned_icmp)
-				continue;
-			g->warned_icmp = true;
-			if (ee.ee_type == 3 && ee.ee_code == 4 &&
-			    ee.ee_info > GRE_PPP_OVERHEAD + 64)
-				/* the path's MTU comes with it */
-				log_warnx("gre %s: GRE to the server bounced: "
-				    "fragmentation needed (ICMP type 3 code "
-				    "4): the path takes %u bytes: give pppd "
-				    "mtu %u and mru %u", g->addr, ee.ee_info,
-				    ee.ee_info - GRE_PPP_OVERHEAD,
-				    ee.ee_info - GRE_PPP_OVERHEAD);
-			else
-				log_warnx("gre %s: GRE to the server bounced: "
-				    "%s (ICMP type %u code %u)", g->addr,
-				    icmp_words(ee.ee_type, ee.ee_code),
-				    ee.ee_type, ee.ee_code);
-		}
+		    c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == IPPROTO_IP &&
+			    c->cmsg_type == IP_RECVERR) {
+				memcpy(ee, CMSG_DATA(c), sizeof(*ee));
+				return 1;
+			}
 		mh.msg_controllen = sizeof(ctl);
+	}
+	return 0;
+}
+
+/* What the network said about our GRE: counted, and said once. */
+void
+gre_errqueue(struct gw *g)
+{
+	struct sock_extended_err ee;
+
+	while (gre_next_error(g->gre, &ee) == 1) {
+		/* an rx OS error: the system reports it on reading */
+		g->stats.rx_os_errors++;
+		if (ee.ee_origin != SO_EE_ORIGIN_ICMP || g->warned_icmp)
+			continue;
+		g->warned_icmp = true;
+		if (ee.ee_type == 3 && ee.ee_code == 4 &&
+		    ee.ee_info > GRE_PPP_OVERHEAD + 64)
+			/* the path's MTU comes with it */
+			log_warnx("gre %s: GRE to the server bounced: "
+			    "fragmentation needed (ICMP type 3 code 4): the "
+			    "path takes %u bytes: give pppd mtu %u and mru %u",
+			    g->addr, ee.ee_info, ee.ee_info - GRE_PPP_OVERHEAD,
+			    ee.ee_info - GRE_PPP_OVERHEAD);
+		else
+			log_warnx("gre %s: GRE to the server bounced: %s (ICMP "
+			    "type %u code %u)", g->addr,
+			    icmp_words(ee.ee_type, ee.ee_code), ee.ee_type,
+			    ee.ee_code);
 	}
 }
 

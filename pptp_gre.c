@@ -308,6 +308,19 @@ ppp_read(struct gw *g, uint64_t now)
 			g->done = true;
 			break;
 		}
+		if (g->o->sync && n > FRAME_MAX) {
+			/* one frame a read: this one is larger than we carry
+			 * (on a pty its rest comes as the next read: a line
+			 * without frame boundaries cannot tell) */
+			g->dec.st.too_long++;
+			if (!g->warned_oversize) {
+				g->warned_oversize = true;
+				log_warnx("gre %s: pppd wrote a frame of more "
+				    "than %d bytes: dropped (give pppd a "
+				    "smaller mtu)", g->addr, FRAME_MAX);
+			}
+			continue;
+		}
 		if (g->o->sync) {
 			hdlc_dec_feed(&g->dec, slot_frame(g, g->nslot),
 			    (size_t)n, on_ppp_frame, g);
@@ -400,6 +413,9 @@ ppp_write(struct gw *g)
 			    g->obuf[g->ooff + 1];
 
 			n = write(g->ppp_out, g->obuf + g->ooff + 2, len);
+			if (n >= 0 && (size_t)n < len)
+				/* pppd got the frame cut short: lost to it */
+				g->stats.rx_pppd_slow++;
 			if (n >= 0)
 				n = (ssize_t)len + 2;	/* one frame a write */
 		} else {

@@ -93,7 +93,7 @@ struct gw {
 	uint64_t		 first_tx_ms;
 	bool			 gre_seen;
 	bool			 warned_silent, warned_eperm, warned_icmp;
-	bool			 warned_garbage, warned_sync;
+	bool			 warned_garbage, warned_sync, warned_oversize;
 	bool			 warned_overflow;
 	int			 ct_no_helper;	/* conntrack.h, at set-up */
 	bool			 ppp_full;	/* pppd's side took no more */

@@ -40,4 +40,8 @@ struct gre_call {
 int gre_run(const struct pptp_opts *o, const struct gre_call *call,
     int ppp_in, int ppp_out, int cm_fd, volatile sig_atomic_t *stop);
 
+/* The next IP_RECVERR error queued on a raw GRE socket (gre_sock.c). */
+struct sock_extended_err;
+int gre_next_error(int sock, struct sock_extended_err *ee);
+
 #endif

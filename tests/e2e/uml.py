@@ -826,9 +826,23 @@ def diagnose_conntrack():
          "no PPTP helper" in doc["cause"], doc["cause"])
     diag_server_cleared("stateful firewall", n)
     cause = doc["cause"]
+    # a real tunnel behind it names the same cause within 15 s
+    p = pppd()
+    t = time.monotonic()
+    words = ("this machine tracks connections (netfilter conntrack) and "
+             "the control connection has no PPTP helper")
+    need(wait_until(lambda: words in read("/tmp/pppd.log")
+                    or any(words in l for l in log_lines()), 15),
+         "a tunnel behind the stateful firewall did not name conntrack "
+         "within 15 s: " + read("/tmp/pppd.log")[-400:])
+    took = time.monotonic() - t
+    os.killpg(p.pid, signal.SIGTERM)
+    p.wait(timeout=10)
+    need(not left_behind(), f"left behind: {left_behind()}")
     sh(f"{ipt} -t raw -A OUTPUT -p tcp --dport 1723 -j CT --helper pptp")
     diag_passes("helper assigned")
-    return f"without the helper: {cause}; with it: every stage passes"
+    return (f"without the helper: {cause}; a tunnel said so in "
+            f"{took:.1f} s; with it: every stage passes")
 
 
 # ... and a NAT router's: MASQUERADE and the PPTP NAT helper

@@ -55,6 +55,22 @@ def sync_mode_data(env):
 
 
 @test
+def sync_mode_oversized_frame_dropped(env):
+    """With --sync each read is one frame: one larger than pptp carries
+    (8192 bytes) is dropped, counted and said, not cut and sent."""
+    srv = env.server()
+    cli = env.client("--sync", sync=True)
+    cli.wait_up()
+    cli.send(b"\xff\x03\x00\x21" + b"x" * 9000)
+    cli.send(b"\xff\x03\x00\x21after")
+    assert cli.recv_frames(1) == [b"\xff\x03\x00\x21after"]
+    cli.wait_log("pppd wrote a frame of more than 8192 bytes: dropped")
+    assert cli.stats()["tx oversize"] == 1, cli.stats()
+    cli.hangup()
+    assert cli.exit_status() == 0
+
+
+@test
 def reorder_waits_for_gap(env):
     _, cli, seqs = scripted(env, ["gre 1", "gre 3", "gre 4", "gre 2",
                                   "gre 5"], n=5)
