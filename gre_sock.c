@@ -238,13 +238,13 @@ void
 gw_conntrack(struct gw *g)
 {
 	enum { CT_READ_MAX = 4 << 20 };
-	char *buf = malloc(CT_READ_MAX + 1);
+	int fd = open(CONNTRACK_TABLE, O_RDONLY | O_CLOEXEC);
+	char *buf = fd >= 0 ? malloc(CT_READ_MAX + 1) : NULL;
 	size_t have = 0;
 	ssize_t n = 0;
-	int fd = open(CONNTRACK_TABLE, O_RDONLY | O_CLOEXEC);
 
 	g->ct_no_helper = -1;
-	if (fd >= 0 && buf != NULL) {
+	if (buf != NULL) {
 		while (have < CT_READ_MAX && (n = read(fd, buf + have,
 		    CT_READ_MAX - have)) > 0)
 			have += (size_t)n;
