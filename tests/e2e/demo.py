@@ -14,21 +14,36 @@ import time
 from guest import (USER, bulk, cfg, host_route, launch_nodetach, log_lines,
                    need, ping, ppp_addr, pppd, pptp_procs, read, rundir_left,
                    sh, stats, tunnel_up, wait_until)
+from startup import (SERVER_LOG, address_time, server_debug,
+                     server_first_confreq)
 
 
 def say(text=""):
     print(text, flush=True)
 
 
+def sent_first(times):
+    """How often the server's pppd sent its first LCP Configure-Request,
+    in words."""
+    if times == 1:
+        return "once"
+    if times > 1:
+        return f"{times} times (the first not answered: resent after its " \
+            "restart timer)"
+    return "(not in its log)"
+
+
 def demo():
+    server_debug()
     say("== A PPTP server: poptop (pptpd) at 192.0.2.1, MS-CHAPv2 with "
         "MPPE-128 required")
     say("== The client: pppd pty \"pptp 192.0.2.1 --nolaunchpppd\" "
         f"name {USER} ...")
-    t = time.monotonic()
+    n, t = len(cfg.syslog), time.monotonic()
     p = pppd()
     local, peer = tunnel_up()
-    say(f"   tunnel up in {time.monotonic() - t:.1f} s")
+    up_pty, first_pty = address_time(n, t, local), server_first_confreq()[1]
+    say(f"   tunnel up in {up_pty:.1f} s")
     log = read("/tmp/pppd.log")
     for l in log.splitlines():
         if re.search(r"pptp:|CHAP|MPPE|IP address", l):
@@ -71,13 +86,16 @@ def demo():
     need(route == "", f"host route left: {route}")
     need(not left, f"files left in /run/pptp: {left}")
     wait_until(lambda: not ppp_addr("cli"), 5)
+    wait_until(lambda: not sh("ip netns exec srv pgrep -x pppd",
+                              check=False).stdout, 5)
+    open(SERVER_LOG, "w").close()       # the next call's alone
     say("== Standalone, as with the classic client: pptp 192.0.2.1 name "
         f"{USER} ... nodetach logfd 2")
-    t = time.monotonic()
+    n, t = len(cfg.syslog), time.monotonic()
     p2 = launch_nodetach()
     local, peer = tunnel_up()
-    say(f"   tunnel up in {time.monotonic() - t:.1f} s; pppd's log on "
-        "pptp's stderr:")
+    up_sa, first_sa = address_time(n, t, local), server_first_confreq()[1]
+    say(f"   tunnel up in {up_sa:.1f} s; pppd's log on pptp's stderr:")
     for l in read("/tmp/launch.log").splitlines():
         if re.search(r"CHAP|MPPE|IP address", l):
             say("   " + l)
@@ -95,7 +113,15 @@ def demo():
     need(st == 5, f"standalone: pptp exited {st}, not pppd's 5")
     need(wait_until(lambda: not pptp_procs(), 5),
          f"pptp processes left after Ctrl-C: {pptp_procs()}")
+    say("== Time to a working tunnel: from starting the client to ppp0 "
+        "with its address")
+    say(f"   pppd pty \"pptp --nolaunchpppd\" {up_pty:.1f} s, standalone "
+        f"{up_sa:.1f} s ({up_sa - up_pty:+.1f} s)")
+    for mode, times in (("pppd pty", first_pty), ("standalone", first_sa)):
+        say(f"   {mode}: the server's pppd sent its first LCP "
+            f"Configure-Request {sent_first(times)}")
     return f"MS-CHAPv2 and MPPE-128 with the real pptpd, {got}/5 pings, " \
         f"5 MB each way intact, everything gone {took:.1f} s after " \
         "pppd's SIGTERM; standalone pptp in the foreground, ended with " \
-        "pppd's status"
+        f"pppd's status; up in {up_pty:.1f} s (pppd pty), {up_sa:.1f} s " \
+        "(standalone)"

@@ -24,6 +24,7 @@ import basics
 import diagnose
 import ending
 import network
+import startup
 from demo import demo, say
 import guest
 from guest import (SERVER_CANNOT, cfg, read, syslog_listener, world_down,
@@ -31,7 +32,7 @@ from guest import (SERVER_CANNOT, cfg, read, syslog_listener, world_down,
 
 # The topics, in the order their scenarios run; in each, the order it
 # defines them (importing a topic registers its scenarios in guest).
-TOPICS = (basics, ending, diagnose, network)
+TOPICS = (basics, ending, diagnose, network, startup)
 SCENARIOS = {name: fn for topic in TOPICS
              for name, fn in guest.SCENARIOS.items()
              if fn.__module__ == topic.__name__}
