@@ -83,6 +83,7 @@ TEST_SRCS += tests/check_gre.c
 TEST_SRCS += tests/check_hdlc.c
 TEST_SRCS += tests/check_util.c
 TEST_SRCS += tests/check_ctrl.c
+TEST_SRCS += tests/check_quirks.c
 TEST_SRCS += tests/check_ipc.c
 TEST_SRCS += tests/check_cm.c
 TEST_SRCS += tests/check_pqueue.c

@@ -2,31 +2,17 @@
 /*
  * The control connection state machine, driven as the call manager
  * drives it but without sockets: server messages go in as bytes, what
- * the client sends is decoded from ctrl_output().
+ * the client sends is decoded from ctrl_output().  The vendor quirks'
+ * tests, on the same rig (check_ctrl.h), are in check_quirks.c.
  */
 #include "pptp_ctrl.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "check_ctrl.h"
 #include "check_suites.h"
 #include "pptp_opts.h"
-#include "pptp_quirks.h"
-#include "util.h"
-
-struct rig {
-	struct ctrl_conn	c;
-	uint64_t		now;
-	int			ups, downs, slis;
-	int			down_status;
-	char			down_why[600];
-	uint16_t		up_peer_id;
-	uint32_t		sli_send, sli_recv;
-	int			owner;		/* &owner is the call owner */
-	int			cleared;	/* cleared callbacks for &owner */
-	uint16_t		taken;		/* an ID another connection has */
-};
 
 static void
 cb_up(void *arg, struct ctrl_call *call)
@@ -79,7 +65,8 @@ cb_id_taken(void *arg, uint16_t id)
 static const struct ctrl_ops ops = { cb_up, cb_down, cb_sli, cb_cleared,
     cb_id_taken };
 
-static void
+/* A fresh connection with quirk q (NULL: none), not yet opened. */
+void
 rig_init(struct rig *r, const struct quirk *q)
 {
 	struct ctrl_cfg cfg = {
@@ -111,16 +98,18 @@ sent(struct rig *r, struct msg *m)
 	return true;
 }
 
-static void
-expect(struct rig *r, enum msg_type type, struct msg *m)
+/* The next message the client sent must be of this type; into m. */
+void
+rig_expect(struct rig *r, enum msg_type type, struct msg *m)
 {
 	ck_assert_msg(sent(r, m), "nothing sent, expected %s",
 	    msg_type_name(type));
 	ck_assert_str_eq(msg_type_name(m->hdr.ctrl_type), msg_type_name(type));
 }
 
-static void
-server_says(struct rig *r, struct msg *m)
+/* m, encoded, as the server sends it. */
+void
+rig_server_says(struct rig *r, struct msg *m)
 {
 	uint8_t buf[MSG_MAX_LEN];
 	size_t n = msg_encode(m, buf, sizeof(buf));
@@ -130,18 +119,18 @@ server_says(struct rig *r, struct msg *m)
 }
 
 /* Open and get an SCCRP with the given result. */
-static void
-handshake(struct rig *r, uint8_t result)
+void
+rig_handshake(struct rig *r, uint8_t result)
 {
 	struct msg m;
 
 	ctrl_open(&r->c, r->now);
-	expect(r, MSG_SCCRQ, &m);
+	rig_expect(r, MSG_SCCRQ, &m);
 	msg_init(&m, MSG_SCCRP);
 	m.sccrp.version = MSG_VERSION;
 	m.sccrp.result = result;
 	strcpy(m.sccrp.hostname, "pac");
-	server_says(r, &m);
+	rig_server_says(r, &m);
 }
 
 /* A connection up with one call up; returns the call. */
@@ -151,15 +140,15 @@ call_up(struct rig *r)
 	struct ctrl_call *call;
 	struct msg m;
 
-	handshake(r, 1);
+	rig_handshake(r, 1);
 	call = ctrl_call_open(&r->c, &r->owner, 64, 0, false, "", r->now);
 	ck_assert_ptr_nonnull(call);
-	expect(r, MSG_OCRQ, &m);
+	rig_expect(r, MSG_OCRQ, &m);
 	msg_init(&m, MSG_OCRP);
 	m.ocrp.call_id = 0x1234;
 	m.ocrp.peer_call_id = call->call_id;
 	m.ocrp.result = 1;
-	server_says(r, &m);
+	rig_server_says(r, &m);
 	ck_assert_int_eq(call->state, CALL_UP);
 	return call;
 }
@@ -173,7 +162,7 @@ call_placed(struct rig *r)
 	struct msg m;
 
 	ck_assert_ptr_nonnull(call);
-	expect(r, MSG_OCRQ, &m);
+	rig_expect(r, MSG_OCRQ, &m);
 	return call;
 }
 
@@ -185,7 +174,7 @@ server_cdn(struct rig *r, uint16_t server_call_id, uint8_t result)
 	msg_init(&m, MSG_CDN);
 	m.cdn.call_id = server_call_id;
 	m.cdn.result = result;
-	server_says(r, &m);
+	rig_server_says(r, &m);
 }
 
 /* A call up, then closed by its owner: the CCRQ went out. */
@@ -196,7 +185,7 @@ call_clearing(struct rig *r)
 	struct msg m;
 
 	ctrl_call_close(&r->c, call, r->now);
-	expect(r, MSG_CCRQ, &m);
+	rig_expect(r, MSG_CCRQ, &m);
 	ck_assert_uint_eq(m.ccrq.call_id, call->call_id);
 	return call;
 }
@@ -219,7 +208,7 @@ START_TEST(test_sccrq_fields)
 
 	rig_init(&r, NULL);
 	ctrl_open(&r.c, r.now);
-	expect(&r, MSG_SCCRQ, &m);
+	rig_expect(&r, MSG_SCCRQ, &m);
 	ck_assert_uint_eq(m.sccrq.version, 0x0100);
 	ck_assert_uint_eq(m.sccrq.max_channels, 0);
 	ck_assert_uint_eq(m.sccrq.framing_caps, 3);
@@ -236,7 +225,7 @@ START_TEST(test_sccrp_ok_and_result_zero)
 	struct rig r;
 
 	rig_init(&r, NULL);
-	handshake(&r, (uint8_t)_i);	/* 0 (Alcatel) and 1 */
+	rig_handshake(&r, (uint8_t)_i);	/* 0 (Alcatel) and 1 */
 	ck_assert_int_eq(r.c.state, CTRL_UP);
 	ck_assert_str_eq(r.c.peer.hostname, "pac");
 }
@@ -253,7 +242,7 @@ START_TEST(test_sccrp_refused)
 	rig_init(&r, NULL);
 	ck_assert_ptr_nonnull(ctrl_call_open(&r.c, &r.owner, 64, 0, false,
 	    "", r.now));
-	handshake(&r, (uint8_t)_i);
+	rig_handshake(&r, (uint8_t)_i);
 	ck_assert_int_eq(r.c.state, CTRL_DEAD);
 	ck_assert_int_eq(r.c.status, PPTP_EXIT_REFUSED);
 	ck_assert_int_eq(r.downs, 1);
@@ -292,8 +281,8 @@ START_TEST(test_call_pending_then_ocrq)
 	call = ctrl_call_open(&r.c, &r.owner, 32, 1, true, "5551234", r.now);
 	ck_assert_ptr_nonnull(call);
 	ck_assert_int_eq(call->state, CALL_PENDING);
-	handshake(&r, 1);
-	expect(&r, MSG_OCRQ, &m);
+	rig_handshake(&r, 1);
+	rig_expect(&r, MSG_OCRQ, &m);
 	ck_assert_uint_eq(m.ocrq.call_id, call->call_id);
 	ck_assert_int_eq(call->state, CALL_WAIT_REPLY);
 }
@@ -306,9 +295,9 @@ START_TEST(test_ocrq_fields)
 	struct msg m;
 
 	rig_init(&r, NULL);
-	handshake(&r, 1);
+	rig_handshake(&r, 1);
 	call = ctrl_call_open(&r.c, &r.owner, 32, 1, true, "5551234", r.now);
-	expect(&r, MSG_OCRQ, &m);
+	rig_expect(&r, MSG_OCRQ, &m);
 	ck_assert_uint_eq(m.ocrq.call_id, 0xfffe);
 	ck_assert_uint_eq(m.ocrq.call_id, call->call_id);
 	ck_assert_uint_eq(m.ocrq.call_serial, 7);
@@ -330,7 +319,7 @@ START_TEST(test_call_ids_unique_nonzero)
 	uint16_t ids[4];
 
 	rig_init(&r, NULL);
-	handshake(&r, 1);
+	rig_handshake(&r, 1);
 	for (int i = 0; i < 4; i++) {
 		struct ctrl_call *call = ctrl_call_open(&r.c, &r.owner, 64,
 		    0, false, "", r.now);
@@ -371,13 +360,13 @@ START_TEST(test_ocrp_refused)
 	struct msg m;
 
 	rig_init(&r, NULL);
-	handshake(&r, 1);
+	rig_handshake(&r, 1);
 	call = ctrl_call_open(&r.c, &r.owner, 64, 0, false, "", r.now);
-	expect(&r, MSG_OCRQ, &m);
+	rig_expect(&r, MSG_OCRQ, &m);
 	msg_init(&m, MSG_OCRP);
 	m.ocrp.peer_call_id = call->call_id;
 	m.ocrp.result = (uint8_t)_i;
-	server_says(&r, &m);
+	rig_server_says(&r, &m);
 	ended_refused(&r, PPTP_EXIT_CALL_REFUSED, words[_i]);
 }
 END_TEST
@@ -388,11 +377,11 @@ START_TEST(test_ocrp_unknown_call_ignored)
 	struct msg m;
 
 	rig_init(&r, NULL);
-	handshake(&r, 1);
+	rig_handshake(&r, 1);
 	msg_init(&m, MSG_OCRP);
 	m.ocrp.peer_call_id = 99;
 	m.ocrp.result = 1;
-	server_says(&r, &m);
+	rig_server_says(&r, &m);
 	ck_assert_int_eq(r.c.state, CTRL_UP);
 	ck_assert_int_eq(r.ups, 0);
 }
@@ -405,14 +394,14 @@ START_TEST(test_ocrp_timeout)
 	struct ctrl_call *call;
 
 	rig_init(&r, NULL);
-	handshake(&r, 1);
+	rig_handshake(&r, 1);
 	call = ctrl_call_open(&r.c, &r.owner, 64, 0, false, "", r.now);
-	expect(&r, MSG_OCRQ, &m);
+	rig_expect(&r, MSG_OCRQ, &m);
 	ctrl_timer(&r.c, r.now + 60000);
 	ck_assert_int_eq(r.downs, 1);
 	ck_assert_int_eq(r.down_status, PPTP_EXIT_TIMEOUT);
-	expect(&r, MSG_ECHORQ, &m);	/* 60 s of silence too */
-	expect(&r, MSG_CCRQ, &m);
+	rig_expect(&r, MSG_ECHORQ, &m);	/* 60 s of silence too */
+	rig_expect(&r, MSG_CCRQ, &m);
 	ck_assert_uint_eq(m.ccrq.call_id, call->call_id);
 }
 END_TEST
@@ -429,7 +418,7 @@ START_TEST(test_cdn_ends_call)
 	m.cdn.call_id = 0x1234;
 	m.cdn.result = (uint8_t)_i;
 	strcpy(m.cdn.call_stats, "bytes 100\n");
-	server_says(&r, &m);
+	rig_server_says(&r, &m);
 	ck_assert_int_eq(r.downs, 1);
 	ck_assert_int_eq(r.down_status, PPTP_EXIT_HANGUP);
 	ck_assert_msg(strstr(r.down_why, "bytes 100\\x0a") != NULL, "%s",
@@ -450,7 +439,7 @@ START_TEST(test_cdn_wrong_id_ignored)
 	call_up(&r);
 	msg_init(&m, MSG_CDN);
 	m.cdn.call_id = 0x1235;
-	server_says(&r, &m);
+	rig_server_says(&r, &m);
 	ck_assert_int_eq(r.downs, 0);
 	ck_assert_uint_eq(ctrl_ncalls(&r.c), 1);
 }
@@ -462,7 +451,7 @@ START_TEST(test_cdn_while_waiting_ends_call)
 	struct rig r;
 
 	rig_init(&r, NULL);
-	handshake(&r, 1);
+	rig_handshake(&r, 1);
 	call_placed(&r);
 	server_cdn(&r, 0x4321, 3);	/* admin shutdown */
 	ended_refused(&r, PPTP_EXIT_CALL_REFUSED, "before answering");
@@ -475,7 +464,7 @@ START_TEST(test_cdn_while_two_wait_ignored)
 	struct rig r;
 
 	rig_init(&r, NULL);
-	handshake(&r, 1);
+	rig_handshake(&r, 1);
 	call_placed(&r);
 	call_placed(&r);
 	server_cdn(&r, 0x4321, 1);
@@ -499,13 +488,13 @@ START_TEST(test_ocrp_duplicate_server_id)
 	m.ocrp.call_id = 0x1234;	/* first's */
 	m.ocrp.peer_call_id = second->call_id;
 	m.ocrp.result = 1;
-	server_says(&r, &m);
+	rig_server_says(&r, &m);
 	ck_assert_int_eq(r.ups, 1);
 	ck_assert_int_eq(r.downs, 1);
 	ck_assert_int_eq(r.down_status, PPTP_EXIT_PROTOCOL);
 	ck_assert_msg(strstr(r.down_why, "server call ID 4660") != NULL, "%s",
 	    r.down_why);
-	expect(&r, MSG_CCRQ, &m);
+	rig_expect(&r, MSG_CCRQ, &m);
 	ck_assert_uint_eq(m.ccrq.call_id, second->call_id);
 	server_cdn(&r, 0x1234, 4);
 	ck_assert_int_eq(r.downs, 1);
@@ -608,11 +597,11 @@ START_TEST(test_echo_reply_copies_id)
 	struct msg m;
 
 	rig_init(&r, NULL);
-	handshake(&r, 1);
+	rig_handshake(&r, 1);
 	msg_init(&m, MSG_ECHORQ);
 	m.echorq.id = 0xa5a5f00d;
-	server_says(&r, &m);
-	expect(&r, MSG_ECHORP, &m);
+	rig_server_says(&r, &m);
+	rig_expect(&r, MSG_ECHORP, &m);
 	ck_assert_uint_eq(m.echorp.id, 0xa5a5f00d);
 	ck_assert_uint_eq(m.echorp.result, 1);
 }
@@ -628,7 +617,7 @@ START_TEST(test_echo_timeout)
 	call_up(&r);
 	ck_assert_uint_eq(ctrl_next_deadline(&r.c), r.now + 60000);
 	ctrl_timer(&r.c, r.now + 60000);
-	expect(&r, MSG_ECHORQ, &m);
+	rig_expect(&r, MSG_ECHORQ, &m);
 	ctrl_timer(&r.c, r.now + 64999);
 	ck_assert_int_eq(r.c.state, CTRL_UP);
 	ctrl_timer(&r.c, r.now + 65000);
@@ -647,16 +636,16 @@ START_TEST(test_echo_answered)
 	uint32_t id;
 
 	rig_init(&r, NULL);
-	handshake(&r, 1);
+	rig_handshake(&r, 1);
 	r.now += 60000;
 	ctrl_timer(&r.c, r.now);
-	expect(&r, MSG_ECHORQ, &m);
+	rig_expect(&r, MSG_ECHORQ, &m);
 	id = m.echorq.id;
 	r.now += 4000;
 	msg_init(&m, MSG_ECHORP);
 	m.echorp.id = id;
 	m.echorp.result = 1;
-	server_says(&r, &m);
+	rig_server_says(&r, &m);
 	ctrl_timer(&r.c, r.now + 5000);
 	ck_assert_int_eq(r.c.state, CTRL_UP);
 	ck_assert_uint_eq(ctrl_next_deadline(&r.c), r.now + 60000);
@@ -672,8 +661,8 @@ START_TEST(test_server_stops)
 	call_up(&r);
 	msg_init(&m, MSG_STOPCCRQ);
 	m.stopccrq.reason = 3;
-	server_says(&r, &m);
-	expect(&r, MSG_STOPCCRP, &m);
+	rig_server_says(&r, &m);
+	rig_expect(&r, MSG_STOPCCRP, &m);
 	ck_assert_uint_eq(m.stopccrp.result, 1);
 	ck_assert_int_eq(r.c.state, CTRL_DEAD);
 	ck_assert_int_eq(r.down_status, PPTP_EXIT_HANGUP);
@@ -688,14 +677,14 @@ START_TEST(test_we_stop)
 	struct msg m;
 
 	rig_init(&r, NULL);
-	handshake(&r, 1);
+	rig_handshake(&r, 1);
 	ctrl_close(&r.c, r.now);
-	expect(&r, MSG_STOPCCRQ, &m);
+	rig_expect(&r, MSG_STOPCCRQ, &m);
 	ck_assert_uint_eq(m.stopccrq.reason, 3);
 	ck_assert_int_eq(r.c.state, CTRL_WAIT_STOP);
 	msg_init(&m, MSG_STOPCCRP);
 	m.stopccrp.result = 1;
-	server_says(&r, &m);
+	rig_server_says(&r, &m);
 	ck_assert_int_eq(r.c.state, CTRL_DEAD);
 	ck_assert_int_eq(r.c.status, PPTP_EXIT_OK);
 }
@@ -707,9 +696,9 @@ START_TEST(test_we_stop_no_reply)
 	struct msg m;
 
 	rig_init(&r, NULL);
-	handshake(&r, 1);
+	rig_handshake(&r, 1);
 	ctrl_close(&r.c, r.now);
-	expect(&r, MSG_STOPCCRQ, &m);
+	rig_expect(&r, MSG_STOPCCRQ, &m);
 	ctrl_timer(&r.c, r.now + 1000);
 	ck_assert_int_eq(r.c.state, CTRL_DEAD);
 	ck_assert_int_eq(r.c.status, PPTP_EXIT_OK);
@@ -750,169 +739,6 @@ START_TEST(test_tcp_closed)
 }
 END_TEST
 
-START_TEST(test_reserved0_accepted)
-{
-	struct rig r;
-	uint8_t buf[MSG_MAX_LEN];
-	struct msg m;
-	size_t n;
-
-	rig_init(&r, NULL);
-	ctrl_open(&r.c, r.now);
-	expect(&r, MSG_SCCRQ, &m);
-	msg_init(&m, MSG_SCCRP);
-	m.sccrp.result = 1;
-	n = msg_encode(&m, buf, sizeof(buf));
-	buf[11] = 0x01;
-	ctrl_input(&r.c, buf, n, r.now);
-	ck_assert_int_eq(r.c.state, CTRL_UP);
-	ck_assert(r.c.quirks_told != 0);
-}
-END_TEST
-
-/* What is logged while fn runs on r (forked: fd 2 is ours to take). */
-static void
-logged(struct rig *r, void (*fn)(struct rig *), char *out, size_t outsz)
-{
-	int p[2];
-	ssize_t n;
-
-	ck_assert_int_eq(pipe(p), 0);
-	ck_assert_int_ge(dup2(p[1], 2), 0);
-	close(p[1]);
-	log_init("test", true, LOG_LEVEL_DEFAULT);
-	fn(r);
-	fflush(stderr);
-	close(2);
-	n = read(p[0], out, outsz - 1);
-	out[n > 0 ? n : 0] = '\0';
-	close(p[0]);
-}
-
-/* An SCCRP and an Echo-Request with reserved0 set, as Cisco PIX sends. */
-static void
-pix_talks(struct rig *r)
-{
-	uint8_t buf[MSG_MAX_LEN];
-	struct msg m;
-	size_t n;
-
-	ctrl_open(&r->c, r->now);
-	expect(r, MSG_SCCRQ, &m);
-	msg_init(&m, MSG_SCCRP);
-	m.sccrp.result = 1;
-	n = msg_encode(&m, buf, sizeof(buf));
-	buf[10] = 0x12;
-	buf[11] = 0x34;
-	ctrl_input(&r->c, buf, n, r->now);
-	msg_init(&m, MSG_ECHORQ);
-	n = msg_encode(&m, buf, sizeof(buf));
-	buf[11] = 0x01;
-	ctrl_input(&r->c, buf, n, r->now);
-}
-
-/* PIX's tolerance, in the quirk table: its words, once a connection. */
-START_TEST(test_quirk_pix_said_once)
-{
-	struct rig r;
-	struct msg m;
-	char out[1024];
-	const char *line = "test: ctrl 192.0.2.1: server sets reserved0 to "
-	    "0x1234 in SCCRP (as Cisco PIX does): accepted\n";
-
-	rig_init(&r, NULL);
-	logged(&r, pix_talks, out, sizeof(out));
-	ck_assert_int_eq(r.c.state, CTRL_UP);
-	expect(&r, MSG_ECHORP, &m);
-	ck_assert_ptr_nonnull(strstr(out, line));
-	ck_assert_ptr_null(strstr(out, "reserved0 to 0x0001"));
-	ck_assert_ptr_null(strstr(strstr(out, line) + strlen(line),
-	    "Cisco PIX"));
-}
-END_TEST
-
-/* The incoming hooks alone: a deviation made the RFC's, words or not. */
-START_TEST(test_quirk_incoming_hooks)
-{
-	struct msg m;
-	char words[200] = "";
-
-	msg_init(&m, MSG_SCCRP);
-	m.sccrp.result = 0;
-	ck_assert(quirk_alcatel.incoming(&m, words, sizeof(words)));
-	ck_assert_uint_eq(m.sccrp.result, 1);
-	ck_assert_str_eq(words, "");
-	ck_assert(!quirk_alcatel.incoming(&m, words, sizeof(words)));
-	m.sccrp.result = 2;
-	ck_assert(!quirk_alcatel.incoming(&m, words, sizeof(words)));
-	ck_assert_uint_eq(m.sccrp.result, 2);
-	msg_init(&m, MSG_OCRP);
-	m.ocrp.result = 0;
-	ck_assert(!quirk_alcatel.incoming(&m, words, sizeof(words)));
-	ck_assert_uint_eq(m.ocrp.result, 0);
-
-	ck_assert(!quirk_pix.incoming(&m, words, sizeof(words)));
-	m.hdr.reserved0 = 0xbeef;
-	ck_assert(quirk_pix.incoming(&m, words, sizeof(words)));
-	ck_assert_uint_eq(m.hdr.reserved0, 0);
-	ck_assert_str_eq(words, "server sets reserved0 to 0xbeef in OCRP "
-	    "(as Cisco PIX does): accepted");
-	ck_assert(!quirk_pix.incoming(&m, words, 4));
-}
-END_TEST
-
-/* The table: tolerances always on and not names to pick; names built. */
-START_TEST(test_quirk_table)
-{
-	size_t n = 0, always = 0;
-	const struct quirk *q;
-
-	for (; (q = quirk_at(n)) != NULL; n++) {
-		always += q->always;
-		if (q->always) {
-			ck_assert_ptr_null(quirk_find(q->name));
-			ck_assert_ptr_nonnull(q->incoming);
-			ck_assert_ptr_null(strstr(quirk_names(), q->name));
-		} else {
-			ck_assert_ptr_eq(quirk_find(q->name), q);
-			ck_assert_ptr_nonnull(strstr(quirk_names(), q->name));
-		}
-	}
-	ck_assert_uint_eq(n, 3);
-	ck_assert_uint_eq(always, 2);
-	ck_assert_str_eq(quirk_names(), "BEZEQ_ISRAEL");
-}
-END_TEST
-
-static bool
-test_incoming(struct msg *m, char *words, size_t wordsz)
-{
-	if (m->hdr.ctrl_type != MSG_SCCRP || m->sccrp.result != 7)
-		return false;
-	m->sccrp.result = 1;
-	snprintf(words, wordsz, "result 7 taken for 1");
-	return true;
-}
-
-static const struct quirk quirk_test = {
-	.name = "TEST", .incoming = test_incoming,
-};
-
-/* A chosen quirk's incoming hook runs too; with no quirk chosen, not. */
-START_TEST(test_quirk_chosen_incoming)
-{
-	struct rig r;
-
-	rig_init(&r, &quirk_test);
-	handshake(&r, 7);
-	ck_assert_int_eq(r.c.state, CTRL_UP);
-	ck_assert_uint_eq(r.c.quirks_told, CTRL_QUIRK_CHOSEN);
-	rig_init(&r, NULL);
-	handshake(&r, 7);
-	ck_assert_int_eq(r.c.state, CTRL_DEAD);
-}
-END_TEST
-
 /* WEN and SLI are reports, never fatal; SLI reaches the call's owner. */
 START_TEST(test_wen_sli_icrq)
 {
@@ -925,64 +751,23 @@ START_TEST(test_wen_sli_icrq)
 	msg_init(&m, MSG_WEN);
 	m.wen.peer_call_id = call->call_id;
 	m.wen.crc_errors = 3;
-	server_says(&r, &m);
+	rig_server_says(&r, &m);
 	msg_init(&m, MSG_SLI);
 	m.sli.peer_call_id = call->call_id;
 	m.sli.send_accm = 0;
 	m.sli.recv_accm = 0x000a0000;
-	server_says(&r, &m);
+	rig_server_says(&r, &m);
 	ck_assert_int_eq(r.slis, 1);
 	ck_assert_uint_eq(r.sli_recv, 0x000a0000);
 	msg_init(&m, MSG_ICRQ);
 	m.icrq.call_id = 77;
-	server_says(&r, &m);
-	expect(&r, MSG_ICRP, &m);
+	rig_server_says(&r, &m);
+	rig_expect(&r, MSG_ICRP, &m);
 	ck_assert_uint_eq(m.icrp.peer_call_id, 77);
 	ck_assert_uint_eq(m.icrp.result, 3);
 	ck_assert_int_eq(r.c.state, CTRL_UP);
 	ck_assert_int_eq(call->state, CALL_UP);
 	ck_assert_int_eq(r.downs, 0);
-}
-END_TEST
-
-START_TEST(test_quirk_orckit)
-{
-	struct rig r;
-	struct msg m;
-	struct ctrl_call *call;
-
-	ck_assert_ptr_eq(quirk_find("BEZEQ_ISRAEL"), &quirk_orckit);
-	ck_assert_ptr_null(quirk_find("bezeq_israel"));
-	ck_assert_str_eq(quirk_names(), "BEZEQ_ISRAEL");
-	rig_init(&r, &quirk_orckit);
-	ctrl_open(&r.c, r.now);
-	expect(&r, MSG_SCCRQ, &m);
-	ck_assert_uint_eq(m.sccrq.version, 0x0100);
-	ck_assert_uint_eq(m.sccrq.framing_caps, 1);
-	ck_assert_uint_eq(m.sccrq.bearer_caps, 1);
-	ck_assert_uint_eq(m.sccrq.max_channels, 0);
-	ck_assert_uint_eq(m.sccrq.firmware_rev, 0x6021);
-	ck_assert_str_eq(m.sccrq.hostname, "RELAY_PPP1");
-	ck_assert_str_eq(m.sccrq.vendor, "MS Win NT");
-	msg_init(&m, MSG_SCCRP);
-	m.sccrp.result = 1;
-	server_says(&r, &m);
-	call = ctrl_call_open(&r.c, &r.owner, 64, 0, false, "", r.now);
-	expect(&r, MSG_OCRQ, &m);
-	ck_assert_uint_eq(m.ocrq.bearer_type, 2);
-	ck_assert_uint_eq(m.ocrq.framing_type, 3);
-	ck_assert_str_eq(m.ocrq.phone, "RELAY_PPP1");
-	ck_assert_uint_eq(m.ocrq.phone_len, 10);
-	ck_assert_str_eq(m.ocrq.subaddr, "");
-	msg_init(&m, MSG_OCRP);
-	m.ocrp.call_id = 0x4321;
-	m.ocrp.peer_call_id = call->call_id;
-	m.ocrp.result = 1;
-	server_says(&r, &m);
-	expect(&r, MSG_SLI, &m);
-	ck_assert_uint_eq(m.sli.peer_call_id, 0x4321);
-	ck_assert_uint_eq(m.sli.send_accm, 0xffffffff);
-	ck_assert_uint_eq(m.sli.recv_accm, 0xffffffff);
 }
 END_TEST
 
@@ -1005,13 +790,7 @@ ctrl_suite(void)
 	tcase_add_test(conn, test_we_stop_no_reply);
 	tcase_add_test(conn, test_malformed_closes);
 	tcase_add_test(conn, test_tcp_closed);
-	tcase_add_test(conn, test_reserved0_accepted);
 	tcase_add_test(conn, test_wen_sli_icrq);
-	tcase_add_test(conn, test_quirk_orckit);
-	tcase_add_test(conn, test_quirk_pix_said_once);
-	tcase_add_test(conn, test_quirk_incoming_hooks);
-	tcase_add_test(conn, test_quirk_table);
-	tcase_add_test(conn, test_quirk_chosen_incoming);
 	suite_add_tcase(s, conn);
 
 	tcase_add_test(calls, test_call_pending_then_ocrq);
@@ -1033,5 +812,6 @@ ctrl_suite(void)
 	tcase_add_test(calls, test_cleared_when_connection_dies);
 	tcase_add_test(calls, test_call_id_taken_elsewhere_skipped);
 	suite_add_tcase(s, calls);
+	suite_add_tcase(s, ctrl_quirks_tcase());
 	return s;
 }

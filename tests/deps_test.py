@@ -51,7 +51,7 @@ FILE_GROUPS = {
     "tests/harness_selftest.py": ["integration"],
     "tests/fake-pppd": ["integration"],
     "tests/e2e/run.py": ["e2e"],
-    "tests/e2e/uml.py": ["guest"],
+    "tests/e2e/": ["guest"],
     "tests/e2e/init.sh": ["guest"],
     "tests/bench/bench.py": ["bench"],
     "tests/deps_test.py": ["deps"],

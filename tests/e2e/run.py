@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Boot User-Mode Linux on the host's root file system and run the end-to-
-end scenarios of uml.py in it against the real pppd and pptpd.
+end scenarios of uml.py (the topics it imports) in it against the real
+pppd and pptpd.
 
     run.py [--client PATH] [--pptpsetup PATH] [--compare PATH]
            [--preload LIB] [--demo] [SCENARIO ...]
@@ -71,7 +72,7 @@ def main():
     ap.add_argument("scenarios", nargs="*")
     a = ap.parse_args()
     sys.path.insert(0, HERE)
-    sys.path.insert(1, os.path.join(HERE, ".."))    # what uml.py shares
+    sys.path.insert(1, os.path.join(HERE, ".."))    # what guest.py shares
     import uml
     unknown = [n for n in a.scenarios if n not in uml.SCENARIOS]
     if unknown:
@@ -92,9 +93,12 @@ def main():
     os.chmod(out, 0o755)
     # The guest sees the host's files, but mounts its own /tmp and more:
     # what it runs comes from this directory, which it mounts as /mnt.
-    for f in ("init.sh", "uml.py"):
-        shutil.copy(os.path.join(HERE, f), out)
-    # the /proc reader and the "nothing left behind" check uml.py shares
+    # init.sh and the guest's Python: uml.py, what it shares (guest.py),
+    # the topics and the demo; all of this directory's but run.py
+    for f in sorted(os.listdir(HERE)):
+        if f == "init.sh" or f.endswith(".py") and f != "run.py":
+            shutil.copy(os.path.join(HERE, f), out)
+    # the /proc reader and the "nothing left behind" check guest.py shares
     # with the integration tests
     for f in ("procinfo.py", "leftovers.py"):
         shutil.copy(os.path.join(HERE, "..", f), out)
