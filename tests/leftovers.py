@@ -3,7 +3,7 @@
 processes, run-directory files, host-route lock files or host routes
 may remain.  Shared by the integration tests (tests/harness.py's
 no_leftovers), tests/chaos.py and the end-to-end scenarios inside
-User-Mode Linux (tests/e2e/uml.py; tests/e2e/run.py copies this file
+User-Mode Linux (tests/e2e/guest.py; tests/e2e/run.py copies this file
 into the guest).
 
 Each side says how to look (it alone knows where its run directory and
