@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -815,6 +816,64 @@ pppd_stop(struct gw *g)
 	pppd_end(&g->pppd);
 }
 
+/*
+ * A pppd we launched flushes its line as it starts (tcsetattr with
+ * TCSAFLUSH), then gives it PPP's line discipline (the kernel drops
+ * what the old one held): a frame written to the pty before then is
+ * lost, and the server's pppd sends its Configure-Request again only
+ * after its restart timer (3 s).  So the server's frames wait in the
+ * GRE socket's queue until pppd's line is PPP's, or pppd has written
+ * (a stand-in for pppd on the pty), or PPPD_HOLD_MS: a program that
+ * does neither still gets them.  Before the sandbox (the ioctl): this
+ * reads nothing from the network or from pppd, and is once per call.
+ */
+static void
+gw_await_pppd(struct gw *g, const sigset_t *waitmask)
+{
+	uint64_t start = now_ms(), now;
+
+	if (g->call.pty_slave < 0)
+		return;		/* not ours, or pppd wrote already */
+	while (!*g->stop && (now = now_ms()) < start + PPPD_HOLD_MS) {
+		struct pollfd pfd[2] = {
+			{ g->ppp_in, POLLIN, 0 },
+			{ g->cm, POLLIN, 0 },
+		};
+		uint64_t left = start + PPPD_HOLD_MS - now;
+		struct timespec ts = { 0, (long)(left < PPPD_POLL_MS ? left :
+		    PPPD_POLL_MS) * 1000000 };
+		int disc;
+
+		if (ioctl(g->call.pty_slave, TIOCGETD, &disc) < 0 ||
+		    disc != N_TTY)
+			break;
+		if (child_exited) {
+			child_exited = 0;
+			pppd_watchdog_reap(&g->pppd);
+			if (pppd_reap(&g->pppd, false)) {
+				g->done = true;
+				return;
+			}
+		}
+		if (want_stats) {
+			want_stats = 0;
+			gw_stats(g);
+		}
+		/* pppd's first bytes, or word from the call manager */
+		if (ppoll(pfd, 2, &ts, waitmask) > 0)
+			break;
+	}
+	if (*g->stop)
+		return;
+	now = now_ms();
+	if (now < start + PPPD_HOLD_MS)
+		log_debug("gre %s: passing data to pppd %llu ms into its "
+		    "start-up", g->addr, (unsigned long long)(now - start));
+	else
+		log_info("gre %s: pppd has not set up its line in %d ms: "
+		    "passing data to it anyway", g->addr, PPPD_HOLD_MS);
+}
+
 int
 gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
     int ppp_out, int cm_fd, volatile sig_atomic_t *stop)
@@ -858,6 +917,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	gw_conntrack(g);
 	/* Set up: what is left reads the network, and may do no more. */
 	(void)pppd_watchdog_start(&g->pppd, &o->sandbox);
+	gw_await_pppd(g, &waitmask);
 	sandbox_enter(&o->sandbox, SB_GATEWAY, "gre");
 
 	while (!g->done) {

@@ -37,6 +37,8 @@
 #define ACK_DELAY_MS	50
 #define GRE_SILENT_MS	10000		/* then say GRE is not arriving */
 #define PPPD_OPEN_MS	10000		/* pppd's first bytes on its pty */
+#define PPPD_HOLD_MS	3000		/* pppd setting up its line, at most */
+#define PPPD_POLL_MS	5		/* looking at its line meanwhile */
 #define RTT_SLOTS	64
 #define LINGER_MS	3000		/* for the call to be cleared */
 

@@ -5,10 +5,12 @@ statuses, stdio, syslog, signals at each stage of start-up, diagnostics.
 Their harness is tests/harness.py; tests/integration/run.py runs them,
 in the order written."""
 
+import json
 import os
 import re
 import signal
 import subprocess
+import sys
 import time
 
 import procinfo
@@ -477,3 +479,78 @@ def server_hangup_is_pppds_modem_hangup(env):
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
     assert "server disconnected the call" in str(run.syslog.lines())
+
+
+# pppd as it starts: its line flushed (tty.setraw: TCSAFLUSH, as pppd's
+# own set-up), then, like pppd, a Configure-Request first, or nothing
+# (pppd's `passive' and `silent'); it writes the frames it then got.
+EARLY_PPPD = """#!{python}
+import json, os, select, sys, time, tty
+sys.path.insert(0, {tests!r})
+from hdlc import HdlcReader, hdlc_encode
+time.sleep(1.0)
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+tty.setraw(fd)
+t0 = time.monotonic()
+if {speaks}:
+    os.write(fd, hdlc_encode(b"\\xff\\x03\\xc0\\x21\\x01\\x01\\x00\\x04"))
+reader, got, first = HdlcReader(), [], None
+while time.monotonic() < t0 + 4.5 and len(got) < 5:
+    if select.select([fd], [], [], 0.05)[0]:
+        data = os.read(fd, 65536)
+        if not data:
+            break
+        got += [f.hex() for f in reader.feed(data)]
+        first = first or time.monotonic() - t0
+# its answer: a pty its pppd never wrote on is not seen to close
+os.write(fd, hdlc_encode(b"\\xff\\x03\\xc0\\x21\\x02\\x01\\x00\\x04"))
+with open({out!r} + ".tmp", "w") as f:
+    json.dump({{"got": got, "after": first}}, f)
+os.rename({out!r} + ".tmp", {out!r})
+"""
+
+
+def early_frames(env, speaks):
+    """The server's first frames come while pppd starts (real pptpd's
+    pppd sends its Configure-Request before ours has its pty): pppd gets
+    every one, once its line is set up.  Returns (frames, seconds from
+    pppd's set-up to the first)."""
+    fifo = env.path("commands")
+    os.mkfifo(fifo)
+    srv = env.server("--gre", "script", "--commands", fifo)
+    out = env.path("early.json")
+    stand_in = env.path("early-pppd")
+    with open(stand_in, "w") as f:
+        f.write(EARLY_PPPD.format(python=sys.executable, out=out,
+                                  speaks=speaks,
+                                  tests=os.path.join(TOP, "tests")))
+    os.chmod(stand_in, 0o755)
+    run = Launched(env, ["--pppd", stand_in, "nodetach"], pppd_arg=False)
+    # the gateway's GRE socket is open: these wait there, or are lost
+    run.syslog.wait("passing data")
+    with open(fifo, "w") as f:
+        f.write("".join(f"gre {n}\n" for n in range(1, 6)))
+    st, _ = run.status(10)
+    assert st == 0, (st, run.err())
+    assert wait_until(lambda: os.path.exists(out), 2), "no result"
+    with open(out) as f:
+        res = json.load(f)
+    seqs = [bytes.fromhex(h).split(b"seq=")[1].decode()
+            for h in res["got"] if b"seq=" in bytes.fromhex(h)]
+    assert seqs == ["1", "2", "3", "4", "5"], (res, run.syslog.lines())
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+    return seqs, res["after"]
+
+
+@test
+def server_frames_wait_for_pppd_to_set_up_its_line(env):
+    _, after = early_frames(env, True)
+    assert after < 0.5, after
+
+
+@test
+def server_frames_reach_a_pppd_that_waits_for_them(env):
+    # nothing from pppd first: the frames still go, within a bound
+    _, after = early_frames(env, False)
+    assert after < 3.5, after
