@@ -159,6 +159,60 @@ def unsafe_run_directory_refused(env):
     no_leftovers(env)
 
 
+LOCK_GRABBER = """
+import fcntl, os, sys, time
+run = sys.argv[1]
+d = os.open(run, os.O_RDONLY)
+fcntl.flock(d, fcntl.LOCK_EX)
+print("ready", flush=True)
+held = {}
+while True:
+    for name in os.listdir(run):
+        if name in held:
+            continue
+        try:
+            f = os.open(os.path.join(run, name), os.O_RDONLY | os.O_NONBLOCK)
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue
+        held[name] = f
+        print("locked", name, flush=True)
+    time.sleep(0.002)
+"""
+
+
+@test
+def readable_run_directory_locked_by_no_other_user(env):
+    """A run directory of root's with mode 0755 (readable by all):
+    another user who holds an flock on the directory itself, and locks
+    every file in it that it can open, holds up no start and no keeper
+    (the socket still goes at the end): the lock is a file in it that
+    only root can open."""
+    env.server()
+    os.chmod(env.dir, 0o755)
+    os.mkdir(env.rundir, 0o755)
+    grabber = subprocess.Popen(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+         sys.executable, "-c", LOCK_GRABBER, env.rundir],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env.procs.append(grabber)
+    assert grabber.stdout.readline() == "ready\n", grabber.stderr.read()
+    t0 = time.monotonic()
+    cli = env.client()
+    cli.wait_up()
+    assert time.monotonic() - t0 < 3, (time.monotonic() - t0, cli.stderr())
+    passes_data(cli, b"beside a held directory")
+    cli2 = env.client()
+    cli2.wait_up()
+    for c in (cli, cli2):
+        c.hangup()
+        assert c.exit_status() == 0, c.stderr()
+    no_leftovers(env)
+    grabber.kill()
+    out, err = grabber.communicate(timeout=5)
+    assert "locked" not in out, (out, err)
+
+
 @test
 def relative_rundir_made_absolute(env):
     """--rundir run, from the directory above: the call manager (which
