@@ -368,10 +368,10 @@ rdv_manager_trusted(int fd, const char *path, const char *prefix,
 
 int
 rdv_attach(const struct pptp_opts *o, const struct pptp_addr *server,
-    volatile sig_atomic_t *stop)
+    volatile sig_atomic_t *stop, uint64_t by_ms)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	uint64_t end = now_ms() + RDV_ANSWER_MS;
+	uint64_t now = now_ms(), end = now + RDV_ANSWER_MS, lock_end;
 	int dirfd, lockfd, fd, lfd;
 
 	if (sock_path(o, server, path, sizeof(path)) < 0)
@@ -381,9 +381,19 @@ rdv_attach(const struct pptp_opts *o, const struct pptp_addr *server,
 	if (dirfd < 0)
 		return -1;
 again:
-	lockfd = rdv_lock(dirfd, o->rundir, RDV_LOCK_MS, stop);
+	now = now_ms();
+	lock_end = now + RDV_LOCK_MS < by_ms ? now + RDV_LOCK_MS : by_ms;
+	if (now < lock_end) {
+		lockfd = rdv_lock(dirfd, o->rundir, (int)(lock_end - now),
+		    stop);
+	} else {
+		lockfd = -1;
+		errno = ETIMEDOUT;
+	}
 	if (lockfd < 0) {
-		if (errno == ETIMEDOUT)
+		if (errno == ETIMEDOUT && lock_end == by_ms)
+			errno = ETIME;	/* the caller's deadline: its words */
+		else if (errno == ETIMEDOUT)
 			log_warnx("run directory %s stayed locked for %d s "
 			    "(another pptp stopped while it started?): giving "
 			    "up", o->rundir, RDV_LOCK_MS / 1000);
@@ -394,14 +404,19 @@ again:
 	if (fd < 0 && errno == EAGAIN) {
 		/* its backlog is full: a burst, or a manager that is stuck */
 		rdv_unlock(dirfd, lockfd);
-		if (now_ms() < end && nap(20, stop))
+		if (now_ms() < end && now_ms() < by_ms && nap(20, stop))
 			goto again;
-		if (stop == NULL || !*stop)
+		close(dirfd);
+		if (stop != NULL && *stop) {
+			errno = EINTR;
+		} else if (now_ms() >= by_ms && by_ms < end) {
+			errno = ETIME;
+		} else {
 			log_warnx("the call manager at %s takes no one in (it is "
 			    "stopped or stuck): giving up after %d s", path,
 			    RDV_ANSWER_MS / 1000);
-		close(dirfd);
-		errno = stop != NULL && *stop ? EINTR : ETIMEDOUT;
+			errno = ETIMEDOUT;
+		}
 		return -1;
 	}
 	if (fd < 0 && (errno == ECONNREFUSED || errno == ENOENT)) {

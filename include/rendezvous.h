@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "addr.h"
@@ -33,11 +34,12 @@
  * Connect to the call manager for server, starting one (callmgr_spawn)
  * if none is alive (a socket whose connect fails is stale: removed,
  * replaced).  Returns a SOCK_SEQPACKET fd to it, or -1 after logging why
- * (or, with errno EINTR, silently when *stop was set by a signal
- * meanwhile).
+ * (or silently: with errno EINTR when *stop was set by a signal
+ * meanwhile, ETIME when a wait reached by_ms, the caller's deadline for
+ * the whole attempt, a CLOCK_MONOTONIC time in ms; UINT64_MAX: none).
  */
 int rdv_attach(const struct pptp_opts *o, const struct pptp_addr *server,
-    volatile sig_atomic_t *stop);
+    volatile sig_atomic_t *stop, uint64_t by_ms);
 
 /*
  * A run directory, checked: made (0700) if missing; a directory, not a
