@@ -469,3 +469,27 @@ def status_checks_the_run_directory(env):
     assert st == 3 and "no tunnels" in out and err == "", (st, out, err)
     assert not os.path.exists(env.rundir)
     close_fakes(env)
+
+
+@test
+def status_json_valid_whatever_the_numbers(env):
+    """Numbers with leading zeros (no JSON number) are no numbers: that
+    answer is named and dropped; a manager line with its version alone,
+    and calls with no figures, still make valid JSON."""
+    fake_manager(env, "192.0.2.9-ns1-zeros", [
+        line("manager", **dict(MANAGER, pid="0012", netns="00")),
+        line("conn", id=1, state="up", since=0, ncalls=1),
+        line("call", conn=1, state="up", since=0, call_id="007",
+             peer_call_id=1),
+        line("end")])
+    fake_manager(env, "192.0.2.8-ns1-bare", [
+        line("manager", version=1), line("conn", id=1),
+        line("call", conn=1), line("end")])
+    st, out, err = status_limited(env, "--json")
+    assert st == 1, (st, out, err)
+    assert "192.0.2.9-ns1-zeros sent a wrong answer (pid is not a " \
+        "number in a manager line): not shown" in err, err
+    doc = json.loads(out)
+    assert doc["managers"] == [{"connections": [{"id": 1, "calls": [{}]}]}], \
+        doc
+    close_fakes(env)
