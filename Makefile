@@ -258,7 +258,7 @@ fuzz: need-fuzz
 	    -DPPTP_VERSION='"$(VERSION)"' -fsanitize=fuzzer,address,undefined \
 	    -o build/fuzz/fuzz_codecs tests/fuzz/fuzz_codecs.c $(LIB_SRCS)
 	build/fuzz/fuzz_codecs -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	    build/fuzz/corpus
+	    build/fuzz/corpus tests/fuzz/corpus
 
 # One tunnel, narrated: the README's first command.
 demo: need-demo $(B)/pptp build/uml_xstate.so

@@ -211,16 +211,20 @@ cm_take_pub(struct cm_client *cl, int fd)
 	void *p;
 
 	/*
-	 * Only a memfd sealed against shrinking: reading it cannot fault.
-	 * F_GET_SEALS is -1 on anything else (a tmpfs or disk file that
-	 * its sender could truncate under us), whose bits are all set.
+	 * Only a memfd sealed against shrinking, so that reading it cannot
+	 * fault, and against writing by any mapping but its gateway's
+	 * (F_SEAL_FUTURE_WRITE, or F_SEAL_WRITE), so that ours cannot be
+	 * made writable (mprotect) to write into the gateway's.  F_GET_SEALS
+	 * is -1 on anything else (a tmpfs or disk file that its sender
+	 * could truncate under us), whose bits are all set.
 	 */
 	if (fd < 0 || cl->pub != NULL || cl->call == NULL ||
 	    fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size < (off_t)sizeof(struct gw_pub))
 		return;
 	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 || !(seals & F_SEAL_SHRINK))
+	if (seals < 0 || !(seals & F_SEAL_SHRINK) ||
+	    !(seals & (F_SEAL_FUTURE_WRITE | F_SEAL_WRITE)))
 		return;
 	p = mmap(NULL, sizeof(struct gw_pub), PROT_READ, MAP_SHARED, fd, 0);
 	if (p != MAP_FAILED)

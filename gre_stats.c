@@ -117,22 +117,29 @@ gw_stats(const struct gw *g)
  * The statistics page for pptp --status: made once, handed to the call
  * manager with the call's socket (SCM_RIGHTS).  Without it (no memfd,
  * an old manager) status shows the call without its figures.
+ *
+ * Sealed at its size, so that the manager's reads can never fault; and,
+ * once our own mapping is made (we write through it), against any
+ * writing to come (F_SEAL_FUTURE_WRITE): the manager, which parses what
+ * the server sends, can map it for reading alone, and cannot make its
+ * mapping writable (mprotect) to write into ours.
  */
 void
 gw_share(struct gw *g)
 {
 	const struct cm_msg m = { .type = CM_STATS_FD };
 	int fd = memfd_create("pptp-status", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	void *p;
+	void *p = MAP_FAILED;
 
-	/* sealed at its size: the manager's reads can never fault */
 	if (fd < 0 || ftruncate(fd, sizeof(struct gw_pub)) < 0 ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-	    F_SEAL_SEAL) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0 ||
 	    (p = mmap(NULL, sizeof(struct gw_pub), PROT_READ | PROT_WRITE,
-	    MAP_SHARED, fd, 0)) == MAP_FAILED) {
+	    MAP_SHARED, fd, 0)) == MAP_FAILED ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) < 0) {
 		log_debug("gre %s: no statistics page: %s", g->addr,
 		    strerror(errno));
+		if (p != MAP_FAILED)
+			munmap(p, sizeof(struct gw_pub));
 		if (fd >= 0)
 			close(fd);
 		return;

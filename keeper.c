@@ -19,7 +19,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +27,7 @@
 
 #include "callmgr_int.h"
 #include "ipc.h"
+#include "rendezvous.h"
 #include "route.h"
 #include "sandbox.h"
 #include "util.h"
@@ -100,31 +100,30 @@ static void
 keep_unlink(struct keeper *kp)
 {
 	struct sock_id now;
-	uint64_t end = now_ms() + RUNDIR_LOCK_MS;
-	int lockfd;
+	int dirfd, lockfd;
 
 	if (kp->unlinked)
 		return;
 	kp->unlinked = true;
-	lockfd = open(kp->o->rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lockfd < 0)
+	dirfd = open(kp->o->rundir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (dirfd < 0)
 		return;
-	while (flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
-		if ((errno != EWOULDBLOCK && errno != EINTR) ||
-		    now_ms() >= end) {
+	lockfd = rdv_lock(dirfd, kp->o->rundir, RUNDIR_LOCK_MS, NULL);
+	if (lockfd < 0) {
+		if (errno == ETIMEDOUT)
 			log_warnx("keeper: %s stayed locked for %d s: the "
 			    "socket %s is left for the next instance",
 			    kp->o->rundir, RUNDIR_LOCK_MS / 1000,
 			    kp->k->sockpath);
-			close(lockfd);
-			return;
-		}
-		usleep(10000);
+		close(dirfd);
+		return;
 	}
 	if (sock_id(kp->k->sockpath, &now) == 0 &&
 	    memcmp(&now, &kp->sock, sizeof(now)) == 0)
 		unlink(kp->k->sockpath);
-	close(lockfd);
+	rdv_unlock(dirfd, lockfd);
+	close(dirfd);
 }
 
 /* A reply: the manager asked and waits; past the deadline, dropped. */

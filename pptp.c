@@ -667,9 +667,11 @@ wait_mask(sigset_t *m)
  *
  * Two deadlines (pptp(8) DEADLINES): the manager reads the request
  * within RDV_ANSWER_MS (told by the bytes it left unread, SIOCOUTQ), or
- * it is stopped or stuck; and it answers within place_ms(), twice what
- * it waits for the server itself (a call placed again on a connection of
- * its own once).
+ * it is stopped or stuck; and it answers by end, place_ms() after the
+ * attempt began: twice what it waits for the server itself (a call
+ * placed again on a connection of its own once).  One deadline for the
+ * whole attempt, the calls placed again (ATTACH_TRIES) included, so that
+ * a manager that hangs up just short of it holds pptp no longer.
  */
 static bool pppd_gone;
 
@@ -689,16 +691,25 @@ all_read(int fd)
 	return ioctl(fd, SIOCOUTQ, &n) < 0 || n == 0;
 }
 
+/* The attempt's deadline is past: said once, the same way each time. */
 static int
-place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
+no_answer(const struct pptp_opts *o)
+{
+	log_warnx("no answer from the call manager for %s in %llu s: giving "
+	    "up", o->server, (unsigned long long)(place_ms(o) / 1000));
+	return PPTP_EXIT_ERROR;
+}
+
+static int
+place_call(const struct pptp_opts *o, int fd, struct cm_msg *up,
+    uint64_t end)
 {
 	struct cm_msg m = { .type = CM_CALL_REQ };
 	struct pollfd pfd[2] = { { fd, POLLIN, 0 },
 	    { o->nolaunchpppd ? 0 : -1, 0, 0 } };
 	struct ipc_msg raw;
 	sigset_t waitmask;
-	uint64_t taken_by = now_ms() + RDV_ANSWER_MS, end = now_ms() +
-	    place_ms(o);
+	uint64_t taken_by = now_ms() + RDV_ANSWER_MS;
 	bool taken = false;
 	int r;
 
@@ -706,6 +717,8 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 	m.req.ppd = 0;
 	m.req.sync = o->sync;
 	snprintf(m.req.phone, sizeof(m.req.phone), "%s", o->phone);
+	if (taken_by > end)
+		taken_by = end;
 	if (cm_send(fd, &m, -1, taken_by) < 0) {
 		if (errno != ETIMEDOUT)
 			return PPTP_EXIT_RETRY;
@@ -723,16 +736,12 @@ place_call(const struct pptp_opts *o, int fd, struct cm_msg *up)
 			return PPTP_EXIT_OK;
 		}
 		taken = taken || (taken_by != 0 && all_read(fd));
+		if (now >= end)
+			return no_answer(o);
 		if (!taken && now >= taken_by) {
 			log_warnx("the call manager for %s has not taken the "
 			    "call request in %d s (it is stopped or stuck): "
 			    "giving up", o->server, RDV_ANSWER_MS / 1000);
-			return PPTP_EXIT_ERROR;
-		}
-		if (now >= end) {
-			log_warnx("no answer from the call manager for %s in "
-			    "%llu s: giving up", o->server,
-			    (unsigned long long)(place_ms(o) / 1000));
 			return PPTP_EXIT_ERROR;
 		}
 		/* until it is taken, looked at every 20 ms */
@@ -840,17 +849,19 @@ run(struct pptp_opts *po)
 	for (int i = 0; i < naddrs; i++) {
 		struct cm_msg up;
 		struct gre_call call;
+		uint64_t end = now_ms() + place_ms(&o);
 		int fd = -1;
 
 		for (int t = 0; t < ATTACH_TRIES; t++) {
-			fd = rdv_attach(&o, &addrs[i], &got_signal);
+			fd = rdv_attach(&o, &addrs[i], &got_signal, end);
 			if (fd < 0) {
 				status = got_signal ? PPTP_EXIT_OK :
+				    errno == ETIME ? no_answer(&o) :
 				    PPTP_EXIT_ERROR;
 				break;
 			}
 			test_pause("attached");
-			status = place_call(&o, fd, &up);
+			status = place_call(&o, fd, &up, end);
 			if (status != PPTP_EXIT_RETRY)
 				break;
 			close(fd);

@@ -511,41 +511,20 @@ json_str(const char *s)
 	putchar('"');
 }
 
-/* The keys whose values are words; every other one is a number. */
-static bool
-is_text(const char *key)
-{
-	static const char *const text[] = { "state", "local", "peer_host",
-	    "peer_vendor", "server", "host", "share", "last_warning", NULL };
-
-	for (int i = 0; text[i] != NULL; i++)
-		if (strcmp(key, text[i]) == 0)
-			return true;
-	return false;
-}
-
-static void
+/*
+ * An object's members from a line (status_json: valid JSON whatever the
+ * manager sent), then its own: each begins with "," when any came first.
+ * Returns that separator for the next member.
+ */
+static const char *
 json_pairs(const struct status_rec *r, const char *skip)
 {
-	bool first = true;
+	static char out[STATUS_JSON_LEN];
 
-	for (int i = 0; i < r->npairs; i++) {
-		const struct status_pair *p = &r->pairs[i];
-
-		if (skip != NULL && strcmp(p->key, skip) == 0)
-			continue;
-		printf("%s", first ? "" : ",");
-		first = false;
-		json_str(p->key);
-		putchar(':');
-		if (is_text(p->key) || p->val[0] == '\0' ||
-		    strspn(p->val, "0123456789") != strlen(p->val))
-			json_str(p->val);
-		else
-			printf("%s", p->val);
-	}
-	if (r->cut > 0)
-		printf("%s\"cut\":%u", first ? "" : ",", r->cut);
+	/* always fits: a line is at most CM_LINE_LEN (else out is "") */
+	(void)status_json(r, skip, out, sizeof(out));
+	printf("%s", out);
+	return out[0] != '\0' ? "," : "";
 }
 
 /* One object per manager, its connections in it, their calls in them. */
@@ -555,12 +534,12 @@ print_json(const struct answers *all, struct status_rec *r)
 	printf("{\"version\":%d,\"managers\":[", STATUS_VERSION);
 	for (size_t a = 0; a < all->n; a++) {
 		const struct answer *an = &all->a[a];
+		const char *sep;
 		bool first_c = true;
 
 		status_parse(an->lines[0].text, r);
 		printf("%s{", a == 0 ? "" : ",");
-		json_pairs(r, "version");
-		printf(",\"connections\":[");
+		printf("%s\"connections\":[", json_pairs(r, "version"));
 		for (size_t i = 1; i < an->n; i++) {
 			bool first_k = true;
 
@@ -568,8 +547,7 @@ print_json(const struct answers *all, struct status_rec *r)
 				continue;
 			status_parse(an->lines[i].text, r);
 			printf("%s{", first_c ? "" : ",");
-			json_pairs(r, NULL);
-			printf(",\"calls\":[");
+			printf("%s\"calls\":[", json_pairs(r, NULL));
 			first_c = false;
 			for (size_t j = 1; j < an->n; j++) {
 				char ifn[32];
@@ -579,10 +557,10 @@ print_json(const struct answers *all, struct status_rec *r)
 					continue;
 				status_parse(an->lines[j].text, r);
 				printf("%s{", first_k ? "" : ",");
-				json_pairs(r, "conn");
+				sep = json_pairs(r, "conn");
 				ifname_of(num(r, "pppd"), ifn, sizeof(ifn));
 				if (ifn[0] != '\0') {
-					printf(",\"ifname\":");
+					printf("%s\"ifname\":", sep);
 					json_str(ifn);
 				}
 				putchar('}');

@@ -2,7 +2,8 @@
 /*
  * The rendezvous (rendezvous.h): the run directory and its lock, the
  * call manager's socket name, connect and listen, and peer credentials.
- * An instance holds the run directory's lock while it looks for a
+ * An instance holds the run directory's lock (a file in it only root,
+ * or pptp's own user, can open) while it looks for a
  * manager and, finding none, starts one; so two instances for one server
  * never start two managers.  It holds it across no wait on another
  * process: its connect does not block (a manager whose backlog is full
@@ -165,30 +166,91 @@ nap(int ms, volatile sig_atomic_t *stop)
 }
 
 /*
- * The run directory's lock, waited for with the stop signals let through
- * (they are blocked here): another instance holds it only while it looks
- * for a manager, but a signal must not wait even for that; and no one
- * waits for it past RDV_LOCK_MS (errno ETIMEDOUT).  -1 with errno EINTR
- * when *stop was set.
+ * The run directory's lock is a file in it, RDV_LOCK_NAME, made 0600:
+ * not the directory itself, which anyone may open (and flock) where it
+ * is readable by all, as a root's 0755 --rundir is.  Only its owner
+ * (root, or pptp's own user) can open the file, and who holds the lock
+ * removes it when done: a lock held on a file no longer at that name
+ * locks nothing, so a file locked is checked to still be the one there.
  */
 static int
-lock_rundir(int fd, volatile sig_atomic_t *stop)
+lock_file_open(int dirfd, const char *dir)
 {
-	uint64_t end = now_ms() + RDV_LOCK_MS;
+	struct stat st;
+	int fd = openat(dirfd, RDV_LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC, 0600);
 
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
+	if (fd < 0) {
+		/* ELOOP: a symbolic link, which only its owner could put */
+		log_warn("cannot open the lock %s/%s", dir, RDV_LOCK_NAME);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & 077) != 0) {
+		log_warnx("the lock %s/%s is not a file of root's (or uid "
+		    "%u) that only its owner may open (uid %u, mode %06o): "
+		    "not using it", dir, RDV_LOCK_NAME, (unsigned)geteuid(),
+		    (unsigned)st.st_uid, (unsigned)st.st_mode);
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+/* Is fd the file at RDV_LOCK_NAME in dirfd? */
+static bool
+lock_file_current(int dirfd, int fd)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && fstatat(dirfd, RDV_LOCK_NAME, &b,
+	    AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino;
+}
+
+int
+rdv_lock(int dirfd, const char *dir, int wait_ms, volatile sig_atomic_t *stop)
+{
+	uint64_t end = now_ms() + (uint64_t)wait_ms;
+	int fd = -1, saved;
+
+	for (;;) {
+		if (fd < 0 && (fd = lock_file_open(dirfd, dir)) < 0)
 			return -1;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			if (lock_file_current(dirfd, fd))
+				return fd;
+			close(fd);	/* removed by its holder: again */
+			fd = -1;
+		} else if (errno != EWOULDBLOCK && errno != EINTR) {
+			log_warn("cannot lock %s/%s", dir, RDV_LOCK_NAME);
+			break;
+		}
 		if (now_ms() >= end) {
 			errno = ETIMEDOUT;
-			return -1;
+			break;
 		}
 		if (!nap(10, stop)) {
 			errno = EINTR;
-			return -1;
+			break;
 		}
 	}
-	return 0;
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	errno = saved;
+	return -1;
+}
+
+void
+rdv_unlock(int dirfd, int lockfd)
+{
+	if (lockfd < 0)
+		return;
+	(void)unlinkat(dirfd, RDV_LOCK_NAME, 0);	/* under the lock */
+	close(lockfd);
 }
 
 /*
@@ -306,41 +368,55 @@ rdv_manager_trusted(int fd, const char *path, const char *prefix,
 
 int
 rdv_attach(const struct pptp_opts *o, const struct pptp_addr *server,
-    volatile sig_atomic_t *stop)
+    volatile sig_atomic_t *stop, uint64_t by_ms)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	uint64_t end = now_ms() + RDV_ANSWER_MS;
-	int lockfd, fd, lfd;
+	uint64_t now = now_ms(), end = now + RDV_ANSWER_MS, lock_end;
+	int dirfd, lockfd, fd, lfd;
 
 	if (sock_path(o, server, path, sizeof(path)) < 0)
 		return -1;
 	/* One instance at a time looks for (and maybe starts) a manager. */
-	lockfd = rdv_dir_open(o->rundir);
-	if (lockfd < 0)
+	dirfd = rdv_dir_open(o->rundir);
+	if (dirfd < 0)
 		return -1;
 again:
-	if (lock_rundir(lockfd, stop) < 0) {
-		if (errno == ETIMEDOUT)
+	now = now_ms();
+	lock_end = now + RDV_LOCK_MS < by_ms ? now + RDV_LOCK_MS : by_ms;
+	if (now < lock_end) {
+		lockfd = rdv_lock(dirfd, o->rundir, (int)(lock_end - now),
+		    stop);
+	} else {
+		lockfd = -1;
+		errno = ETIMEDOUT;
+	}
+	if (lockfd < 0) {
+		if (errno == ETIMEDOUT && lock_end == by_ms)
+			errno = ETIME;	/* the caller's deadline: its words */
+		else if (errno == ETIMEDOUT)
 			log_warnx("run directory %s stayed locked for %d s "
 			    "(another pptp stopped while it started?): giving "
 			    "up", o->rundir, RDV_LOCK_MS / 1000);
-		else if (errno != EINTR)
-			log_warn("cannot lock %s", o->rundir);
-		close(lockfd);
+		close(dirfd);
 		return -1;
 	}
 	fd = connect_unix(path);
 	if (fd < 0 && errno == EAGAIN) {
 		/* its backlog is full: a burst, or a manager that is stuck */
-		flock(lockfd, LOCK_UN);
-		if (now_ms() < end && nap(20, stop))
+		rdv_unlock(dirfd, lockfd);
+		if (now_ms() < end && now_ms() < by_ms && nap(20, stop))
 			goto again;
-		if (stop == NULL || !*stop)
+		close(dirfd);
+		if (stop != NULL && *stop) {
+			errno = EINTR;
+		} else if (now_ms() >= by_ms && by_ms < end) {
+			errno = ETIME;
+		} else {
 			log_warnx("the call manager at %s takes no one in (it is "
 			    "stopped or stuck): giving up after %d s", path,
 			    RDV_ANSWER_MS / 1000);
-		close(lockfd);
-		errno = stop != NULL && *stop ? EINTR : ETIMEDOUT;
+			errno = ETIMEDOUT;
+		}
 		return -1;
 	}
 	if (fd < 0 && (errno == ECONNREFUSED || errno == ENOENT)) {
@@ -366,6 +442,7 @@ again:
 		close(fd);
 		fd = -1;
 	}
-	close(lockfd);
+	rdv_unlock(dirfd, lockfd);
+	close(dirfd);
 	return fd;
 }

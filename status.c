@@ -286,7 +286,8 @@ status_number(const char *v, uint64_t *out)
 {
 	size_t n = strspn(v, "0123456789");
 
-	if (n == 0 || v[n] != '\0' || n > 20 ||
+	/* as JSON writes one: "0", or no leading zero */
+	if (n == 0 || v[n] != '\0' || n > 20 || (v[0] == '0' && n > 1) ||
 	    (n == 20 && strcmp(v, "18446744073709551615") > 0))
 		return false;
 	if (out != NULL)
@@ -294,8 +295,9 @@ status_number(const char *v, uint64_t *out)
 	return true;
 }
 
-bool
-status_check(const struct status_rec *r, char *why, size_t whysz)
+/* The keys of a kind of line, and whether it has the figures; NULL. */
+static const struct status_key *
+kind_keys(const char *kind, bool *figures)
 {
 	static const struct {
 		const char		*kind;
@@ -305,14 +307,22 @@ status_check(const struct status_rec *r, char *why, size_t whysz)
 		{ "manager", manager_keys, false }, { "conn", conn_keys, false },
 		{ "call", call_keys, true }, { "end", no_keys, false },
 	};
-	const struct status_key *keys = NULL;
-	bool figures = false;
 
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-		if (strcmp(r->kind, kinds[k].kind) == 0) {
-			keys = kinds[k].keys;
-			figures = kinds[k].figures;
+		if (strcmp(kind, kinds[k].kind) == 0) {
+			*figures = kinds[k].figures;
+			return kinds[k].keys;
 		}
+	*figures = false;
+	return NULL;
+}
+
+bool
+status_check(const struct status_rec *r, char *why, size_t whysz)
+{
+	bool figures;
+	const struct status_key *keys = kind_keys(r->kind, &figures);
+
 	if (keys == NULL) {
 		snprintf(why, whysz, "a line of an unknown kind");
 		return false;
@@ -345,4 +355,87 @@ status_check(const struct status_rec *r, char *why, size_t whysz)
 		}
 	}
 	return true;
+}
+
+/* Where JSON is written: sticky bad once it would not fit. */
+struct jw {
+	char	*p;
+	size_t	 len, off;
+	bool	 bad;
+};
+
+static void
+jw_put(struct jw *w, const char *s, size_t n)
+{
+	if (w->bad || w->len - w->off <= n) {
+		w->bad = true;
+		return;
+	}
+	memcpy(w->p + w->off, s, n);
+	w->off += n;
+	w->p[w->off] = '\0';
+}
+
+/* A JSON string, ASCII alone: any other byte as \u00XX (Latin-1). */
+static void
+jw_str(struct jw *w, const char *s)
+{
+	char esc[8];
+
+	jw_put(w, "\"", 1);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)*c;
+			jw_put(w, esc, 2);
+		} else if (*c < 0x20 || *c >= 0x7f) {
+			snprintf(esc, sizeof(esc), "\\u%04x", *c);
+			jw_put(w, esc, 6);
+		} else {
+			jw_put(w, (const char *)c, 1);
+		}
+	}
+	jw_put(w, "\"", 1);
+}
+
+bool
+status_json(const struct status_rec *r, const char *skip, char *out,
+    size_t outsz)
+{
+	struct jw w = { .p = out, .len = outsz };
+	bool figures;
+	const struct status_key *keys = kind_keys(r->kind, &figures);
+	char num[32];
+
+	if (outsz == 0)
+		return false;
+	out[0] = '\0';
+	for (int i = 0; i < r->npairs; i++) {
+		const struct status_pair *p = &r->pairs[i];
+		uint64_t n;
+
+		if (skip != NULL && strcmp(p->key, skip) == 0)
+			continue;
+		if (w.off > 0)
+			jw_put(&w, ",", 1);
+		jw_str(&w, p->key);
+		jw_put(&w, ":", 1);
+		/* a number only where one is due, and written afresh */
+		if (keys != NULL && key_type(keys, figures, p->key) == 'n' &&
+		    status_number(p->val, &n)) {
+			snprintf(num, sizeof(num), "%llu",
+			    (unsigned long long)n);
+			jw_put(&w, num, strlen(num));
+		} else {
+			jw_str(&w, p->val);
+		}
+	}
+	if (r->cut > 0) {
+		snprintf(num, sizeof(num), "%s\"cut\":%u", w.off > 0 ? "," :
+		    "", r->cut);
+		jw_put(&w, num, strlen(num));
+	}
+	if (w.bad)
+		out[0] = '\0';
+	return !w.bad;
 }

@@ -2,8 +2,9 @@
 /*
  * The rendezvous: how a pptp instance finds the call manager for its
  * server, and whom each side trusts.  The run directory (checked: a
- * directory of root's or ours, writable by no one else; its lock, taken
- * while one instance looks for or starts a manager), the socket's name
+ * directory of root's or ours, writable by no one else; its lock, a
+ * file in it, taken while one instance looks for or starts a manager
+ * and by a keeper that removes its manager's socket), the socket's name
  * in it (server, network namespace, options), connecting to the socket
  * or listening on it, and the peer credentials (SO_PEERCRED) of what
  * answers there.
@@ -14,6 +15,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "addr.h"
@@ -32,11 +34,12 @@
  * Connect to the call manager for server, starting one (callmgr_spawn)
  * if none is alive (a socket whose connect fails is stale: removed,
  * replaced).  Returns a SOCK_SEQPACKET fd to it, or -1 after logging why
- * (or, with errno EINTR, silently when *stop was set by a signal
- * meanwhile).
+ * (or silently: with errno EINTR when *stop was set by a signal
+ * meanwhile, ETIME when a wait reached by_ms, the caller's deadline for
+ * the whole attempt, a CLOCK_MONOTONIC time in ms; UINT64_MAX: none).
  */
 int rdv_attach(const struct pptp_opts *o, const struct pptp_addr *server,
-    volatile sig_atomic_t *stop);
+    volatile sig_atomic_t *stop, uint64_t by_ms);
 
 /*
  * A run directory, checked: made (0700) if missing; a directory, not a
@@ -50,6 +53,27 @@ int rdv_dir_open(const char *dir);
  * ENOENT, and nothing said, if dir is missing.
  */
 int rdv_dir_read(const char *dir);
+
+/*
+ * The run directory's lock: RDV_LOCK_NAME in it, made 0600, and taken
+ * only if it is a regular file of root's (or our effective user's) that
+ * no one else may open: the directory itself may be readable by all,
+ * and whoever can open a file can flock it.  The holder removes it on
+ * rdv_unlock (a file locked is checked to be the one at that name).
+ */
+#define RDV_LOCK_NAME	"lock"
+
+/*
+ * Take the lock of the run directory dirfd (named dir, for the log),
+ * waiting wait_ms at most, with the stop signals let through.  Its fd,
+ * or -1: errno ETIMEDOUT (nothing said), EINTR (*stop was set; nothing
+ * said), or another after one line saying why.
+ */
+int rdv_lock(int dirfd, const char *dir, int wait_ms,
+    volatile sig_atomic_t *stop);
+
+/* Let the lock go: its file removed, then closed.  -1 is none. */
+void rdv_unlock(int dirfd, int lockfd);
 
 /* Our network namespace's identity (0 without /proc). */
 unsigned long rdv_netns_id(void);

@@ -176,7 +176,10 @@ bool status_parse(const char *line, struct status_rec *r);
 /* The value of key in *r, or NULL. */
 const char *status_get(const struct status_rec *r, const char *key);
 
-/* Is v a number: digits alone, at most UINT64_MAX?  Its value in *out. */
+/*
+ * Is v a number: digits alone, no leading zero (as JSON writes one), at
+ * most UINT64_MAX?  Its value in *out.
+ */
 bool status_number(const char *v, uint64_t *out);
 
 /*
@@ -187,5 +190,19 @@ bool status_number(const char *v, uint64_t *out);
  * of the line in it but plain ones).
  */
 bool status_check(const struct status_rec *r, char *why, size_t whysz);
+
+/*
+ * The pairs of *r as the members of a JSON object, without its braces
+ * ("key":value,...; "" if none), key skip left out, and "cut":N last
+ * if pairs are missing.  Valid JSON whatever the record holds, checked
+ * or not: a value is a number only where its kind of line has one and
+ * status_number() takes it, written again from its value; anything else
+ * is a string, in ASCII.  False, and out "", if it does not fit in
+ * outsz; STATUS_JSON_LEN always holds a record read from a line of
+ * sizeof(struct status_line) bytes.
+ */
+#define STATUS_JSON_LEN	(8 * sizeof(((struct status_line *)0)->text))
+bool status_json(const struct status_rec *r, const char *skip, char *out,
+    size_t outsz);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_status_json.h"
 #include "check_suites.h"
 
 /* Every byte but NUL survives a line and comes back as it went. */
@@ -288,7 +289,13 @@ START_TEST(test_number_digits_alone)
 	ck_assert_uint_eq(v, 0);
 	ck_assert(status_number("18446744073709551615", &v));
 	ck_assert_uint_eq(v, 18446744073709551615ULL);
-	ck_assert(status_number("00000000000000000001", NULL));
+	/* a leading zero is no JSON number: refused */
+	ck_assert(!status_number("00000000000000000001", NULL));
+	ck_assert(!status_number("00", NULL));
+	ck_assert(!status_number("0012", NULL));
+	ck_assert(!status_number("01", NULL));
+	ck_assert(status_number("10", &v));
+	ck_assert_uint_eq(v, 10);
 	ck_assert(!status_number("18446744073709551616", NULL));
 	ck_assert(!status_number("100000000000000000000", NULL));
 	ck_assert(!status_number("", NULL));
@@ -326,6 +333,9 @@ START_TEST(test_check_lines)
 		{ "call conn=1 conn=2", "conn twice in a call line" },
 		{ "manager pid=-1", "pid is not a number in a manager line" },
 		{ "manager pid=", "pid is not a number in a manager line" },
+		{ "manager pid=0012", "pid is not a number in a manager line" },
+		{ "call conn=1 call_id=007",
+		  "call_id is not a number in a call line" },
 		{ "call conn=1 rx_lost=1.5",
 		  "rx_lost is not a number in a call line" },
 	};
@@ -364,6 +374,113 @@ START_TEST(test_check_more_pairs_than_held)
 }
 END_TEST
 
+/* The checker itself: what it must take, and what it must not. */
+START_TEST(test_json_checker)
+{
+	static const char *const good[] = { "{}", "[]", "0", "-1.5e+3",
+	    "{\"a\":[1,\"x\\u00ff\\n\",{}],\"b\":null}", " true " };
+	static const char *const bad[] = { "{,\"a\":1}", "{\"a\":0012}",
+	    "{\"a\":1,}", "\"\x01\"", "\"\xc3\xa9\"", "{\"a\" 1}", "01",
+	    "\"\\x\"", "{} {}", "", "[1 2]", "-", "1." };
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(json_valid(good[i]), "%s", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!json_valid(bad[i]), "%s", bad[i]);
+}
+END_TEST
+
+/* status_json's members, in braces: valid JSON. */
+static bool
+json_of(const char *line, const char *skip, char *obj, size_t objsz)
+{
+	static struct status_rec r;
+	char out[STATUS_JSON_LEN];
+
+	ck_assert_msg(status_parse(line, &r), "%s", line);
+	if (!status_json(&r, skip, out, sizeof(out)))
+		return false;
+	snprintf(obj, objsz, "{%s}", out);
+	return json_valid(obj);
+}
+
+/* Numbers where a number is due, written afresh; strings otherwise. */
+START_TEST(test_json_members)
+{
+	static const struct {
+		const char	*line, *skip, *json;
+	} t[] = {
+		{ "call conn=1 state=up rx_packets=7 call_id=18446744073709551615",
+		  "conn", "{\"state\":\"up\",\"rx_packets\":7,"
+		  "\"call_id\":18446744073709551615}" },
+		/* the manager's line with its version alone: no stray comma */
+		{ "manager version=1", "version", "{}" },
+		{ "end", NULL, "{}" },
+		/* unchecked: leading zeros, a number key that is text */
+		{ "manager pid=0012 netns=00 since=-1 version=1", "version",
+		  "{\"pid\":\"0012\",\"netns\":\"00\",\"since\":\"-1\"}" },
+		{ "conn id=1 state=123 local=0", NULL,
+		  "{\"id\":1,\"state\":\"123\",\"local\":\"0\"}" },
+		/* an unknown kind or key: strings */
+		{ "calls x=1", NULL, "{\"x\":\"1\"}" },
+		{ "call conn=1 cut=2", NULL, "{\"conn\":1,\"cut\":2}" },
+		{ "call conn=1 cut=2", "conn", "{\"cut\":2}" },
+		/* keys are not encoded: any byte but space and = */
+		{ "conn peer_host=%22%5C%7F%FF%01 a\"\\\xff\x01" "b=%0A", NULL,
+		  "{\"peer_host\":\"\\\"\\\\\\u007f\\u00ff\\u0001\","
+		  "\"a\\\"\\\\\\u00ff\\u0001b\":\"\\u000a\"}" },
+	};
+	char obj[STATUS_JSON_LEN + 2];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ck_assert_msg(json_of(t[i].line, t[i].skip, obj, sizeof(obj)),
+		    "%s: %s", t[i].line, obj);
+		ck_assert_str_eq(obj, t[i].json);
+	}
+}
+END_TEST
+
+/*
+ * Whatever a line holds, every byte in keys and values, of any kind, as
+ * long as a line can be: the members are valid JSON, and always fit.
+ */
+START_TEST(test_json_always_valid)
+{
+	static const char *const kinds[] = { "manager", "conn", "call", "x" };
+	char obj[STATUS_JSON_LEN + 2], key[8], val[4];
+	struct status_line l;
+
+	for (int k = 0; k < 4; k++) {
+		for (int b = 1; b < 256; b += 48) {
+			status_line_init(&l, kinds[k]);
+			for (int c = b; c < b + 48 && c < 256; c++) {
+				/* a key holds any byte but space and = */
+				snprintf(key, sizeof(key), "k%c", c == ' ' ||
+				    c == '=' ? 'x' : (char)c);
+				val[0] = (char)c;
+				val[1] = c % 3 == 0 ? '0' : '\0';
+				val[2] = '\0';
+				status_line_str(&l, c % 2 ? key : "pid", val);
+			}
+			ck_assert_msg(json_of(l.text, NULL, obj, sizeof(obj)),
+			    "%s: %s", l.text, obj);
+		}
+		/* the longest line: every value as long as it goes */
+		status_line_init(&l, kinds[k]);
+		for (int c = 0; c < 40; c++) {
+			char big[STATUS_TEXT_LEN];
+
+			memset(big, 0x7f + c, sizeof(big) - 1);
+			big[sizeof(big) - 1] = '\0';
+			snprintf(key, sizeof(key), "\x01%c", 'a' + c % 26);
+			status_line_str(&l, key, big);
+		}
+		ck_assert_msg(json_of(l.text, NULL, obj, sizeof(obj)), "%s",
+		    l.text);
+	}
+}
+END_TEST
+
 Suite *
 status_suite(void)
 {
@@ -385,6 +502,9 @@ status_suite(void)
 	tcase_add_test(tc, test_number_digits_alone);
 	tcase_add_test(tc, test_check_lines);
 	tcase_add_test(tc, test_check_more_pairs_than_held);
+	tcase_add_test(tc, test_json_checker);
+	tcase_add_test(tc, test_json_members);
+	tcase_add_test(tc, test_json_always_valid);
 	suite_add_tcase(s, tc);
 	return s;
 }

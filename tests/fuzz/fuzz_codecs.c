@@ -7,9 +7,12 @@
  * The control connection's state machine gets the bytes as a TCP stream
  * after a valid handshake, so that deep states are reached too.  A
  * status line (what pptp --status reads from a call manager) is read
- * into a record, written again and must read back the same.
+ * into a record, written again and must read back the same; and written
+ * as JSON (pptp --status --json), which must always fit and be valid.
+ * Seeds: tests/fuzz/corpus (first byte 6: a status line).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "accm.h"
@@ -22,6 +25,8 @@
 #include "pqueue.h"
 #include "status.h"
 #include "util.h"
+
+#include "../check_status_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -229,6 +234,17 @@ fuzz_status(const uint8_t *data, size_t size)
 		__builtin_trap();	/* passed, yet something said */
 	if (strlen(why) >= sizeof(why))
 		__builtin_trap();
+	/* checked or not, skipping a key or not: valid JSON, whole */
+	for (int skip = 0; skip < 2; skip++) {
+		static char out[STATUS_JSON_LEN], obj[STATUS_JSON_LEN + 2];
+
+		if (!status_json(&r, skip && r.npairs > 0 ? r.pairs[0].key :
+		    NULL, out, sizeof(out)))
+			__builtin_trap();	/* a line's record did not fit */
+		snprintf(obj, sizeof(obj), "{%s}", out);
+		if (!json_valid(obj))
+			__builtin_trap();
+	}
 	status_line_init(&l, r.kind);
 	for (int i = 0; i < r.npairs; i++)
 		status_line_str(&l, r.pairs[i].key, r.pairs[i].val);

@@ -11,6 +11,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 
 from harness import (CFG, no_leftovers, passes_data, pid_titled, pptp_pids,
@@ -159,6 +160,60 @@ def unsafe_run_directory_refused(env):
     no_leftovers(env)
 
 
+LOCK_GRABBER = """
+import fcntl, os, sys, time
+run = sys.argv[1]
+d = os.open(run, os.O_RDONLY)
+fcntl.flock(d, fcntl.LOCK_EX)
+print("ready", flush=True)
+held = {}
+while True:
+    for name in os.listdir(run):
+        if name in held:
+            continue
+        try:
+            f = os.open(os.path.join(run, name), os.O_RDONLY | os.O_NONBLOCK)
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue
+        held[name] = f
+        print("locked", name, flush=True)
+    time.sleep(0.002)
+"""
+
+
+@test
+def readable_run_directory_locked_by_no_other_user(env):
+    """A run directory of root's with mode 0755 (readable by all):
+    another user who holds an flock on the directory itself, and locks
+    every file in it that it can open, holds up no start and no keeper
+    (the socket still goes at the end): the lock is a file in it that
+    only root can open."""
+    env.server()
+    os.chmod(env.dir, 0o755)
+    os.mkdir(env.rundir, 0o755)
+    grabber = subprocess.Popen(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+         sys.executable, "-c", LOCK_GRABBER, env.rundir],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env.procs.append(grabber)
+    assert grabber.stdout.readline() == "ready\n", grabber.stderr.read()
+    t0 = time.monotonic()
+    cli = env.client()
+    cli.wait_up()
+    assert time.monotonic() - t0 < 3, (time.monotonic() - t0, cli.stderr())
+    passes_data(cli, b"beside a held directory")
+    cli2 = env.client()
+    cli2.wait_up()
+    for c in (cli, cli2):
+        c.hangup()
+        assert c.exit_status() == 0, c.stderr()
+    no_leftovers(env)
+    grabber.kill()
+    out, err = grabber.communicate(timeout=5)
+    assert "locked" not in out, (out, err)
+
+
 @test
 def relative_rundir_made_absolute(env):
     """--rundir run, from the directory above: the call manager (which
@@ -264,6 +319,67 @@ def instance_trusts_only_its_own_call_managers(env):
     lsock.close()
     os.unlink(path)
     assert not srv.lines("accept connection")[1:], srv.text()
+
+
+@test
+def call_placed_again_within_one_deadline(env):
+    """A taken-over call manager (root's listener, as the real one is)
+    takes each call request and, short of the deadline for the call's
+    answer, hangs up or ends the call with the status that asks pptp to
+    place it again: pptp gives up at that one deadline, 2 x (1 + 2 x 1)
+    + 5 = 11 s with --connect-timeout 1 --reply-timeout 1, retries
+    included, not at three times it."""
+    opts = ("--connect-timeout", "1", "--reply-timeout", "1")
+    env.server()
+    cli = env.client(*opts)
+    cli.wait_up()
+    path = manager_socket(env)
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    lsock.bind(path)
+    lsock.listen(8)
+    lsock.settimeout(0.2)
+    taken, done = [], threading.Event()
+
+    def manager():
+        while not done.is_set():
+            try:
+                conn, _ = lsock.accept()
+            except socket.timeout:
+                continue
+            conn.recv(2000)
+            taken.append(time.monotonic())
+            done.wait(6)
+            if len(taken) % 2 == 0:    # CM_CALL_DOWN, status 9: again
+                body = (9).to_bytes(2, "big") + b"\0\0" + \
+                    b"closing".ljust(256, b"\0")
+                try:
+                    conn.send(CM_CALL_DOWN.to_bytes(2, "big") +
+                              (4 + len(body)).to_bytes(2, "big") + body)
+                except OSError:
+                    pass
+            conn.close()
+
+    t = threading.Thread(target=manager)
+    t.start()
+    try:
+        t0 = time.monotonic()
+        cli = env.client(*opts)
+        st = cli.exit_status(40)
+        took = time.monotonic() - t0
+    finally:
+        done.set()
+        t.join()
+        lsock.close()
+        os.unlink(path)
+    assert st == 1, (st, cli.stderr())
+    assert 10.5 < took < 12.5, (took, len(taken), cli.stderr())
+    assert len(taken) == 2, (taken, cli.stderr())
+    assert "no answer from the call manager for 192.0.2.1 in 11 s: " \
+        "giving up" in cli.stderr(), cli.stderr()
+    no_leftovers(env)
 
 
 def stop_and_fill(env, mgr, fill):

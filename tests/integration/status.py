@@ -5,7 +5,10 @@ status readers that hang or lie, who may ask.
 Their harness is tests/harness.py; tests/integration/run.py runs them,
 in the order written."""
 
+import ctypes
+import fcntl
 import json
+import mmap
 import os
 import re
 import signal
@@ -17,7 +20,8 @@ import threading
 import time
 
 from harness import (calls_of, CFG, end_all, no_leftovers, passes_data,
-                     run_pptp, scripted, status, status_json, test, wait_until)
+                     pid_titled, run_pptp, scripted, status, status_json,
+                     test, wait_until)
 
 
 @test
@@ -469,3 +473,105 @@ def status_checks_the_run_directory(env):
     assert st == 3 and "no tunnels" in out and err == "", (st, out, err)
     assert not os.path.exists(env.rundir)
     close_fakes(env)
+
+
+@test
+def status_json_valid_whatever_the_numbers(env):
+    """Numbers with leading zeros (no JSON number) are no numbers: that
+    answer is named and dropped; a manager line with its version alone,
+    and calls with no figures, still make valid JSON."""
+    fake_manager(env, "192.0.2.9-ns1-zeros", [
+        line("manager", **dict(MANAGER, pid="0012", netns="00")),
+        line("conn", id=1, state="up", since=0, ncalls=1),
+        line("call", conn=1, state="up", since=0, call_id="007",
+             peer_call_id=1),
+        line("end")])
+    fake_manager(env, "192.0.2.8-ns1-bare", [
+        line("manager", version=1), line("conn", id=1),
+        line("call", conn=1), line("end")])
+    st, out, err = status_limited(env, "--json")
+    assert st == 1, (st, out, err)
+    assert "192.0.2.9-ns1-zeros sent a wrong answer (pid is not a " \
+        "number in a manager line): not shown" in err, err
+    doc = json.loads(out)
+    assert doc["managers"] == [{"connections": [{"id": 1, "calls": [{}]}]}], \
+        doc
+    close_fakes(env)
+
+
+def pages_of(pid):
+    """The statistics pages (memfd "pptp-status") mapped in process pid:
+    their /proc/PID/map_files names."""
+    with open(f"/proc/{pid}/maps") as f:
+        return [f"/proc/{pid}/map_files/{l.split()[0]}" for l in f
+                if "/memfd:pptp-status" in l]
+
+
+@test
+def status_page_not_writable_by_the_manager(env):
+    """A taken-over call manager cannot write into its gateways' pages:
+    the page it holds cannot be mapped writable, nor its read-only
+    mapping made writable (mprotect), nor written to; the gateway's
+    figures still come.  And a page sealed against shrinking alone (a
+    client of the manager's uid could keep it writable) is not taken."""
+    env.server("--max-channels", "8")
+    cli = env.client()
+    cli.wait_up()
+    passes_data(cli, b"figures")
+    mgr = pid_titled("pptp: call manager 192.0.2.1")
+    pages = pages_of(mgr)
+    assert len(pages) == 1, pages
+    fd = os.open(pages[0], os.O_RDWR)
+    try:
+        size = os.fstat(fd).st_size
+        try:
+            mmap.mmap(fd, size, mmap.MAP_SHARED,
+                      mmap.PROT_READ | mmap.PROT_WRITE)
+            assert False, "a writable mapping of the page"
+        except PermissionError:
+            pass
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.mmap.restype = ctypes.c_void_p
+        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t,
+                              ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                              ctypes.c_long]
+        libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t,
+                                  ctypes.c_int]
+        addr = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+        assert addr not in (None, ctypes.c_void_p(-1).value)
+        r = libc.mprotect(addr, size, mmap.PROT_READ | mmap.PROT_WRITE)
+        err = ctypes.get_errno()
+        libc.munmap(ctypes.c_void_p(addr), ctypes.c_size_t(size))
+        assert r == -1 and err == 13, (r, err)      # EACCES
+        try:
+            os.pwrite(fd, b"\xff" * 8, 16)
+            assert False, "the page written to"
+        except PermissionError:
+            pass
+    finally:
+        os.close(fd)
+    doc = status_json(env)
+    (_, _, k), = calls_of(doc)
+    assert k["rx_packets"] >= 1 and k["tx_packets"] >= 1, k
+    # a client of the manager's uid, with a page sealed the old way
+    sock = [f for f in os.listdir(env.rundir) if f.startswith("192.0.2.1")]
+    s_ = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s_.connect(os.path.join(env.rundir, sock[0]))
+    req = struct.pack("!HHHH", 64, 0, 0, 0) + bytes(64)    # CM_CALL_REQ
+    s_.send(struct.pack("!HH", 1, 4 + len(req)) + req)
+    s_.settimeout(5)
+    assert s_.recv(100)[:2] == b"\x00\x02"                # CM_CALL_UP
+    page = os.memfd_create("pptp-status", os.MFD_ALLOW_SEALING)
+    os.ftruncate(page, 65536)
+    fcntl.fcntl(page, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK |
+                fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
+    s_.sendmsg([b"\x00\x05\x00\x04"],                     # CM_STATS_FD
+               [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                 struct.pack("i", page))])
+    time.sleep(0.3)
+    os.close(page)
+    assert len(pages_of(mgr)) == 1, pages_of(mgr)
+    s_.close()
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)

@@ -441,7 +441,8 @@ def signal_while_waiting_for_the_rundir_lock(env):
     import fcntl
     env.server()
     os.makedirs(env.rundir, mode=0o700, exist_ok=True)
-    lock = os.open(env.rundir, os.O_RDONLY | os.O_DIRECTORY)
+    path = os.path.join(env.rundir, "lock")     # rendezvous.h
+    lock = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         cli = env.client()
@@ -454,6 +455,7 @@ def signal_while_waiting_for_the_rundir_lock(env):
         assert took < 0.1, took
         assert st == 0, (st, cli.stderr())
     finally:
+        os.unlink(path)
         os.close(lock)
     no_leftovers(env)
 
