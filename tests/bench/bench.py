@@ -394,14 +394,14 @@ def main():
         print(f"pptp benchmark, {time.strftime('%Y-%m-%d')}, "
               f"{os.cpu_count()} cores, kernel {os.uname().release}")
         for c in clients:
-            print(f"  client {'ABCD'[clients.index(c)]}: {c}")
+            print(f"  client {chr(65 + clients.index(c))}: {c}")
         for r in range(rounds):
             for case in cases:
                 for c in clients:
                     x = run_case(a.bench, c, case)
                     results[c][name(case)].append(x)
                     print(f"    round {r + 1} {name(case)} "
-                          f"{'ABCD'[clients.index(c)]}: " +
+                          f"{chr(65 + clients.index(c))}: " +
                           (f"{x['fps']:.0f} frames/s, lost {x['lost']}, "
                            f"CPU {x['cpu_per_m']:.2f} s/M, pppd side "
                            f"{x['feed_cpu_per_m']:.2f} s/M"
@@ -438,7 +438,7 @@ def main():
           f"{'bad':>4} {'CPU s/M':>8} {'RSS MB':>7} {'pppd s/M':>9} " \
           f"{'fr/read':>7}"
     for c in clients:
-        print(f"client {'ABCD'[clients.index(c)]}: {c}")
+        print(f"client {chr(65 + clients.index(c))}: {c}")
         print(hdr)
         for case in cases:
             rs = results[c][name(case)]
@@ -477,12 +477,12 @@ def main():
           ", ".join(f"{v[1]:.2f} s/M at {k[0]} B from a {k[1]}"
                     for k, v in ceil.items()) +
           " (the least any client spends reading it)")
+    order = " ".join(chr(65 + i) for i in range(len(clients)))
     for b in others:
         print()
-        print(f"ratios A/{'ABCD'[clients.index(b)]}, median of {rounds} "
-              f"rounds ({' '.join('ABCD'[:len(clients)])} ...): CPU per "
-              "frame (lower is better for A), frames/s (higher), the pppd "
-              "side's CPU per frame")
+        print(f"ratios A/{chr(65 + clients.index(b))}, median of {rounds} "
+              f"rounds ({order} ...): CPU per frame (lower is better for "
+              "A), frames/s (higher), the pppd side's CPU per frame")
         for case in cases:
             ra, rb = results[a.client][name(case)], results[b][name(case)]
             cpu, fps, feed = [], [], []
@@ -500,7 +500,7 @@ def main():
                 if case[0] == "up":
                     cpu_b = statistics.median(y["cpu_per_m"] for y in rb
                                               if "error" not in y)
-                    line += (f"   floor/{'ABCD'[clients.index(b)]} "
+                    line += (f"   floor/{chr(65 + clients.index(b))} "
                              f"{floor[case[1]] / cpu_b:5.2f}")
                 print(line)
     return 0
