@@ -48,6 +48,8 @@
 
 /* the longest the GRE socket waits while pppd's side is full: gre_wait */
 #define GRE_WAIT_MS	5
+/* how early an ack may go when we are awake anyway: gw_timers */
+#define ACK_SLACK_MS	10
 
 static volatile sig_atomic_t want_stats, child_exited;
 
@@ -696,8 +698,14 @@ static void
 gw_timers(struct gw *g, uint64_t now)
 {
 	pq_timer(&g->pq, now, on_deliver, g);
-	/* ack after the delay, or at once when half our window waits */
-	if (g->ack_pending && (now >= g->ack_due_ms ||
+	/*
+	 * Ack after the delay, or at once when half our window waits.  A
+	 * turn woken by something else (a packet) within ACK_SLACK_MS of
+	 * the deadline sends it then: on a tunnel whose packets come more
+	 * often than that, the ack rides their wake-ups instead of waking
+	 * us on its own a few ms later.
+	 */
+	if (g->ack_pending && (now + ACK_SLACK_MS >= g->ack_due_ms ||
 	    2 * g->unacked >= g->o->window))
 		gw_send_ack(g);
 	if (!g->gre_seen && !g->warned_silent && g->first_tx_ms != 0 &&
