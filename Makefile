@@ -222,10 +222,11 @@ e2e: need-e2e $(B)/pptp $(B)/pptpsetup build/uml_xstate.so
 
 # Throughput, CPU per packet and memory, client vs a minimal server in
 # namespaces; CLIENT=path measures another client, COMPARE=path runs two
-# side by side (A B A B ...) and prints their ratios.
+# side by side (A B A B ...) and prints their ratios; COMPARE="path null"
+# adds the benchmark's null client as a third.
 bench: need-bench $(B)/pptp $(B)/pptpbench
 	python3 tests/bench/bench.py --bench $(CURDIR)/$(B)/pptpbench \
-	    --client $(CLIENT) $(if $(COMPARE),--compare $(COMPARE)) \
+	    --client $(CLIENT) $(if $(COMPARE),--compare "$(COMPARE)") \
 	    $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(ONLY),--only "$(ONLY)") \
 	    $(if $(STATUS_READER),--status-reader) \
 	    $(if $(NOSANDBOX),--nosandbox) \

@@ -152,10 +152,15 @@ size_t
 hdlc_encode(const struct hdlc_enc *e, const uint8_t *frame, size_t len,
     uint8_t *out, size_t cap)
 {
-	uint16_t fcs = (uint16_t)~hdlc_fcs16(HDLC_INITFCS, frame, len);
-	uint8_t tail[2] = { (uint8_t)fcs, (uint8_t)(fcs >> 8) };
+	uint16_t fcs;
+	uint8_t tail[2];
 	size_t o = 0;
 
+	if (cap < len + 4)
+		return 0;	/* short even with no escape: no FCS spent */
+	fcs = (uint16_t)~hdlc_fcs16(HDLC_INITFCS, frame, len);
+	tail[0] = (uint8_t)fcs;
+	tail[1] = (uint8_t)(fcs >> 8);
 	if (cap < hdlc_enc_bound(len)) {
 		size_t need = len + 4;	/* flags and FCS, none escaped */
 

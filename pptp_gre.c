@@ -12,7 +12,8 @@
  * control characters pppd's receive ACCM names (all of them until LCP
  * shows better: accm.h).  When pppd is slow that buffer fills and
  * further packets are dropped and counted: the network side never waits
- * for pppd.
+ * for pppd.  While pppd's side is full, the socket is read every few ms
+ * rather than at every packet (gre_wait).
  *
  * One ppoll() loop; signals are blocked except inside ppoll, so their
  * handlers' flags are seen at once.  Timers (ack delay, reorder wait,
@@ -45,6 +46,11 @@
 #include "sandbox.h"
 #include "status.h"
 #include "util.h"
+
+/* the longest the GRE socket waits while pppd's side is full: gre_wait */
+#define GRE_WAIT_MS	5
+/* how early an ack may go when we are awake anyway: gw_timers */
+#define ACK_SLACK_MS	10
 
 static volatile sig_atomic_t want_stats, child_exited;
 
@@ -350,6 +356,56 @@ ppp_read(struct gw *g, uint64_t now)
 static void ppp_write(struct gw *g);
 
 /*
+ * pppd's side is full: a write to it was short or failed with EAGAIN.
+ * Until it has room again (POLLOUT), nothing more is written to it; and
+ * until our buffer for it has gone to it whole, the GRE socket stays out
+ * of the poll, for at most GRE_WAIT_MS at a time.  Polled, it would wake
+ * us for every packet, to add it to the buffer or, when that is full
+ * too, drop it, over and over: a busy loop that takes the CPU pppd needs
+ * to catch up, and many small writes where one would do.  What arrives
+ * meanwhile waits in the socket, behind what waits in the buffer: no
+ * later than it would have gone to pppd from the buffer.  And it is read
+ * every GRE_WAIT_MS (what no longer fits is dropped in on_deliver), so a
+ * slow pppd still costs drops, not a queue in the socket.
+ */
+static void
+gre_wait(struct gw *g)
+{
+	if (g->gre_wait_ms == 0)
+		g->gre_wait_ms = now_ms() + GRE_WAIT_MS;
+}
+
+static void
+ppp_full(struct gw *g)
+{
+	g->ppp_full = true;
+	gre_wait(g);
+}
+
+/* A payload dropped: pppd's side and our buffer for it are full. */
+static void
+ppp_lags(struct gw *g)
+{
+	g->stats.rx_pppd_slow++;
+	gre_wait(g);
+}
+
+/*
+ * After ppoll, given what it said of pppd's side: true when the GRE
+ * socket, left out of the poll (gre_wait), is due to be read now.
+ */
+static bool
+ppp_room(struct gw *g, short ppp_out_revents, uint64_t now)
+{
+	if (ppp_out_revents & (POLLOUT | POLLERR | POLLHUP))
+		g->ppp_full = false;
+	if (g->gre_wait_ms == 0 || now < g->gre_wait_ms)
+		return false;
+	g->gre_wait_ms = 0;
+	return true;
+}
+
+/*
  * Room for need more bytes in the buffer to pppd, after writing to pppd
  * first if the buffer lacks that room.
  */
@@ -383,7 +439,7 @@ on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t len)
 	if (g->o->sync) {
 		/* a length prefix keeps frame boundaries for the writes */
 		if (len + 2 > room) {
-			g->stats.rx_pppd_slow++;
+			ppp_lags(g);
 			return;
 		}
 		g->obuf[g->olen++] = (uint8_t)(len >> 8);
@@ -397,7 +453,7 @@ on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t len)
 	n = hdlc_encode(accm_is_lcp(p, len) ? &g->enc_lcp : &g->enc, p, len,
 	    g->obuf + g->olen, room);
 	if (n == 0) {
-		g->stats.rx_pppd_slow++;
+		ppp_lags(g);
 		return;
 	}
 	g->olen += n;
@@ -406,6 +462,8 @@ on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t len)
 static void
 ppp_write(struct gw *g)
 {
+	if (g->ppp_full)
+		return;		/* until POLLOUT: ppp_room */
 	while (g->ooff < g->olen) {
 		ssize_t n;
 
@@ -422,12 +480,22 @@ ppp_write(struct gw *g)
 		} else {
 			n = write(g->ppp_out, g->obuf + g->ooff,
 			    g->olen - g->ooff);
-		}
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR) {
-				g->ppp_full = errno == EAGAIN;
+			if (n > 0 && (size_t)n < g->olen - g->ooff) {
+				/*
+				 * Taken in part: full (a pty holds some 20
+				 * KB), so a second write would only fail.
+				 * Wait for POLLOUT.
+				 */
+				g->ooff += (size_t)n;
+				ppp_full(g);
 				return;
 			}
+		}
+		if (n < 0) {
+			if (errno == EAGAIN)
+				ppp_full(g);
+			if (errno == EAGAIN || errno == EINTR)
+				return;
 			log_info("gre %s: writing to pppd: %s: call ends",
 			    g->addr, strerror(errno));
 			g->exit_code = PPTP_EXIT_OK;
@@ -437,6 +505,7 @@ ppp_write(struct gw *g)
 		g->ooff += (size_t)n;
 	}
 	g->ooff = g->olen = 0;
+	g->gre_wait_ms = 0;	/* all taken: poll GRE again (gre_wait) */
 }
 
 static void
@@ -630,8 +699,14 @@ static void
 gw_timers(struct gw *g, uint64_t now)
 {
 	pq_timer(&g->pq, now, on_deliver, g);
-	/* ack after the delay, or at once when half our window waits */
-	if (g->ack_pending && (now >= g->ack_due_ms ||
+	/*
+	 * Ack after the delay, or at once when half our window waits.  A
+	 * turn woken by something else (a packet) within ACK_SLACK_MS of
+	 * the deadline sends it then: on a tunnel whose packets come more
+	 * often than that, the ack rides their wake-ups instead of waking
+	 * us on its own a few ms later.
+	 */
+	if (g->ack_pending && (now + ACK_SLACK_MS >= g->ack_due_ms ||
 	    2 * g->unacked >= g->o->window))
 		gw_send_ack(g);
 	if (!g->gre_seen && !g->warned_silent && g->first_tx_ms != 0 &&
@@ -674,6 +749,7 @@ gw_timeout(struct gw *g, uint64_t now)
 		NEAREST(g->first_tx_ms + GRE_SILENT_MS);
 	NEAREST(g->stop_due_ms);
 	NEAREST(g->pty_due_ms);
+	NEAREST(g->gre_wait_ms);
 #undef NEAREST
 	if (due == 0)
 		return -1;
@@ -923,7 +999,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	while (!g->done) {
 		struct pollfd pfd[4] = {
 			{ g->ppp_in, POLLIN, 0 },
-			{ g->gre, POLLIN, 0 },
+			{ g->gre_wait_ms == 0 ? g->gre : -1, POLLIN, 0 },
 			{ g->cm, POLLIN, 0 },
 			{ g->ppp_out, POLLOUT, 0 },
 		};
@@ -964,7 +1040,8 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 			break;
 		}
 		now = now_ms();
-		g->ppp_full = false;	/* it may have room again */
+		if (ppp_room(g, pfd[3].revents, now))
+			pfd[1].revents = POLLIN;	/* what waits there */
 		if (pfd[1].revents & (POLLIN | POLLERR)) {
 			if (pfd[1].revents & POLLERR)
 				gre_errqueue(g);

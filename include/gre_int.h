@@ -98,7 +98,8 @@ struct gw {
 	bool			 warned_garbage, warned_sync, warned_oversize;
 	bool			 warned_overflow;
 	int			 ct_no_helper;	/* conntrack.h, at set-up */
-	bool			 ppp_full;	/* pppd's side took no more */
+	bool			 ppp_full;	/* pppd's side: no room */
+	uint64_t		 gre_wait_ms;	/* GRE unpolled till */
 
 	/*
 	 * Counters, named as the figures of status.h they become (the

@@ -125,6 +125,34 @@ START_TEST(test_encode_no_room)
 }
 END_TEST
 
+/*
+ * A frame with nothing to escape takes exactly its length, the FCS and
+ * two flags: every smaller room gives 0 and leaves the output untouched
+ * (the gateway drops a payload that way when pppd's side is full).
+ */
+START_TEST(test_encode_room_exact)
+{
+	uint8_t frame[64], out[256];
+	size_t cap = (size_t)_i;
+	struct hdlc_enc e;
+
+	for (size_t i = 0; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)(0x41 + i % 26);
+	hdlc_enc_init(&e, HDLC_ACCM_ALL);
+	memset(out, 0xaa, sizeof(out));
+	if (cap < sizeof(frame) + 4) {
+		ck_assert_uint_eq(hdlc_encode(&e, frame, sizeof(frame), out,
+		    cap), 0);
+		for (size_t i = 0; i < sizeof(out); i++)
+			ck_assert_uint_eq(out[i], 0xaa);
+		return;
+	}
+	ck_assert_uint_eq(hdlc_encode(&e, frame, sizeof(frame), out, cap),
+	    sizeof(frame) + 4);
+	ck_assert_uint_eq(out[cap], 0xaa);
+}
+END_TEST
+
 /* Random bytes, many of them the ones framing cares about. */
 static uint8_t
 nasty_byte(void)
@@ -597,6 +625,7 @@ hdlc_suite(void)
 
 	tcase_add_test(enc, test_encode_escapes);
 	tcase_add_test(enc, test_encode_no_room);
+	tcase_add_loop_test(enc, test_encode_room_exact, 0, 72);
 	tcase_add_loop_test(enc, test_encode_matches_definition, 0, 4);
 	suite_add_tcase(s, enc);
 

@@ -4,16 +4,19 @@
 (pptpbench serve) in two network namespaces of its own, with pppd played
 by pptpbench feed on a socketpair or a raw pty.
 
-    bench.py --bench PPTPBENCH --client A [--compare B] [--rounds N]
+    bench.py --bench PPTPBENCH --client A [--compare "B [C]"] [--rounds N]
 
 For each case (upstream pppd->GRE and downstream GRE->pppd, 64- and
 1400-byte frames, socketpair and pty; downstream also paced, at rates the
 pppd side can take, next to the unpaced bursts; and a lossy downstream
 case) it reports frames/s, MB/s, frames lost or corrupted (every frame's
 content and order is checked), the client's CPU seconds per million
-frames (all its processes) and their peak memory.  With --compare the two
-clients alternate A B A B ... and the table shows per-round ratios, since
-a shared machine is noisy: the ratios are the figures that count.
+frames (all its processes) and their peak memory, and the pppd side's own
+CPU per frame (writing up, reading down) with the frames per read.  With
+--compare the clients alternate A B A B ... (A B C ... with two) and the
+table shows per-round ratios of A to each, since a shared machine is
+noisy: the ratios are the figures that count.  "null" as a client is the
+benchmark's null client (pptpbench null, the floor of the scale runs).
 
 Then (tests/bench/growth.py) the scale and latency runs, the client
 beside Debian's pptp-linux (--classic) and the benchmark's null client:
@@ -106,6 +109,17 @@ def serve(bench, d, mode, size, count, fps=None):
                             stdout=subprocess.PIPE, text=True)
 
 
+NULL = "pptpnull"               # COMPARE=null: the benchmark's null client
+
+
+def client_argv(client, extra=()):
+    """How a client is started on the call to the benchmark's server."""
+    if os.path.basename(client) == NULL:
+        return [client, "null", "192.0.2.1"]
+    # only options that both clients know
+    return [client, "192.0.2.1", "--nolaunchpppd", "--nohostroute", *extra]
+
+
 READER = "?status-reader"
 UNBOXED = "?nosandbox"          # B is A with --nosandbox
 
@@ -155,11 +169,9 @@ def run_case_once(bench, client, case, extra=()):
     while not os.path.exists(os.path.join(d, "listening")):
         time.sleep(0.01)
     try:
-        # only options that both clients know
         f = subprocess.run(["ip", "netns", "exec", NS_C, bench, "feed", d,
                             mode, str(size), str(count), stdin, client,
-                            client, "192.0.2.1", "--nolaunchpppd",
-                            "--nohostroute", *extra],
+                            *client_argv(client, extra)],
                            capture_output=True, text=True, timeout=180)
         s_out, _ = srv.communicate(timeout=60)
         if os.environ.get("PPTPBENCH_CLIENT_LOG"):
@@ -186,6 +198,10 @@ def run_case_once(bench, client, case, extra=()):
                                           got["out_of_order"]),
         "cpu_per_m": fr["cpu"] / max(received, 1) * 1e6,
         "rss_mb": fr["rss_kb"] / 1024, "count": count,
+        # the pppd side's own work: writing (up) or reading (down)
+        "feed_cpu_per_m": fr["feed_cpu"] / max(received, 1) * 1e6,
+        "frames_per_read": (received / max(fr["feed_reads"], 1)
+                            if mode != "up" else None),
         "drive_fps": (sr["sent"] / max(sr["seconds"], 1e-6)
                       if mode != "up" else None),
     }
@@ -254,8 +270,8 @@ def idle_cpu(bench, client):
                             "down", "64", "0"], stdout=subprocess.DEVNULL)
     while not os.path.exists(os.path.join(d, "listening")):
         time.sleep(0.01)
-    p = subprocess.Popen(["ip", "netns", "exec", NS_C, client, "192.0.2.1",
-                          "--nolaunchpppd", "--nohostroute"],
+    p = subprocess.Popen(["ip", "netns", "exec", NS_C,
+                          *client_argv(client)],
                          stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     while not os.path.exists(os.path.join(d, "ready")):
@@ -318,7 +334,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bench", required=True)
     ap.add_argument("--client", required=True)
-    ap.add_argument("--compare")
+    ap.add_argument("--compare", help="one or more clients (space "
+                    "separated) to alternate with A; null is the "
+                    "benchmark's null client (pptpbench null)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--only", help="cases whose name has this, as 'up'")
     ap.add_argument("--status-reader", action="store_true",
@@ -353,12 +371,21 @@ def main():
         a.compare = a.client + READER
     if a.nosandbox:
         a.compare = a.client + UNBOXED
+    others = a.compare.split() if a.compare and not (
+        a.status_reader or a.nosandbox) else [a.compare] if a.compare \
+        else []
+    nulldir = None
+    if "null" in others:
+        # a copy of pptpbench, so that its processes are told apart
+        nulldir = tempfile.mkdtemp(prefix="pptpnull-")
+        others[others.index("null")] = os.path.join(nulldir, NULL)
+        shutil.copy(a.bench, os.path.join(nulldir, NULL))
     cases = [c for c in CASES if "cases" in parts and
              (not a.only or a.only in name(c))]
     if os.geteuid() != 0:
         sys.exit("make bench needs root (namespaces, raw sockets)")
-    clients = [a.client] + ([a.compare] if a.compare else [])
-    rounds = a.rounds if a.compare else 1
+    clients = [a.client] + others
+    rounds = a.rounds if others else 1
     g_rounds = a.rounds
     results = {c: {n: [] for n in map(name, cases)} for c in clients}
     net_down()
@@ -367,12 +394,19 @@ def main():
         print(f"pptp benchmark, {time.strftime('%Y-%m-%d')}, "
               f"{os.cpu_count()} cores, kernel {os.uname().release}")
         for c in clients:
-            print(f"  client {'AB'[clients.index(c)]}: {c}")
+            print(f"  client {chr(65 + clients.index(c))}: {c}")
         for r in range(rounds):
             for case in cases:
                 for c in clients:
-                    results[c][name(case)].append(run_case(a.bench, c,
-                                                           case))
+                    x = run_case(a.bench, c, case)
+                    results[c][name(case)].append(x)
+                    print(f"    round {r + 1} {name(case)} "
+                          f"{chr(65 + clients.index(c))}: " +
+                          (f"{x['fps']:.0f} frames/s, lost {x['lost']}, "
+                           f"CPU {x['cpu_per_m']:.2f} s/M, pppd side "
+                           f"{x['feed_cpu_per_m']:.2f} s/M"
+                           if "error" not in x else x["error"]),
+                          flush=True)
         if set(parts) & {"scale", "latency"}:
             growth_run(a, parts, g_rounds)
         if not cases:
@@ -391,6 +425,8 @@ def main():
                  for size, n in ((64, 300000), (1400, 100000))}
     finally:
         net_down()
+        if nulldir:
+            shutil.rmtree(nulldir, ignore_errors=True)
 
     def med(rs, key):
         vals = [x[key] for x in rs if "error" not in x and
@@ -399,9 +435,10 @@ def main():
 
     print()
     hdr = f"{'case':18} {'frames/s':>9} {'MB/s':>7} {'lost':>6} " \
-          f"{'bad':>4} {'CPU s/M':>8} {'RSS MB':>7}"
+          f"{'bad':>4} {'CPU s/M':>8} {'RSS MB':>7} {'pppd s/M':>9} " \
+          f"{'fr/read':>7}"
     for c in clients:
-        print(f"client {'AB'[clients.index(c)]}: {c}")
+        print(f"client {chr(65 + clients.index(c))}: {c}")
         print(hdr)
         for case in cases:
             rs = results[c][name(case)]
@@ -412,7 +449,10 @@ def main():
             print(f"{name(case):18} {med(rs, 'fps'):9.0f} "
                   f"{med(rs, 'mbs'):7.1f} {med(rs, 'lost'):6.0f} "
                   f"{med(rs, 'corrupt'):4.0f} {med(rs, 'cpu_per_m'):8.2f} "
-                  f"{med(rs, 'rss_mb'):7.1f}")
+                  f"{med(rs, 'rss_mb'):7.1f} "
+                  f"{med(rs, 'feed_cpu_per_m'):9.2f} "
+                  + (f"{med(rs, 'frames_per_read'):7.1f}"
+                     if case[0] != "up" else f"{'-':>7}"))
         print(f"idle tunnel: {idle[c]:.2f} s of CPU in 5 s")
         print()
     drive = [x["drive_fps"] for case in cases if case[0] != "up"
@@ -437,26 +477,31 @@ def main():
           ", ".join(f"{v[1]:.2f} s/M at {k[0]} B from a {k[1]}"
                     for k, v in ceil.items()) +
           " (the least any client spends reading it)")
-    if a.compare:
+    order = " ".join(chr(65 + i) for i in range(len(clients)))
+    for b in others:
         print()
-        print(f"ratios A/B, median of {rounds} rounds (A B A B ...): "
-              "CPU per frame (lower is better for A), frames/s (higher)")
+        print(f"ratios A/{chr(65 + clients.index(b))}, median of {rounds} "
+              f"rounds ({order} ...): CPU per frame (lower is better for "
+              "A), frames/s (higher), the pppd side's CPU per frame")
         for case in cases:
-            ra, rb = results[a.client][name(case)], \
-                results[a.compare][name(case)]
-            cpu, fps = [], []
+            ra, rb = results[a.client][name(case)], results[b][name(case)]
+            cpu, fps, feed = [], [], []
             for x, y in zip(ra, rb):
                 if "error" in x or "error" in y:
                     continue
                 cpu.append(x["cpu_per_m"] / max(y["cpu_per_m"], 1e-9))
                 fps.append(x["fps"] / max(y["fps"], 1e-9))
+                feed.append(x["feed_cpu_per_m"] /
+                            max(y["feed_cpu_per_m"], 1e-9))
             if cpu:
                 line = (f"{name(case):18} CPU {statistics.median(cpu):5.2f}"
-                        f"   frames/s {statistics.median(fps):6.2f}")
+                        f"   frames/s {statistics.median(fps):6.2f}"
+                        f"   pppd side's CPU {statistics.median(feed):5.2f}")
                 if case[0] == "up":
-                    b = statistics.median(y["cpu_per_m"] for y in rb
-                                          if "error" not in y)
-                    line += f"   floor/B {floor[case[1]] / b:5.2f}"
+                    cpu_b = statistics.median(y["cpu_per_m"] for y in rb
+                                              if "error" not in y)
+                    line += (f"   floor/{chr(65 + clients.index(b))} "
+                             f"{floor[case[1]] / cpu_b:5.2f}")
                 print(line)
     return 0
 

@@ -16,7 +16,8 @@
  *	Plays pppd: starts CLIENT ARGS... with stdin/stdout a socketpair
  *	or a raw pty, writes COUNT HDLC frames (up) or reads and checks
  *	them (down, lossy), and measures the CPU time and peak memory of
- *	every process of CLIENT over the data phase.  One line of
+ *	every process of CLIENT over the data phase, and its own CPU time
+ *	(feed_cpu) and reads that had data (feed_reads).  One line of
  *	key=value.  With PPTPBENCH_CLIENT_LOG set in the environment, the
  *	client's stderr is kept (bench.py shows it) and it gets SIGUSR1,
  *	for its statistics, before it is stopped.
@@ -439,12 +440,45 @@ serve(int argc, char **argv)
 
 /* --- feed: pppd's side --------------------------------------------------- */
 
+/*
+ * CPU seconds of process pid: its time on the CPU in ns (schedstat, one
+ * thread each here), else its user and system clock ticks, which are
+ * too coarse for runs of a tenth of a second.
+ */
+static double
+proc_cpu(int pid)
+{
+	char p[64], stat[1024], *s;
+	unsigned long long ns;
+	unsigned long ut, st;
+	double cpu = 0;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/schedstat", pid);
+	if ((f = fopen(p, "r")) != NULL) {
+		int n = fscanf(f, "%llu", &ns);
+
+		fclose(f);
+		if (n == 1)
+			return (double)ns / 1e9;
+	}
+	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+	if ((f = fopen(p, "r")) == NULL)
+		return 0;
+	if (fgets(stat, sizeof(stat), f) != NULL &&
+	    (s = strrchr(stat, ')')) != NULL &&
+	    sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+	    "%*u %lu %lu", &ut, &st) == 2)
+		cpu = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	fclose(f);
+	return cpu;
+}
+
 /* CPU seconds and peak RSS (kB) of every process running exe. */
 static void
 client_usage(const char *exe, double *cpu, long *rss_kb)
 {
 	char real[PATH_MAX], link[PATH_MAX], p[64];
-	long hz = sysconf(_SC_CLK_TCK);
 	struct dirent *de;
 	DIR *dp;
 
@@ -453,10 +487,9 @@ client_usage(const char *exe, double *cpu, long *rss_kb)
 	if (realpath(exe, real) == NULL || (dp = opendir("/proc")) == NULL)
 		return;
 	while ((de = readdir(dp)) != NULL) {
-		char stat[1024], *s;
+		char line[1024];
 		ssize_t n;
 		FILE *f;
-		unsigned long ut, st;
 		int pid = atoi(de->d_name);
 
 		if (pid <= 0)
@@ -468,28 +501,30 @@ client_usage(const char *exe, double *cpu, long *rss_kb)
 		link[n] = '\0';
 		if (strcmp(link, real) != 0)
 			continue;
-		snprintf(p, sizeof(p), "/proc/%d/stat", pid);
-		f = fopen(p, "r");
-		if (f == NULL)
-			continue;
-		if (fgets(stat, sizeof(stat), f) != NULL &&
-		    (s = strrchr(stat, ')')) != NULL &&
-		    sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-		    "%*u %lu %lu", &ut, &st) == 2)
-			*cpu += (double)(ut + st) / (double)hz;
-		fclose(f);
+		*cpu += proc_cpu(pid);
 		snprintf(p, sizeof(p), "/proc/%d/status", pid);
 		f = fopen(p, "r");
-		while (f != NULL && fgets(stat, sizeof(stat), f) != NULL) {
+		while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
 			long kb;
 
-			if (sscanf(stat, "VmHWM: %ld", &kb) == 1)
+			if (sscanf(line, "VmHWM: %ld", &kb) == 1)
 				*rss_kb += kb;
 		}
 		if (f != NULL)
 			fclose(f);
 	}
 	closedir(dp);
+}
+
+/* This process's own CPU seconds so far. */
+static double
+self_cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 struct dec_arg {
@@ -515,8 +550,9 @@ feed(int argc, char **argv)
 	const char *exe = argv[7];
 	int ours, theirs;
 	pid_t pid;
-	double cpu0, cpu1, t0, t1;
+	double cpu0, cpu1, t0, t1, self0;
 	long rss;
+	uint64_t reads = 0;
 	struct dec_arg da = { .size = size };
 
 	(void)argc;
@@ -563,6 +599,7 @@ feed(int argc, char **argv)
 	}
 	usleep(300000);		/* the gateway opens its socket */
 	client_usage(exe, &cpu0, &rss);
+	self0 = self_cpu();
 	t0 = now_s();
 	if (strcmp(mode, "up") == 0) {
 		send_frames(ours, size, count, 1 << 20);
@@ -586,6 +623,7 @@ feed(int argc, char **argv)
 			n = read(ours, buf, sizeof(buf));
 			if (n <= 0)
 				break;
+			reads++;
 			hdlc_dec_feed(&d, buf, (size_t)n, on_frame, &da);
 			idle = now_s() + 1.5;
 		}
@@ -594,11 +632,13 @@ feed(int argc, char **argv)
 	}
 	client_usage(exe, &cpu1, &rss);
 	printf("cpu=%.6f rss_kb=%ld seconds=%.6f received=%llu "
-	    "corrupt=%llu out_of_order=%llu gaps=%llu\n", cpu1 - cpu0, rss,
+	    "corrupt=%llu out_of_order=%llu gaps=%llu feed_cpu=%.6f "
+	    "feed_reads=%llu\n", cpu1 - cpu0, rss,
 	    t1 - t0, (unsigned long long)da.t.good,
 	    (unsigned long long)da.t.corrupt,
 	    (unsigned long long)da.t.out_of_order,
-	    (unsigned long long)da.t.gaps);
+	    (unsigned long long)da.t.gaps, self_cpu() - self0,
+	    (unsigned long long)reads);
 	fflush(stdout);
 	touch(dir, "done");
 	if (getenv("PPTPBENCH_CLIENT_LOG") != NULL) {
