@@ -486,9 +486,12 @@ empty_root(const char *who)
  * is still accepted, to be refused in words.  The gateway: stdio, the
  * log relay's pipe, GRE, its manager, the pty, the watchdog's socket,
  * the stderr relay's pipes, the waiting command's pipe: a dozen, so 32.
+ * pptp --diagnose: stdio, the log relay's pipe, the relays'
+ * acknowledgements, TCP, GRE, the conntrack table: 16.
  */
 #define MANAGER_NOFILE	(6 + CM_MAX_CLIENTS + CM_MAX_CALLS + 16)
 #define GATEWAY_NOFILE	32
+#define DIAGNOSE_NOFILE	16
 
 /*
  * What a process taken over could take of the machine beyond its
@@ -507,6 +510,8 @@ sandbox_limits(enum sandbox_role role, const char *who)
 		nofile.rlim_cur = nofile.rlim_max = MANAGER_NOFILE;
 	else if (role == SB_GATEWAY)
 		nofile.rlim_cur = nofile.rlim_max = GATEWAY_NOFILE;
+	else if (role == SB_DIAGNOSE)
+		nofile.rlim_cur = nofile.rlim_max = DIAGNOSE_NOFILE;
 	else
 		return;
 	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)

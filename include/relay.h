@@ -28,6 +28,12 @@
 int relay_start(const struct sandbox *sb);
 
 /*
+ * pptp --diagnose: its report (stdout) through a relay of its own too,
+ * as stderr: fd 1 becomes that relay's pipe.  0, or -1 (said).
+ */
+int relay_start_stdout(const struct sandbox *sb);
+
+/*
  * The real stderr, for pppd's alone (launch mode): a close-on-exec
  * copy kept until relay_stderr_close(), or 2 when there is no relay.
  */
@@ -41,8 +47,8 @@ void relay_stderr_close(void);
  */
 void relay_forget(void);
 
-/* The acknowledgements' pipe, for a process that closes all but what it
-   keeps (-1: none). */
+/* The stderr relay's acknowledgements' pipe, for a process that closes
+   all but what it keeps (-1: none). */
 int relay_ack_fd(void);
 
 #endif

@@ -10,9 +10,15 @@ This host's kernel has no PPP: the local stage fails here (no /dev/ppp,
 no ppp_mppe), which is reported, named in the verdict (exit 11 when the
 network passes) and never stops the network stages."""
 
+import fcntl
 import json
+import os
+import pty
+import re
+import select
 import signal
 import subprocess
+import termios
 import time
 
 from harness import (CFG, NOCAPS, no_leftovers, pptp_pids, proc_status,
@@ -313,6 +319,72 @@ def diagnose_reads_the_network_sandboxed(env):
     out, err = p.communicate(timeout=10)
     assert p.returncode == 13, (p.returncode, out, err)
     assert "stopped by signal 15" in out, out
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def diagnose_holds_no_terminal(env):
+    """Run from a terminal (a pty, its controlling terminal), the
+    sandboxed diagnosing process holds no descriptor on it: stdin is
+    /dev/null, stdout and stderr the relays' pipes; the terminal is
+    theirs alone, and the stage lines still reach it.  Its descriptors
+    and file sizes are limited like the other sandboxed processes'."""
+    srv = env.server("--sccrp", "never")
+    master, slave = pty.openpty()
+    tty = os.fstat(slave).st_rdev
+
+    def controlling():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    p = subprocess.Popen(["ip", "netns", "exec", env.cns, CFG.pptp,
+                          "--diagnose", "192.0.2.1"], stdin=slave,
+                         stdout=slave, stderr=slave, preexec_fn=controlling)
+    env.procs.append(p)
+    os.close(slave)
+    shown = b""
+
+    def read():
+        nonlocal shown
+        while select.select([master], [], [], 0)[0]:
+            try:
+                d = os.read(master, 4096)
+            except OSError:
+                break
+            if not d:
+                break
+            shown += d
+        return shown.decode(errors="replace")
+
+    try:
+        srv.wait("recv SCCRQ")
+        assert wait_until(lambda: diagnosing(), 2)
+        boxed = diagnosing()[0]
+        assert proc_status(boxed)["Seccomp"] == "2"
+        for fd in os.listdir(f"/proc/{boxed}/fd"):
+            try:
+                st = os.stat(f"/proc/{boxed}/fd/{fd}")
+            except OSError:
+                continue
+            assert st.st_rdev != tty, (fd, os.readlink(
+                f"/proc/{boxed}/fd/{fd}"), "the terminal")
+        assert os.readlink(f"/proc/{boxed}/fd/0") == "/dev/null"
+        for fd in (1, 2):
+            assert os.readlink(f"/proc/{boxed}/fd/{fd}").startswith(
+                "pipe:"), fd
+        limits = open(f"/proc/{boxed}/limits").read()
+        assert re.search(r"Max open files\s+16\s+16", limits), limits
+        if not CFG.sanitized:
+            assert re.search(r"Max file size\s+0\s+0", limits), limits
+        read()
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(10) == 13
+        assert wait_until(lambda: "stopped by signal 15" in read(), 3), \
+            shown
+        assert "tcp     ok" in read(), shown
+    finally:
+        os.close(master)
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
 

@@ -394,6 +394,7 @@ KEEPS = {
                                "null"},
     "gateway": {"line", "ptmx", "relay", "log", "report", "gre", "unix",
                 "null"},
+    "diagnose": {"null", "relay", "log", "tcp", "gre", "conntrack"},
 }
 
 
@@ -650,11 +651,11 @@ def no_sandbox_hands_a_descriptor_to_a_local_user(env):
     over sends each socket it holds, by SCM_RIGHTS, to an abstract name
     another local user bound, by sendmsg's address and (where its filter
     has connect) by connect: nothing reaches the name, from the call
-    manager or the gateway (both modes), and each goes on.  (With
-    syslog's socket in the sandbox, the gateway's raw GRE socket and the
-    manager's keeper socket reached such a user.)  Their lines still
-    reach syslog, through their log relays, under their own process
-    IDs."""
+    manager, the gateway (both modes) or pptp --diagnose, and each goes
+    on.  (With syslog's socket in the sandbox, the gateway's raw GRE
+    socket and the manager's keeper socket reached such a user.)  Their
+    lines still reach syslog, through their log relays, under their own
+    process IDs."""
     srv = env.server()
     log = Syslog(env)
     name = AbstractName(env)
@@ -698,9 +699,36 @@ def no_sandbox_hands_a_descriptor_to_a_local_user(env):
                           None, 5)
         srv.wait("recv StopCCRQ")
         no_leftovers(env)
+        # pptp --diagnose, waiting for the server's reply, from a terminal
+        srv.proc.kill()
+        srv.proc.wait()
+        srv = env.server("--sccrp", "never")
+        env.vars["PPTP_PROBE"] = "abstract,abstractconnect"
+        term = Terminal()
+        inherited = env.path("inherited")
+        extra = os.open(inherited, os.O_RDWR | os.O_CREAT, 0o600)
+        diag = subprocess.Popen(
+            ["ip", "netns", "exec", env.cns] + log.wrap(
+                [CFG.pptp, "--diagnose", "192.0.2.1"]),
+            stdin=term.slave, stdout=term.slave, stderr=term.slave,
+            env=env.vars, pass_fds=(extra,))
+        env.procs.append(diag)
+        os.close(extra)
     finally:
         for k in ("LD_PRELOAD", "PPTP_PROBE", "PPTP_PROBE_NAME"):
             env.vars.pop(k, None)
+    srv.wait("recv SCCRQ")
+    assert wait_until(lambda: [p for p in pptp_pids() if proc_status(
+        p)["Seccomp"] == "2" and not title_of(p).startswith("pptp: ")], 3)
+    boxed = [p for p in pptp_pids() if not title_of(p).startswith("pptp: ")]
+    assert len(boxed) == 1, [title_of(p) for p in pptp_pids()]
+    keeps_only_what_security_lists(boxed[0], "diagnose", term.rdev,
+                                   inherited, set())
+    assert limits(boxed[0])["Max open files"] == ("16", "16")
+    probe_reaches_nothing(term.read, boxed[0], 2, log)
+    diag.send_signal(signal.SIGTERM)
+    assert diag.wait(10) == 13, term.read()
+    term.close()
     assert name.got() == "", "a descriptor reached another user"
     no_leftovers(env)
 
@@ -756,3 +784,4 @@ def gateway_waits_for_pppd_no_longer_than_signals_says(env):
     assert took < 4, took       # SIGNALS: every pptp process in 4 s
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
+
