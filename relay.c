@@ -101,22 +101,24 @@ ready_by(struct pollfd *p, uint64_t end_ms)
 
 /*
  * At the command's exit: wait until the relay of fd has written all we
- * sent, until end_ms at most.
+ * sent, until end_ms at most, whatever the other writers do (a process
+ * taken over may write NULs for ever, each of them answered).
  */
 static void
 relay_flush_one(int fd, uint64_t end_ms)
 {
 	struct relay *r = &rl[fd];
-	struct pollfd ack = { r->ack, POLLIN, 0 };
+	struct pollfd out = { fd, POLLOUT, 0 }, ack = { r->ack, POLLIN, 0 };
 	struct stat st;
-	char c;
+	char stale[512];
 
 	if (r->ack < 0 || getpid() != r->owner || fstat(fd, &st) < 0 ||
 	    st.st_dev != r->dev || st.st_ino != r->ino)
 		return;		/* not the command, or the stream let go */
-	while (read(r->ack, &c, 1) > 0)
-		;		/* stale ones */
-	if (write(fd, "", 1) == 1)
+	/* answers to others' NULs go, but no longer than allowed */
+	while (now_ms() < end_ms && read(r->ack, stale, sizeof(stale)) > 0)
+		;
+	if (ready_by(&out, end_ms) && write(fd, "", 1) == 1)
 		(void)ready_by(&ack, end_ms);	/* answered, or relay gone */
 }
 

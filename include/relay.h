@@ -12,9 +12,10 @@
  * read, write and exit; it ends when the last writer has let go.
  *
  * So that no line is lost when the command exits (the user's shell, a
- * test, reads stderr then), the command's exit waits, a second at most,
- * until the relay has written everything sent before: a NUL byte down
- * the pipe, which the relay answers on a pipe of its own.
+ * test, reads stderr then), the command's exit waits, a second at most
+ * whatever other writers do, until the relay has written everything
+ * sent before: a NUL byte down the pipe, which the relay answers on a
+ * pipe of its own.
  */
 #ifndef PPTP_RELAY_H
 #define PPTP_RELAY_H

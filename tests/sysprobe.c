@@ -32,6 +32,8 @@
  *            then send, on every socket held but TCP ones (connect
  *            there, once connected, succeeds whatever the name: the
  *            peer stays)
+ *   nulspam  write NUL bytes to stderr for ever (each one a flush that
+ *            the stderr relay answers)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -161,6 +163,11 @@ probe_one(const char *what)
 		probe_abstract(0);
 	} else if (strcmp(what, "abstractconnect") == 0) {
 		probe_abstract(1);
+	} else if (strcmp(what, "nulspam") == 0) {
+		static const char zeros[4096];
+
+		for (;;)
+			(void)!write(2, zeros, sizeof(zeros));
 	} else if (strcmp(what, "bind") == 0) {
 		struct sockaddr_in sin = { .sin_family = AF_INET };
 		int fd = socket(AF_INET, SOCK_STREAM, 0);

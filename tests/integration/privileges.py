@@ -785,3 +785,41 @@ def gateway_waits_for_pppd_no_longer_than_signals_says(env):
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
 
+
+@test
+def command_waits_for_its_stderr_relay_a_second_at_most(env):
+    """At its exit the command waits for the stderr relay to have
+    written its lines, a second at most (pptp(8) SECURITY): a call
+    manager taken over that writes NUL bytes down the relay's pipe for
+    ever, each of them answered, delays the command's exit by no more.
+    All on one CPU, the command at the lowest priority: the relay answers
+    faster than the command reads."""
+    srv = env.server("--sccrp", "never")
+    env.vars.update(LD_PRELOAD=CFG.probe, PPTP_PROBE="nulspam",
+                    ASAN_OPTIONS="verify_asan_link_order=0")
+    try:
+        p = subprocess.Popen(
+            ["ip", "netns", "exec", env.cns, CFG.pptp, "192.0.2.1",
+             "--rundir", env.rundir, "--nolaunchpppd"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=open(env.path("err"), "w"), env=env.vars,
+            preexec_fn=lambda: os.sched_setaffinity(0, {0}))
+        env.procs.append(p)
+    finally:
+        for k in ("LD_PRELOAD", "PPTP_PROBE"):
+            del env.vars[k]
+    srv.wait("recv SCCRQ")
+    mgr = pid_titled("pptp: call manager")
+    os.setpriority(os.PRIO_PROCESS, p.pid, 19)
+    try:
+        os.kill(mgr, signal.SIGUSR2)
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        assert wait_until(lambda: p.poll() is not None, 4), \
+            "the command still runs"
+        took = time.monotonic() - t0
+    finally:
+        os.kill(mgr, signal.SIGKILL)
+    assert took < 2.5, took
+    no_leftovers(env)
