@@ -72,6 +72,7 @@ PROG_SRCS += keeper.c
 PROG_SRCS += sandbox.c
 PROG_SRCS += watchdog.c
 PROG_SRCS += relay.c
+PROG_SRCS += logrelay.c
 PROG_SRCS += pptp_status.c
 PROG_SRCS += diagnose.c
 PROG_SRCS += diagnose_local.c

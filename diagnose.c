@@ -36,6 +36,7 @@
 
 #include "addr.h"
 #include "gre_hdr.h"
+#include "logrelay.h"
 #include "pptp_ctrl.h"
 #include "pptp_gre.h"
 #include "pptp_msg.h"
@@ -921,6 +922,7 @@ diagnose_main(const struct pptp_opts *o)
 		d.ct_pptp_loaded = access("/sys/module/nf_conntrack_pptp",
 		    F_OK) == 0;
 		ctrl_setup(&d);
+		logrelay_start(&o->sandbox, "diagnose");
 		sandbox_enter(&o->sandbox, SB_DIAGNOSE, "diagnose");
 		if (d.f.failed == NULL && stage_tcp(&d) && stage_control(&d) &&
 		    stage_call(&d))

@@ -892,6 +892,31 @@ run(struct pptp_opts *po)
 	return status;
 }
 
+/*
+ * pptp --diagnose: no terminal goes into its sandbox.  Its report and
+ * its log reach stdout and stderr through relays (relay.h); stdin is
+ * /dev/null (it reads none).
+ */
+static int
+diagnose_start(struct pptp_opts *o)
+{
+	int null;
+
+	if (o->sandbox.on) {
+		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null < 0 || dup2(null, 0) < 0) {
+			log_warn("cannot open /dev/null");
+			return PPTP_EXIT_ERROR;
+		}
+		close(null);
+		if (relay_start(&o->sandbox) < 0 ||
+		    relay_start_stdout(&o->sandbox) < 0)
+			return PPTP_EXIT_ERROR;
+		relay_stderr_close();	/* no pppd to have it */
+	}
+	return diagnose_main(o);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -930,7 +955,7 @@ main(int argc, char **argv)
 			status = status_main(&o);
 		else if (o.diagnose && sandbox_prepare(&o.sandbox, o.user,
 		    o.nosandbox) == 0)
-			status = diagnose_main(&o);
+			status = diagnose_start(&o);
 		/* the user to become, looked up while the files are there */
 		else if (sandbox_prepare(&o.sandbox, o.user, o.nosandbox) < 0)
 			status = PPTP_EXIT_ERROR;

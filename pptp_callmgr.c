@@ -35,6 +35,7 @@
 
 #include "gre_hdr.h"
 #include "keeper.h"
+#include "logrelay.h"
 #include "pptp_quirks.h"
 #include "rendezvous.h"
 #include "sandbox.h"
@@ -894,6 +895,7 @@ cm_main(const struct pptp_opts *o, const struct pptp_addr *server, int lfd,
 	cm->cfg.stop_wait_ms = 1000;
 	snprintf(cm->why, sizeof(cm->why), "no calls");
 	/* Set up: what is left reads the network, and may do no more. */
+	logrelay_start(&o->sandbox, "callmgr");	/* syslog's socket goes */
 	sandbox_enter(&o->sandbox, o->localbind != NULL ? SB_MANAGER_BIND :
 	    SB_MANAGER, "callmgr");
 	test_pause("callmgr");

@@ -41,6 +41,7 @@
 #include "gre_hdr.h"
 #include "gre_pppd.h"
 #include "hdlc.h"
+#include "logrelay.h"
 #include "pptp_callmgr.h"
 #include "pqueue.h"
 #include "sandbox.h"
@@ -994,6 +995,7 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 	/* Set up: what is left reads the network, and may do no more. */
 	(void)pppd_watchdog_start(&g->pppd, &o->sandbox);
 	gw_await_pppd(g, &waitmask);
+	logrelay_start(&o->sandbox, "gre");	/* syslog's socket goes */
 	sandbox_enter(&o->sandbox, SB_GATEWAY, "gre");
 
 	while (!g->done) {

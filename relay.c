@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -18,13 +19,15 @@
 
 #define FLUSH_WAIT_MS	1000	/* at the command's exit, at most */
 
-static struct {
+/* One relay per stream: [1] stdout (pptp --diagnose), [2] stderr. */
+static struct relay {
 	pid_t	owner;		/* the command: it waits at its exit */
 	int	ack;		/* acknowledgements' read end, -1 */
-	int	saved;		/* the real stderr, for pppd, -1 */
-	dev_t	dev;		/* the pipe, as our fd 2 */
+	dev_t	dev;		/* the pipe, as our fd 1 or 2 */
 	ino_t	ino;
-} rl = { 0, -1, -1, 0, 0 };
+} rl[3] = { { 0, -1, 0, 0 }, { 0, -1, 0, 0 }, { 0, -1, 0, 0 } };
+
+static int saved = -1;		/* the real stderr, for pppd, -1 */
 
 static void
 write_all(int fd, const char *p, size_t n)
@@ -78,32 +81,55 @@ relay_loop(int in, int ack)
 	}
 }
 
-/* At the command's exit: wait until the relay has written all we sent. */
+/* Is p ready before end_ms? */
+static bool
+ready_by(struct pollfd *p, uint64_t end_ms)
+{
+	for (;;) {
+		uint64_t now = now_ms();
+		int n;
+
+		if (now >= end_ms)
+			return false;
+		n = poll(p, 1, (int)(end_ms - now));
+		if (n > 0)
+			return true;
+		if (n == 0 || errno != EINTR)
+			return false;
+	}
+}
+
+/*
+ * At the command's exit: wait until the relay of fd has written all we
+ * sent, until end_ms at most, whatever the other writers do (a process
+ * taken over may write NULs for ever, each of them answered).
+ */
+static void
+relay_flush_one(int fd, uint64_t end_ms)
+{
+	struct relay *r = &rl[fd];
+	struct pollfd out = { fd, POLLOUT, 0 }, ack = { r->ack, POLLIN, 0 };
+	struct stat st;
+	char stale[512];
+
+	if (r->ack < 0 || getpid() != r->owner || fstat(fd, &st) < 0 ||
+	    st.st_dev != r->dev || st.st_ino != r->ino)
+		return;		/* not the command, or the stream let go */
+	/* answers to others' NULs go, but no longer than allowed */
+	while (now_ms() < end_ms && read(r->ack, stale, sizeof(stale)) > 0)
+		;
+	if (ready_by(&out, end_ms) && write(fd, "", 1) == 1)
+		(void)ready_by(&ack, end_ms);	/* answered, or relay gone */
+}
+
 static void
 relay_flush(void)
 {
-	struct pollfd p = { rl.ack, POLLIN, 0 };
 	uint64_t end = now_ms() + FLUSH_WAIT_MS;
-	struct stat st;
-	char c;
 
-	if (rl.ack < 0 || getpid() != rl.owner || fstat(2, &st) < 0 ||
-	    st.st_dev != rl.dev || st.st_ino != rl.ino)
-		return;		/* not the command, or stderr let go */
-	while (read(rl.ack, &c, 1) > 0)
-		;		/* stale ones */
-	if (write(2, "", 1) != 1)
-		return;
-	for (;;) {
-		uint64_t now = now_ms();
-		int r;
-
-		if (now >= end)
-			return;
-		r = poll(&p, 1, (int)(end - now));
-		if (r != 0 && !(r < 0 && errno == EINTR))
-			return;	/* answered, or the relay is gone */
-	}
+	fflush(stdout);		/* before exit's own flush, which is after */
+	relay_flush_one(1, end);
+	relay_flush_one(2, end);
 }
 
 /* fd to want, whatever is there (want is free, or ours to replace). */
@@ -118,34 +144,35 @@ move_fd(int fd, int want)
 	return want;
 }
 
-int
-relay_start(const struct sandbox *sb)
+/* A relay for fd (1 or 2): fd becomes the pipe.  0, or -1 (said). */
+static int
+relay_fd(const struct sandbox *sb, int fd, const char *title)
 {
+	static bool flush_set;
 	int data[2], ack[2], null;
 	struct stat st;
 	pid_t pid;
 
-	if (!sb->on)
-		return 0;
 	if (pipe2(data, O_CLOEXEC) < 0)
-		goto fail;
+		return -1;
 	if (pipe2(ack, O_CLOEXEC) < 0) {
 		close(data[0]);
 		close(data[1]);
-		goto fail;
+		return -1;
 	}
-	rl.saved = fcntl(2, F_DUPFD_CLOEXEC, 3);
 	pid = fork();
 	if (pid < 0) {
 		close(data[0]);
 		close(data[1]);
 		close(ack[0]);
 		close(ack[1]);
-		goto fail;
+		return -1;
 	}
 	if (pid == 0) {
-		/* the real stderr, the pipe's read end, the acks: no more */
+		/* the real stream (as 2), the pipe's read end, the acks */
 		closelog();
+		if (fd != 2 && dup2(fd, 2) < 0)
+			_exit(1);
 		/* above 4 first, so that 3 and 4 are free for them */
 		data[0] = fcntl(data[0], F_DUPFD, 5);
 		ack[1] = fcntl(ack[1], F_DUPFD, 6);
@@ -161,60 +188,84 @@ relay_start(const struct sandbox *sb)
 		}
 		(void)fcntl(4, F_SETFL, O_NONBLOCK);	/* forged acks: dropped */
 		helper_signals();	/* it ends with its last writer */
-		proc_title("pptp: stderr relay");
+		proc_title("%s", title);
 		sandbox_relay(sb);
 		relay_loop(3, 4);
 	}
 	close(data[0]);
 	close(ack[1]);
-	if (dup2(data[1], 2) < 0) {
+	if (dup2(data[1], fd) < 0) {
 		close(data[1]);
 		close(ack[0]);
-		goto fail;
+		return -1;
 	}
 	close(data[1]);
 	(void)fcntl(ack[0], F_SETFL, O_NONBLOCK);
-	rl.ack = ack[0];
-	rl.owner = getpid();
-	if (fstat(2, &st) == 0) {
-		rl.dev = st.st_dev;
-		rl.ino = st.st_ino;
+	rl[fd].ack = ack[0];
+	rl[fd].owner = getpid();
+	if (fstat(fd, &st) == 0) {
+		rl[fd].dev = st.st_dev;
+		rl[fd].ino = st.st_ino;
 	}
-	atexit(relay_flush);
+	if (!flush_set)
+		atexit(relay_flush);
+	flush_set = true;
 	return 0;
-fail:
+}
+
+int
+relay_start(const struct sandbox *sb)
+{
+	if (!sb->on)
+		return 0;
+	saved = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	if (relay_fd(sb, 2, "pptp: stderr relay") == 0)
+		return 0;
 	log_warn("no stderr relay");
-	if (rl.saved >= 0)
-		close(rl.saved);
-	rl.saved = -1;
+	if (saved >= 0)
+		close(saved);
+	saved = -1;
+	return -1;
+}
+
+int
+relay_start_stdout(const struct sandbox *sb)
+{
+	if (!sb->on)
+		return 0;
+	if (relay_fd(sb, 1, "pptp: stdout relay") == 0)
+		return 0;
+	log_warn("no stdout relay");
 	return -1;
 }
 
 int
 relay_stderr(void)
 {
-	return rl.saved >= 0 ? rl.saved : 2;
+	return saved >= 0 ? saved : 2;
 }
 
 void
 relay_stderr_close(void)
 {
-	if (rl.saved >= 0)
-		close(rl.saved);
-	rl.saved = -1;
+	if (saved >= 0)
+		close(saved);
+	saved = -1;
 }
 
 void
 relay_forget(void)
 {
-	if (rl.ack >= 0)
-		close(rl.ack);
-	rl.ack = -1;
-	rl.owner = 0;
+	for (int fd = 1; fd <= 2; fd++) {
+		if (rl[fd].ack >= 0)
+			close(rl[fd].ack);
+		rl[fd].ack = -1;
+		rl[fd].owner = 0;
+	}
 }
 
 int
 relay_ack_fd(void)
 {
-	return rl.ack;
+	return rl[2].ack;
 }

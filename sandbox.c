@@ -170,6 +170,18 @@ static const struct rule relay_rules[] = {
 	R(getpid, ALLOW), R(gettid, ALLOW), R(tgkill, SELF_ONLY),
 };
 
+/*
+ * The log relay (logrelay.c) as the stderr relay, with the clock for its
+ * lines' time (the vDSO's, usually: no system call); it writes to its
+ * syslog socket, connected, which reaches syslog alone.
+ */
+static const struct rule logrelay_rules[] = {
+	R(clock_gettime, ALLOW), R(gettimeofday, ALLOW),
+#ifdef __NR_time
+	R(time, ALLOW),
+#endif
+};
+
 #ifdef PPTP_SANITIZED
 /*
  * Test builds only (make SANITIZE=1): what AddressSanitizer's leak check
@@ -303,7 +315,7 @@ filter_install(enum sandbox_role role, const char *who)
 	emit(&p, JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000U, 0, 1));
 	emit(&p, RET(SECCOMP_RET_KILL_PROCESS));
 #endif
-	if (role == SB_RELAY)
+	if (role == SB_RELAY || role == SB_LOGRELAY)
 		emit_rules(&p, relay_rules, sizeof(relay_rules) /
 		    sizeof(relay_rules[0]));
 	else
@@ -328,6 +340,9 @@ filter_install(enum sandbox_role role, const char *who)
 	else if (role == SB_DIAGNOSE)
 		emit_rules(&p, diagnose_rules, sizeof(diagnose_rules) /
 		    sizeof(diagnose_rules[0]));
+	else if (role == SB_LOGRELAY)
+		emit_rules(&p, logrelay_rules, sizeof(logrelay_rules) /
+		    sizeof(logrelay_rules[0]));
 	emit(&p, RET(SECCOMP_RET_KILL_PROCESS));
 	fp.len = p.len;
 	fp.filter = p.insn;
@@ -463,17 +478,20 @@ empty_root(const char *who)
 
 /*
  * Descriptors each role may hold at most (RLIMIT_NOFILE: one above the
- * highest number).  The call manager: stdin, stdout, stderr, syslog,
- * its listener and its keeper, a client per instance and status reader
- * (CM_MAX_CLIENTS), a TCP connection per call (CM_MAX_CONNS), and a
+ * highest number).  The call manager: stdin, stdout, stderr, the log
+ * relay's pipe, its listener and its keeper, a client per instance and
+ * status reader (CM_MAX_CLIENTS), a TCP connection per call (CM_MAX_CONNS), and a
  * margin for the descriptor a message brings (a statistics page, closed
  * once mapped) and for what libc opens.  A client beyond CM_MAX_CLIENTS
- * is still accepted, to be refused in words.  The gateway: stdio,
- * syslog, GRE, its manager, the pty, the watchdog's socket, the relay's
- * pipes, the waiting command's pipe: a dozen, so 32.
+ * is still accepted, to be refused in words.  The gateway: stdio, the
+ * log relay's pipe, GRE, its manager, the pty, the watchdog's socket,
+ * the stderr relay's pipes, the waiting command's pipe: a dozen, so 32.
+ * pptp --diagnose: stdio, the log relay's pipe, the relays'
+ * acknowledgements, TCP, GRE, the conntrack table: 16.
  */
 #define MANAGER_NOFILE	(6 + CM_MAX_CLIENTS + CM_MAX_CALLS + 16)
 #define GATEWAY_NOFILE	32
+#define DIAGNOSE_NOFILE	16
 
 /*
  * What a process taken over could take of the machine beyond its
@@ -492,6 +510,8 @@ sandbox_limits(enum sandbox_role role, const char *who)
 		nofile.rlim_cur = nofile.rlim_max = MANAGER_NOFILE;
 	else if (role == SB_GATEWAY)
 		nofile.rlim_cur = nofile.rlim_max = GATEWAY_NOFILE;
+	else if (role == SB_DIAGNOSE)
+		nofile.rlim_cur = nofile.rlim_max = DIAGNOSE_NOFILE;
 	else
 		return;
 	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)
@@ -582,4 +602,13 @@ sandbox_relay(const struct sandbox *sb)
 		return;
 	sandbox_keeper(sb, false);
 	filter_install(SB_RELAY, "relay");
+}
+
+void
+sandbox_logrelay(const struct sandbox *sb)
+{
+	if (!sb->on)
+		return;
+	sandbox_keeper(sb, false);
+	filter_install(SB_LOGRELAY, "log relay");
 }

@@ -33,7 +33,8 @@ static struct {
 	int	level;
 	char	last[160];	/* the last warning, for pptp --status */
 	uint64_t last_ms;
-} lg = { "", true, LOG_LEVEL_DEFAULT, "", 0 };
+	int	pipe;		/* the log relay's pipe (logrelay.h), -1 */
+} lg = { "", true, LOG_LEVEL_DEFAULT, "", 0, -1 };
 
 void
 log_init(const char *tag, bool to_stderr, int level)
@@ -128,7 +129,34 @@ void
 log_reopen(void)
 {
 	closelog();
-	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	if (lg.pipe < 0)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_pipe(int fd)
+{
+	closelog();
+	lg.pipe = fd;
+}
+
+/* A record for the log relay: "<P>text\n", one write (PIPE_BUF). */
+static void
+log_record(int prio, const char *line)
+{
+	char rec[LOG_RECORD_MAX];
+	int n = snprintf(rec, sizeof(rec) - 1, "<%d>%s%s", prio, lg.prefix,
+	    line);
+
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(rec) - 2)
+		n = (int)sizeof(rec) - 2;
+	for (int i = 0; i < n; i++)
+		if (rec[i] == '\n')
+			rec[i] = ' ';	/* one record, one line */
+	rec[n++] = '\n';
+	(void)!write(lg.pipe, rec, (size_t)n);	/* full: dropped */
 }
 
 static void __attribute__((format(printf, 2, 0)))
@@ -142,7 +170,10 @@ vlog(int prio, const char *fmt, va_list ap, const char *err)
 		return;
 	if (err != NULL && (size_t)n < sizeof(line))
 		snprintf(line + n, sizeof(line) - (size_t)n, ": %s", err);
-	syslog(prio, "%s%s", lg.prefix, line);
+	if (lg.pipe >= 0)
+		log_record(prio, line);
+	else
+		syslog(prio, "%s%s", lg.prefix, line);
 	if (lg.to_stderr)
 		fprintf(stderr, "%s: %s%s\n", ident, lg.prefix, line);
 	if (prio <= LOG_WARNING) {

@@ -12,9 +12,10 @@
  * read, write and exit; it ends when the last writer has let go.
  *
  * So that no line is lost when the command exits (the user's shell, a
- * test, reads stderr then), the command's exit waits, a second at most,
- * until the relay has written everything sent before: a NUL byte down
- * the pipe, which the relay answers on a pipe of its own.
+ * test, reads stderr then), the command's exit waits, a second at most
+ * whatever other writers do, until the relay has written everything
+ * sent before: a NUL byte down the pipe, which the relay answers on a
+ * pipe of its own.
  */
 #ifndef PPTP_RELAY_H
 #define PPTP_RELAY_H
@@ -26,6 +27,12 @@
  * is): fd 2 becomes the pipe.  0, or -1 (said; stderr as it was).
  */
 int relay_start(const struct sandbox *sb);
+
+/*
+ * pptp --diagnose: its report (stdout) through a relay of its own too,
+ * as stderr: fd 1 becomes that relay's pipe.  0, or -1 (said).
+ */
+int relay_start_stdout(const struct sandbox *sb);
 
 /*
  * The real stderr, for pppd's alone (launch mode): a close-on-exec
@@ -41,8 +48,8 @@ void relay_stderr_close(void);
  */
 void relay_forget(void);
 
-/* The acknowledgements' pipe, for a process that closes all but what it
-   keeps (-1: none). */
+/* The stderr relay's acknowledgements' pipe, for a process that closes
+   all but what it keeps (-1: none). */
 int relay_ack_fd(void);
 
 #endif

@@ -27,6 +27,7 @@ enum sandbox_role {
 	SB_DIAGNOSE,	/* pptp --diagnose: TCP and GRE, both opened */
 	SB_WATCHDOG,	/* pppd's watchdog: pidfd_send_signal, no kill */
 	SB_RELAY,	/* the stderr relay: read, write, exit */
+	SB_LOGRELAY,	/* the log relay: the same and the clock */
 };
 
 struct sandbox {
@@ -77,5 +78,11 @@ void sandbox_watchdog(const struct sandbox *sb);
  * write and exit alone.  Nothing when off.
  */
 void sandbox_relay(const struct sandbox *sb);
+
+/*
+ * The log relay (logrelay.h): as the stderr relay, its filter with the
+ * clock too.  Nothing when off.
+ */
+void sandbox_logrelay(const struct sandbox *sb);
 
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Logging (syslog and, in the foreground, stderr), the monotonic clock,
- * strict number parsing for command line options, and the server's
- * addresses.
+ * Logging (syslog, or the log relay's pipe, and, in the foreground,
+ * stderr), the monotonic clock, strict number parsing for command line
+ * options, and the server's addresses.
  */
 #ifndef PPTP_UTIL_H
 #define PPTP_UTIL_H
@@ -31,6 +31,14 @@ void log_init(const char *tag, bool to_stderr, int level);
 
 /* Open syslog's socket again, as set (after closing every fd). */
 void log_reopen(void);
+
+/*
+ * From now on syslog through the log relay's pipe fd (logrelay.h), one
+ * record of at most LOG_RECORD_MAX bytes per line; syslog's own socket
+ * is closed, and log_reopen() opens none.
+ */
+#define LOG_RECORD_MAX	1200
+void log_pipe(int fd);
 
 /*
  * From now on syslog alone, or stderr too; stderr itself becomes null_fd

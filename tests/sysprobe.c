@@ -21,6 +21,19 @@
  *   escape   write an escape sequence (a terminal's title, a bell) and
  *            other bytes no log line has to stderr, as a process taken
  *            over could: the stderr relay must show them escaped
+ *   abstract send each socket held (by SCM_RIGHTS, a message beside it)
+ *            to the abstract unix name $PPTP_PROBE_NAME, by sendmsg's
+ *            address, on every socket held but TCP and unix
+ *            SOCK_SEQPACKET ones (connected: the kernel sends to their
+ *            peer, whatever the address); then say on stderr "probe
+ *            abstract: N sockets, M sent[: fd A B]"
+ *   abstractconnect  the same, by connect(2) to the name first (the
+ *            call manager's and --diagnose's filters have connect),
+ *            then send, on every socket held but TCP ones (connect
+ *            there, once connected, succeeds whatever the name: the
+ *            peer stays)
+ *   nulspam  write NUL bytes to stderr for ever (each one a flush that
+ *            the stderr relay answers)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,12 +41,77 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP	262
 #endif
+
+/* fd's own descriptor, and a message, by SCM_RIGHTS to `to' (or its peer
+   when to is NULL): did it go? */
+static int
+send_self(int fd, struct sockaddr_un *to, socklen_t tolen)
+{
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(sizeof(int))];
+	} cb;
+	char msg[] = "a descriptor from pptp";
+	struct iovec iov = { msg, sizeof(msg) - 1 };
+	struct msghdr mh = { .msg_name = to, .msg_namelen = tolen,
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.b,
+	    .msg_controllen = sizeof(cb.b) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	memset(&cb, 0, sizeof(cb));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0;
+}
+
+static void
+probe_abstract(int by_connect)
+{
+	const char *name = getenv("PPTP_PROBE_NAME");
+	struct sockaddr_un to = { .sun_family = AF_UNIX };
+	socklen_t tolen;
+	int socks = 0, sent = 0;
+	char line[160], which[64] = "";
+
+	if (name == NULL || strlen(name) + 1 > sizeof(to.sun_path))
+		return;
+	memcpy(to.sun_path + 1, name, strlen(name));	/* abstract: \0name */
+	tolen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	    strlen(name));
+	for (int fd = 0; fd < 256; fd++) {
+		int type = 0, domain = 0, ok = 0;
+		socklen_t tlen = sizeof(type), dlen = sizeof(domain);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
+		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0)
+			continue;
+		socks++;
+		if (domain != AF_UNIX && type == SOCK_STREAM)
+			continue;	/* TCP: to its peer, whatever the name */
+		if (by_connect)
+			ok = connect(fd, (struct sockaddr *)&to, tolen) == 0 &&
+			    send_self(fd, NULL, 0);
+		else if (type != SOCK_SEQPACKET)
+			ok = send_self(fd, &to, tolen);
+		if (ok && strlen(which) + 5 < sizeof(which))
+			snprintf(which + strlen(which), 5, " %d", fd);
+		sent += ok;
+	}
+	snprintf(line, sizeof(line), "probe abstract: %d sockets, %d sent%s%s"
+	    "\n", socks, sent, sent ? ": fd" : "", which);
+	(void)!write(2, line, strlen(line));
+}
 
 static void
 probe_one(const char *what)
@@ -81,6 +159,15 @@ probe_one(const char *what)
 				continue;
 			(void)send(fd, "", 0, MSG_DONTWAIT);
 		}
+	} else if (strcmp(what, "abstract") == 0) {
+		probe_abstract(0);
+	} else if (strcmp(what, "abstractconnect") == 0) {
+		probe_abstract(1);
+	} else if (strcmp(what, "nulspam") == 0) {
+		static const char zeros[4096];
+
+		for (;;)
+			(void)!write(2, zeros, sizeof(zeros));
 	} else if (strcmp(what, "bind") == 0) {
 		struct sockaddr_in sin = { .sin_family = AF_INET };
 		int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -10,13 +10,19 @@ This host's kernel has no PPP: the local stage fails here (no /dev/ppp,
 no ppp_mppe), which is reported, named in the verdict (exit 11 when the
 network passes) and never stops the network stages."""
 
+import fcntl
 import json
+import os
+import pty
+import re
+import select
 import signal
 import subprocess
+import termios
 import time
 
 from harness import (CFG, NOCAPS, no_leftovers, pptp_pids, proc_status,
-                     test, wait_until)
+                     test, title_of, wait_until)
 
 STAGES = ["name", "local", "tcp", "control", "call", "gre", "clear"]
 
@@ -287,6 +293,11 @@ def diagnose_tcp_dropped(env):
     no_leftovers(env)
 
 
+def diagnosing():
+    """The diagnosing process: not one of its relays ("pptp: ...")."""
+    return [p for p in pptp_pids() if not title_of(p).startswith("pptp: ")]
+
+
 @test
 def diagnose_reads_the_network_sandboxed(env):
     """While it waits for the server, the diagnosing process is the
@@ -299,8 +310,8 @@ def diagnose_reads_the_network_sandboxed(env):
                          stderr=subprocess.PIPE, text=True)
     env.procs.append(p)
     srv.wait("recv SCCRQ")
-    assert wait_until(lambda: pptp_pids(), 2)
-    st = proc_status(pptp_pids()[0])
+    assert wait_until(lambda: diagnosing(), 2)
+    st = proc_status(diagnosing()[0])
     assert not st["Uid"].startswith("0\t"), st
     assert st["CapEff"] == NOCAPS and st["CapPrm"] == NOCAPS, st
     assert st["Seccomp"] == "2" and st["NoNewPrivs"] == "1", st
@@ -308,6 +319,72 @@ def diagnose_reads_the_network_sandboxed(env):
     out, err = p.communicate(timeout=10)
     assert p.returncode == 13, (p.returncode, out, err)
     assert "stopped by signal 15" in out, out
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def diagnose_holds_no_terminal(env):
+    """Run from a terminal (a pty, its controlling terminal), the
+    sandboxed diagnosing process holds no descriptor on it: stdin is
+    /dev/null, stdout and stderr the relays' pipes; the terminal is
+    theirs alone, and the stage lines still reach it.  Its descriptors
+    and file sizes are limited like the other sandboxed processes'."""
+    srv = env.server("--sccrp", "never")
+    master, slave = pty.openpty()
+    tty = os.fstat(slave).st_rdev
+
+    def controlling():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    p = subprocess.Popen(["ip", "netns", "exec", env.cns, CFG.pptp,
+                          "--diagnose", "192.0.2.1"], stdin=slave,
+                         stdout=slave, stderr=slave, preexec_fn=controlling)
+    env.procs.append(p)
+    os.close(slave)
+    shown = b""
+
+    def read():
+        nonlocal shown
+        while select.select([master], [], [], 0)[0]:
+            try:
+                d = os.read(master, 4096)
+            except OSError:
+                break
+            if not d:
+                break
+            shown += d
+        return shown.decode(errors="replace")
+
+    try:
+        srv.wait("recv SCCRQ")
+        assert wait_until(lambda: diagnosing(), 2)
+        boxed = diagnosing()[0]
+        assert proc_status(boxed)["Seccomp"] == "2"
+        for fd in os.listdir(f"/proc/{boxed}/fd"):
+            try:
+                st = os.stat(f"/proc/{boxed}/fd/{fd}")
+            except OSError:
+                continue
+            assert st.st_rdev != tty, (fd, os.readlink(
+                f"/proc/{boxed}/fd/{fd}"), "the terminal")
+        assert os.readlink(f"/proc/{boxed}/fd/0") == "/dev/null"
+        for fd in (1, 2):
+            assert os.readlink(f"/proc/{boxed}/fd/{fd}").startswith(
+                "pipe:"), fd
+        limits = open(f"/proc/{boxed}/limits").read()
+        assert re.search(r"Max open files\s+16\s+16", limits), limits
+        if not CFG.sanitized:
+            assert re.search(r"Max file size\s+0\s+0", limits), limits
+        read()
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(10) == 13
+        assert wait_until(lambda: "stopped by signal 15" in read(), 3), \
+            shown
+        assert "tcp     ok" in read(), shown
+    finally:
+        os.close(master)
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
 

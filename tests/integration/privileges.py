@@ -17,7 +17,8 @@ import time
 import procinfo
 from harness import (CFG, fake_pppd, host_route, Launched, no_leftovers,
                      NOCAPS, passes_data, pid_titled, pppd_result, pptp_pids,
-                     proc_status, routed, status, test, title_of, wait_until)
+                     proc_status, routed, status, Syslog, test, title_of,
+                     wait_until)
 
 
 EMPTY = "/var/run/pptp/empty"
@@ -300,8 +301,27 @@ def keeper_cleans_up_at_its_managers_death(env):
 
 # --- descriptors: what pptp(8) SECURITY lists, per process and mode ------
 
+UNIX_LISTENING = 0x10000      # /proc/net/unix Flags: __SO_ACCEPTCON
+UNIX_STREAM, UNIX_DGRAM, UNIX_SEQPACKET = 1, 2, 5
+UNIX_CONNECTED = 3
+
+
+def unix_kind(row):
+    """unix for a stream or packet socket connected or listening (which
+    sendmsg and connect cannot point anywhere else); unix-dgram, or
+    unix-unconnected, for one that can be."""
+    _, _, _, flags, typ, st = row.split()[:6]
+    if int(typ, 16) == UNIX_DGRAM:
+        return "unix-dgram"
+    if int(typ, 16) in (UNIX_STREAM, UNIX_SEQPACKET) and (
+            int(st, 16) == UNIX_CONNECTED or int(flags, 16) & UNIX_LISTENING):
+        return "unix"
+    return "unix-unconnected"
+
+
 def socket_kind(pid, ino):
-    """gre (raw), tcp or unix, by the socket's inode in pid's namespace."""
+    """gre (raw), tcp or unix (unix_kind), by the socket's inode in pid's
+    namespace."""
     for kind, table in (("gre", "raw"), ("tcp", "tcp"), ("unix", "unix")):
         try:
             with open(f"/proc/{pid}/net/{table}") as f:
@@ -309,8 +329,9 @@ def socket_kind(pid, ino):
         except OSError:
             continue
         col = 6 if kind == "unix" else 9
-        if any(len(r.split()) > col and r.split()[col] == ino for r in rows):
-            return kind
+        for r in rows:
+            if len(r.split()) > col and r.split()[col] == ino:
+                return unix_kind(r) if kind == "unix" else kind
     return "socket?"
 
 
@@ -327,14 +348,18 @@ def holders(target):
 
 
 def fd_kinds(pid, line):
-    """{fd: kind} of pid's descriptors: null, relay (the stderr relay's
-    pipes), report (a pipe to the command, or the gateway's own with
-    --debug), line (pppd's line: the test's socketpair, or the pty pppd
-    runs on), ptmx (the pty's master), gre, tcp, unix, pidfd, page (the
-    statistics page), or what it points at when none of these."""
+    """{fd: kind} of pid's descriptors: null, relay (the stderr or stdout
+    relay's pipes), log (the log relay's pipe), report (a pipe to the
+    command, or the gateway's own with --debug), line (pppd's line: the
+    test's socketpair, or the pty pppd runs on), ptmx (the pty's master),
+    gre, tcp, unix (connected or listening: socket_kind), pidfd, page
+    (the statistics page), or what it points at when none of these."""
     out = {}
     relay = [p for p in pptp_pids()
-             if title_of(p).startswith("pptp: stderr relay")]
+             if title_of(p).startswith(("pptp: stderr relay",
+                                        "pptp: stdout relay"))]
+    logs = [p for p in pptp_pids()
+            if title_of(p).startswith("pptp: log relay")]
     for fd, what in procinfo.fds(pid).items():
         m = re.fullmatch(r"(socket|pipe):\[(\d+)\]", what)
         if what == "/dev/null":
@@ -347,8 +372,12 @@ def fd_kinds(pid, line):
             kind = "pidfd"
         elif what.startswith("/memfd:pptp-status"):
             kind = "page"
+        elif re.fullmatch(r"/proc/(\d+|self)/net/nf_conntrack", what):
+            kind = "conntrack"
         elif m and m.group(1) == "pipe":
-            kind = "relay" if set(holders(what)) & set(relay) else "report"
+            held = set(holders(what))
+            kind = "relay" if held & set(relay) else \
+                "log" if held & set(logs) else "report"
         elif m:
             kind = socket_kind(pid, m.group(2))
         else:
@@ -357,11 +386,15 @@ def fd_kinds(pid, line):
     return out
 
 
-# pptp(8) SECURITY, "keeps": beyond these, nothing
+# pptp(8) SECURITY, "keeps": beyond these, nothing; no unix socket but
+# connected or listening ones (no syslog socket: the log relay's pipe)
 KEEPS = {
-    "call manager": {"null", "relay", "unix", "tcp", "page"},
-    "gateway --nolaunchpppd": {"line", "relay", "gre", "unix", "null"},
-    "gateway": {"line", "ptmx", "relay", "report", "gre", "unix", "null"},
+    "call manager": {"null", "relay", "log", "unix", "tcp", "page"},
+    "gateway --nolaunchpppd": {"line", "relay", "log", "gre", "unix",
+                               "null"},
+    "gateway": {"line", "ptmx", "relay", "log", "report", "gre", "unix",
+                "null"},
+    "diagnose": {"null", "relay", "log", "tcp", "gre", "conntrack"},
 }
 
 
@@ -382,7 +415,33 @@ def keeps_only_what_security_lists(pid, who, terminal, inherited, line):
     extra = {fd: (k, fds.get(fd)) for fd, k in kinds.items()
              if k not in KEEPS[who]}
     assert not extra, (who, extra, kinds)
+    log_relay_holds_syslog_alone(pid, who, kinds)
     return kinds
+
+
+def log_relay_holds_syslog_alone(pid, who, kinds):
+    """pid logs through one pipe, to a log relay of its own: root's user
+    without capabilities, filtered, holding /dev/null, the pipe and a
+    syslog socket (when there is a /dev/log to connect to), no more."""
+    logs = [fd for fd, k in kinds.items() if k == "log"]
+    assert len(logs) == 1, (who, kinds)
+    pipe = procinfo.fds(pid)[logs[0]]
+    relays = [p for p in holders(pipe) if p != pid]
+    assert len(relays) == 1, (who, relays)
+    relay = relays[0]
+    assert title_of(relay).endswith(f"(pid {pid})"), title_of(relay)
+    st = proc_status(relay)
+    assert st["Uid"] == "0\t0\t0\t0", (who, st)
+    for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert st[cap] == NOCAPS, (who, cap, st[cap])
+    assert st["NoNewPrivs"] == "1" and st["Seccomp"] == "2", (who, st)
+    fds = procinfo.fds(relay)
+    assert fds[0] == fds[1] == fds[2] == "/dev/null", (who, fds)
+    assert fds[3] == pipe, (who, fds)
+    assert set(fds) <= {0, 1, 2, 3, 4}, (who, fds)
+    if 4 in fds:
+        ino = re.fullmatch(r"socket:\[(\d+)\]", fds[4]).group(1)
+        assert socket_kind(relay, ino) == "unix-dgram", (who, fds)
 
 
 def relay_keeps_the_terminal_alone(terminal):
@@ -517,6 +576,163 @@ def no_terminal_nor_stray_descriptor_in_a_sandbox(env):
         term.close()
 
 
+# A name any local user may bind: abstract unix names ignore the chroot.
+RECEIVER = r"""
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("\0" + sys.argv[1])
+print("bound", flush=True)
+while True:
+    msg, fds, _, _ = socket.recv_fds(s, 1024, 8)
+    print("got", msg, "with", len(fds), "descriptors", flush=True)
+"""
+
+
+class AbstractName:
+    """An abstract unix datagram socket bound by another local user (uid
+    4242) in the client's namespace; got(): what reached it."""
+
+    def __init__(self, env):
+        self.name = f"pptp-probe-{os.getpid()}-{time.monotonic_ns()}"
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", env.cns, "setpriv", "--reuid=4242",
+             "--regid=4242", "--clear-groups", "python3", "-c", RECEIVER,
+             self.name], stdout=subprocess.PIPE, text=True)
+        env.procs.append(self.proc)
+        assert self.proc.stdout.readline() == "bound\n"
+        env.vars["PPTP_PROBE_NAME"] = self.name
+
+    def got(self):
+        self.proc.kill()
+        return self.proc.communicate()[0]
+
+
+def drained(syslog):
+    """The test's syslog read (a full one blocks whoever logs): True."""
+    syslog.lines()
+    return True
+
+
+def probe_reaches_nothing(err, pid, lines, syslog):
+    """SIGUSR2 to pid (its probe: tests/sysprobe.c abstract): the lines
+    it says on stderr (err()) have nothing sent."""
+    os.kill(pid, signal.SIGUSR2)
+    assert wait_until(lambda: drained(syslog) and len(re.findall(
+        r"probe abstract: .*", err())) >= lines, 5), err()
+    for got in re.findall(r"probe abstract: (\d+) sockets, (\d+) sent",
+                          err()):
+        assert int(got[0]) > 0 and got[1] == "0", (pid, got)
+
+
+def logged_gateway(env, log, args):
+    """pptp --nolaunchpppd ARGS, its /dev/log the test's (log: Syslog):
+    (Popen, our end of pppd's line, a function that reads its stderr)."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    errpath = env.path(f"err-{time.monotonic_ns()}")
+    p = subprocess.Popen(
+        ["ip", "netns", "exec", env.cns] + log.wrap(
+            [CFG.pptp, "192.0.2.1", "--rundir", env.rundir,
+             "--nolaunchpppd"] + args),
+        stdin=theirs, stdout=theirs, stderr=open(errpath, "w"),
+        env=env.vars)
+    env.procs.append(p)
+    theirs.close()
+
+    def err():
+        with open(errpath) as f:
+            return f.read()
+    assert wait_until(lambda: drained(log) and "call up" in err(), 5), err()
+    return p, ours, err
+
+
+@test
+def no_sandbox_hands_a_descriptor_to_a_local_user(env):
+    """With a syslog daemon's /dev/log there, a sandboxed process taken
+    over sends each socket it holds, by SCM_RIGHTS, to an abstract name
+    another local user bound, by sendmsg's address and (where its filter
+    has connect) by connect: nothing reaches the name, from the call
+    manager, the gateway (both modes) or pptp --diagnose, and each goes
+    on.  (With syslog's socket in the sandbox, the gateway's raw GRE
+    socket and the manager's keeper socket reached such a user.)  Their
+    lines still reach syslog, through their log relays, under their own
+    process IDs."""
+    srv = env.server()
+    log = Syslog(env)
+    name = AbstractName(env)
+    env.vars["ASAN_OPTIONS"] = "verify_asan_link_order=0"
+    try:
+        # the gateway (--nolaunchpppd) by sendmsg: it has no connect
+        env.vars.update(LD_PRELOAD=CFG.probe, PPTP_PROBE="abstract")
+        p, ours, err = logged_gateway(env, log, [])
+        probe_reaches_nothing(err, p.pid, 1, log)
+        assert p.poll() is None, err()
+        ours.close()
+        assert wait_until(lambda: drained(log) and p.poll() is not None,
+                          5) and p.returncode == 0, err()
+        no_leftovers(env)
+        # the call manager (keeping stderr), by sendmsg, then connect
+        env.vars["PPTP_PROBE"] = "abstract,abstractconnect"
+        p, ours, err = logged_gateway(env, log, ["--debug"])
+        mgr = pid_titled("pptp: call manager")
+        probe_reaches_nothing(err, mgr, 2, log)
+        assert len(re.findall("probe abstract", err())) == 2, err()
+        assert p.poll() is None, err()
+        ours.close()
+        assert wait_until(lambda: drained(log) and p.poll() is not None,
+                          5) and p.returncode == 0, err()
+        no_leftovers(env)
+        assert any(pid == mgr and "callmgr 192.0.2.1: connected" in text
+                   for _, pid, text in log.lines()), log.lines()
+        # launch mode: the pty's master, the watchdog's socket, pppd's pidfd
+        env.vars["PPTP_PROBE"] = "abstract"
+        run = Launched(env, ["--debug", "nodetach"], wait=True,
+                       syslog=False, prefix=log.wrap([]))
+        assert wait_until(lambda: drained(log) and os.path.exists(run.res),
+                          5)
+        pppd_result(run.res)
+        gw = pid_titled("pptp: GRE-to-PPP gateway")
+        probe_reaches_nothing(run.err, gw, 1, log)
+        assert any(pid == gw and "gre 192.0.2.1: call up" in text
+                   for _, pid, text in log.lines()), log.lines()
+        run.proc.send_signal(signal.SIGTERM)
+        assert wait_until(lambda: drained(log) and run.proc.poll() is not
+                          None, 5)
+        srv.wait("recv StopCCRQ")
+        no_leftovers(env)
+        # pptp --diagnose, waiting for the server's reply, from a terminal
+        srv.proc.kill()
+        srv.proc.wait()
+        srv = env.server("--sccrp", "never")
+        env.vars["PPTP_PROBE"] = "abstract,abstractconnect"
+        term = Terminal()
+        inherited = env.path("inherited")
+        extra = os.open(inherited, os.O_RDWR | os.O_CREAT, 0o600)
+        diag = subprocess.Popen(
+            ["ip", "netns", "exec", env.cns] + log.wrap(
+                [CFG.pptp, "--diagnose", "192.0.2.1"]),
+            stdin=term.slave, stdout=term.slave, stderr=term.slave,
+            env=env.vars, pass_fds=(extra,))
+        env.procs.append(diag)
+        os.close(extra)
+    finally:
+        for k in ("LD_PRELOAD", "PPTP_PROBE", "PPTP_PROBE_NAME"):
+            env.vars.pop(k, None)
+    srv.wait("recv SCCRQ")
+    assert wait_until(lambda: [p for p in pptp_pids() if proc_status(
+        p)["Seccomp"] == "2" and not title_of(p).startswith("pptp: ")], 3)
+    boxed = [p for p in pptp_pids() if not title_of(p).startswith("pptp: ")]
+    assert len(boxed) == 1, [title_of(p) for p in pptp_pids()]
+    keeps_only_what_security_lists(boxed[0], "diagnose", term.rdev,
+                                   inherited, set())
+    assert limits(boxed[0])["Max open files"] == ("16", "16")
+    probe_reaches_nothing(term.read, boxed[0], 2, log)
+    diag.send_signal(signal.SIGTERM)
+    assert diag.wait(10) == 13, term.read()
+    term.close()
+    assert name.got() == "", "a descriptor reached another user"
+    no_leftovers(env)
+
+
 @test
 def watchdog_filter_has_no_kill(env):
     """pppd's watchdog signals by pidfd alone: its filter has no
@@ -567,4 +783,43 @@ def gateway_waits_for_pppd_no_longer_than_signals_says(env):
     assert "after SIGKILL: leaving it" in cli.stderr(), cli.stderr()
     assert took < 4, took       # SIGNALS: every pptp process in 4 s
     srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
+def command_waits_for_its_stderr_relay_a_second_at_most(env):
+    """At its exit the command waits for the stderr relay to have
+    written its lines, a second at most (pptp(8) SECURITY): a call
+    manager taken over that writes NUL bytes down the relay's pipe for
+    ever, each of them answered, delays the command's exit by no more.
+    All on one CPU, the command at the lowest priority: the relay answers
+    faster than the command reads."""
+    srv = env.server("--sccrp", "never")
+    env.vars.update(LD_PRELOAD=CFG.probe, PPTP_PROBE="nulspam",
+                    ASAN_OPTIONS="verify_asan_link_order=0")
+    try:
+        p = subprocess.Popen(
+            ["ip", "netns", "exec", env.cns, CFG.pptp, "192.0.2.1",
+             "--rundir", env.rundir, "--nolaunchpppd"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=open(env.path("err"), "w"), env=env.vars,
+            preexec_fn=lambda: os.sched_setaffinity(0, {0}))
+        env.procs.append(p)
+    finally:
+        for k in ("LD_PRELOAD", "PPTP_PROBE"):
+            del env.vars[k]
+    srv.wait("recv SCCRQ")
+    mgr = pid_titled("pptp: call manager")
+    os.setpriority(os.PRIO_PROCESS, p.pid, 19)
+    try:
+        os.kill(mgr, signal.SIGUSR2)
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        assert wait_until(lambda: p.poll() is not None, 4), \
+            "the command still runs"
+        took = time.monotonic() - t0
+    finally:
+        os.kill(mgr, signal.SIGKILL)
+    assert took < 2.5, took
     no_leftovers(env)

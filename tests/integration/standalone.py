@@ -263,8 +263,9 @@ def signals_to_the_call_manager_while_connecting(env):
                            stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE)
     env.procs.append(cli)
-    # the command, its stderr relay, the call manager and its keeper
-    assert wait_until(lambda: len(pptp_pids()) == 4, 3), pptp_pids()
+    # the command, its stderr relay, the call manager, its log relay and
+    # its keeper
+    assert wait_until(lambda: len(pptp_pids()) == 5, 3), pptp_pids()
     cm = [p for p in pptp_pids() if title_of(p).startswith(
         "pptp: call manager")][0]
     survives_usr1(cli, cm)
