@@ -48,7 +48,6 @@ emit(int out, pid_t writer, const char *rec, size_t len)
 {
 	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
 	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	static const char hex[] = "0123456789abcdef";
 	static char line[64 + 4 * LOG_RECORD_MAX];
 	int prio = LOG_WARNING;
 	time_t now = time(NULL);
@@ -73,14 +72,7 @@ emit(int out, pid_t writer, const char *rec, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)rec[i];
 
-		if (c >= 0x20 && c < 0x7f) {
-			line[o++] = (char)c;
-		} else {
-			line[o++] = '\\';
-			line[o++] = 'x';
-			line[o++] = hex[c >> 4];
-			line[o++] = hex[c & 15];
-		}
+		o += escape_byte(c, c >= 0x20 && c < 0x7f, line + o);
 	}
 	if (out >= 0)
 		(void)!write(out, line, o);	/* syslog gone: dropped */

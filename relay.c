@@ -49,7 +49,6 @@ write_all(int fd, const char *p, size_t n)
 static void __attribute__((noreturn))
 relay_loop(int in, int ack)
 {
-	static const char hex[] = "0123456789abcdef";
 	static char buf[4096], out[4 * sizeof(buf)];
 
 	for (;;) {
@@ -67,14 +66,9 @@ relay_loop(int in, int ack)
 				write_all(2, out, o);
 				o = 0;
 				(void)!write(ack, "", 1);
-			} else if (c == '\n' || c == '\t' ||
-			    (c >= 0x20 && c < 0x7f)) {
-				out[o++] = (char)c;
 			} else {
-				out[o++] = '\\';
-				out[o++] = 'x';
-				out[o++] = hex[c >> 4];
-				out[o++] = hex[c & 15];
+				o += escape_byte(c, c == '\n' || c == '\t' ||
+				    (c >= 0x20 && c < 0x7f), out + o);
 			}
 		}
 		write_all(2, out, o);

@@ -233,27 +233,34 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
+size_t
+escape_byte(unsigned char c, bool keep, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (keep) {
+		out[0] = (char)c;
+		return 1;
+	}
+	out[0] = '\\';
+	out[1] = 'x';
+	out[2] = hex[c >> 4];
+	out[3] = hex[c & 15];
+	return 4;
+}
+
 char *
 log_escape(const char *s, char *out, size_t outsz)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
 
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
+		bool keep = c >= 0x20 && c < 0x7f && c != '\\';
 
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			if (o + 1 >= outsz)
-				break;
-			out[o++] = (char)c;
-		} else {
-			if (o + 4 >= outsz)
-				break;
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
+		if (o + (keep ? 1 : 4) >= outsz)
+			break;
+		o += escape_byte(c, keep, out + o);
 	}
 	out[o] = '\0';
 	return out;

@@ -88,6 +88,8 @@ void fatalx(const char *fmt, ...)
  * printable ASCII written as \xHH, so that peer-supplied text is safe to
  * log; truncated to fit, always NUL-terminated.  Returns out.
  */
+/* c itself if keep, else \\xHH, at out: the bytes written, 1 or 4. */
+size_t escape_byte(unsigned char c, bool keep, char *out);
 char *log_escape(const char *s, char *out, size_t outsz);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
