@@ -244,6 +244,7 @@ def run(g, clients, rounds, scale_n, rate, secs, lat_secs, lat_rate, late,
             with open(os.path.join(outdir, part + ".json"), "w") as f:
                 json.dump({"info": info, part: data}, f, indent=1)
     report(scale, latency, names, info, outdir)
+    os.makedirs(picdir, exist_ok=True)
     if scale:
         svg_scale(scale, names, info, os.path.join(picdir,
                                                    "bench-scale.svg"))
@@ -264,6 +265,7 @@ def redraw(outdir, picdir, parts):
         except OSError:
             continue
         names = list(data["info"]["clients"])
+        os.makedirs(picdir, exist_ok=True)
         report(data.get("scale", {}), data.get("latency", {}), names,
                data["info"], os.path.join(outdir, "redrawn"))
         draw(data[part], names, data["info"], os.path.join(picdir, svg))
