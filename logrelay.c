@@ -20,21 +20,34 @@
 
 #define LOG_PATH	"/dev/log"
 
-/* syslog's own socket, connected; -1 (records dropped) without one */
+static bool stream;	/* syslog reads a stream: records end in NUL */
+
+/*
+ * syslog's own socket, connected: a datagram one, or a stream one where
+ * the syslog daemon listens so (as glibc's syslog() falls back); -1
+ * (records dropped) without one.
+ */
 static int
 syslog_socket(void)
 {
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	if (s < 0)
-		return -1;
 	memcpy(sun.sun_path, LOG_PATH, sizeof(LOG_PATH));
-	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		int s = socket(AF_UNIX, types[t] | SOCK_CLOEXEC, 0);
+
+		if (s < 0)
+			return -1;
+		if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			stream = types[t] == SOCK_STREAM;
+			return s;
+		}
 		close(s);
-		return -1;
+		if (errno != EPROTOTYPE)
+			break;
 	}
-	return s;
+	return -1;
 }
 
 /*
@@ -48,7 +61,7 @@ emit(int out, pid_t writer, const char *rec, size_t len)
 {
 	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
 	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	static char line[64 + 4 * LOG_RECORD_MAX];
+	static char line[64 + 4 * LOG_RECORD_MAX + 1];
 	int prio = LOG_WARNING;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -57,7 +70,12 @@ emit(int out, pid_t writer, const char *rec, size_t len)
 
 	if (len >= 3 && rec[0] == '<' && rec[1] >= '0' && rec[1] <= '7' &&
 	    rec[2] == '>') {
-		prio = rec[1] - '0';
+		/*
+		 * pptp logs at err and below; emerg, alert and crit, which
+		 * syslog daemons write on every user's terminal, can come
+		 * only from a process taken over: err.
+		 */
+		prio = rec[1] - '0' < LOG_ERR ? LOG_ERR : rec[1] - '0';
 		rec += 3;
 		len -= 3;
 	}
@@ -74,8 +92,17 @@ emit(int out, pid_t writer, const char *rec, size_t len)
 
 		o += escape_byte(c, c >= 0x20 && c < 0x7f, line + o);
 	}
-	if (out >= 0)
-		(void)!write(out, line, o);	/* syslog gone: dropped */
+	if (stream)
+		line[o++] = '\0';
+	for (size_t w = 0; out >= 0 && w < o; ) {
+		ssize_t k = write(out, line + w, o - w);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0 || !stream)
+			break;		/* syslog gone: dropped */
+		w += (size_t)k;
+	}
 }
 
 /* Records from in to out until the pipe's end. */

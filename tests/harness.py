@@ -523,14 +523,21 @@ class Syslog:
     with a private /dev (tmpfs, the few nodes pptp and pppd use bound in)
     whose log is a datagram socket the test reads."""
 
-    def __init__(self, env):
+    def __init__(self, env, stream=False):
         self.path = env.path("devlog")
         self.realdev = env.path("realdev")
         os.mkdir(self.realdev)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        # stream: a socket as syslog-ng's unix-stream(), records ending
+        # in NUL, one connection per writer
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM
+                                  if stream else socket.SOCK_DGRAM)
         self.sock.bind(self.path)
+        if stream:
+            self.sock.listen(64)
+        self.stream, self.conns, self.partial = stream, [], {}
         self.sock.setblocking(False)
         self.got = []
+        self.prio = []      # each line's priority, beside got
 
     def wrap(self, cmd):
         return ["unshare", "-m", "sh", "-c", PRIVATE_DEV, "sh",
@@ -538,17 +545,39 @@ class Syslog:
 
     def lines(self):
         """(tag, pid, text) of every line so far."""
-        while True:
-            try:
-                d = self.sock.recv(4096).decode(errors="replace")
-            except BlockingIOError:
-                break
-            m = re.match(r"<\d+>\w{3} [ \d]\d \d\d:\d\d:\d\d "
+        for d in self.records():
+            m = re.match(r"<(\d+)>\w{3} [ \d]\d \d\d:\d\d:\d\d "
                          r"([^:\[]*(?:\[[^\]]*\])?)\[(\d+)\]: (.*)", d, re.S)
             assert m, f"not a syslog line: {d!r}"
-            self.got.append((m.group(1), int(m.group(2)),
-                             m.group(3).rstrip("\n")))
+            self.prio.append(int(m.group(1)) & 7)
+            self.got.append((m.group(2), int(m.group(3)),
+                             m.group(4).rstrip("\n")))
         return self.got
+
+    def records(self):
+        """The records come since the last call."""
+        if not self.stream:
+            while True:
+                try:
+                    yield self.sock.recv(4096).decode(errors="replace")
+                except BlockingIOError:
+                    return
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except BlockingIOError:
+                break
+            c.setblocking(False)
+            self.conns.append(c)
+            self.partial[c] = b""
+        for c in self.conns:
+            try:
+                self.partial[c] += c.recv(65536)
+            except BlockingIOError:
+                pass
+            *done, self.partial[c] = self.partial[c].split(b"\0")
+            for r in done:
+                yield r.decode(errors="replace")
 
     def wait(self, what, timeout=5):
         if not wait_until(lambda: any(what in t for _, _, t in

@@ -34,6 +34,9 @@
  *            peer stays)
  *   nulspam  write NUL bytes to stderr for ever (each one a flush that
  *            the stderr relay answers)
+ *   logemerg write records at emerg, alert and crit down every pipe held
+ *            for writing but stderr (the log relay's): the relay must
+ *            pass them to syslog at err
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +47,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -168,6 +172,18 @@ probe_one(const char *what)
 
 		for (;;)
 			(void)!write(2, zeros, sizeof(zeros));
+	} else if (strcmp(what, "logemerg") == 0) {
+		static const char recs[] = "<0>probe emerg\n<1>probe alert\n"
+		    "<2>probe crit\n";
+
+		for (int fd = 3; fd < 256; fd++) {
+			struct stat st;
+			int fl = fcntl(fd, F_GETFL);
+
+			if (fl >= 0 && (fl & O_ACCMODE) == O_WRONLY &&
+			    fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+				(void)!write(fd, recs, sizeof(recs) - 1);
+		}
 	} else if (strcmp(what, "bind") == 0) {
 		struct sockaddr_in sin = { .sin_family = AF_INET };
 		int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -734,6 +734,54 @@ def no_sandbox_hands_a_descriptor_to_a_local_user(env):
 
 
 @test
+def log_relay_speaks_to_a_stream_syslog(env):
+    """/dev/log a stream socket (syslog-ng's unix-stream()): the lines
+    of the sandboxed processes reach it all the same, through their log
+    relays, each ending in NUL, as glibc's syslog() would send them."""
+    env.server()
+    log = Syslog(env, stream=True)
+    p, ours, err = logged_gateway(env, log, [])
+    assert wait_until(lambda: any("call up" in t for _, _, t in
+                                  log.lines()), 5), (err(), log.lines())
+    gw = pid_titled("pptp: GRE-to-PPP gateway")
+    mgr = pid_titled("pptp: call manager")
+    assert any(pid == gw and "gre 192.0.2.1: call up" in t
+               for _, pid, t in log.lines()), log.lines()
+    assert any(pid == mgr and "callmgr 192.0.2.1: connected" in t
+               for _, pid, t in log.lines()), log.lines()
+    ours.close()
+    assert wait_until(lambda: drained(log) and p.poll() is not None, 5)
+    no_leftovers(env)
+
+
+@test
+def log_relay_passes_nothing_above_err(env):
+    """A gateway taken over writes records at emerg, alert and crit down
+    its log relay's pipe (syslog daemons write emerg on every user's
+    terminal): syslog gets them at err, the most pptp itself logs."""
+    env.server()
+    log = Syslog(env)
+    env.vars.update(LD_PRELOAD=CFG.probe, PPTP_PROBE="logemerg",
+                    ASAN_OPTIONS="verify_asan_link_order=0")
+    p, ours, err = logged_gateway(env, log, [])
+    assert wait_until(lambda: any("call up" in t for _, _, t in
+                                  log.lines()), 5), err()
+    gw = pid_titled("pptp: GRE-to-PPP gateway")
+    os.kill(gw, signal.SIGUSR2)
+    assert wait_until(lambda: sum("probe " in t for _, _, t in
+                                  log.lines()) >= 3, 5), log.lines()
+    got = [(pri, t) for pri, (_, pid, t) in zip(log.prio, log.lines())
+           if "probe " in t]
+    assert [t for _, t in got] == ["probe emerg", "probe alert",
+                                   "probe crit"], got
+    assert all(pri == 3 for pri, _ in got), got     # LOG_ERR
+    assert min(log.prio) >= 3, log.prio
+    ours.close()
+    assert wait_until(lambda: drained(log) and p.poll() is not None, 5)
+    no_leftovers(env)
+
+
+@test
 def watchdog_filter_has_no_kill(env):
     """pppd's watchdog signals by pidfd alone: its filter has no
     kill(2), so one (here on SIGUSR2, tests/sysprobe.c) kills it with
