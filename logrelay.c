@@ -165,7 +165,7 @@ logrelay_start(const struct sandbox *sb, const char *who)
 		helper_signals();	/* it ends with its writer */
 		proc_title("pptp: log relay for %s (pid %d)", who,
 		    (int)writer);
-		sandbox_logrelay(sb);
+		sandbox_helper(sb, SB_LOGRELAY, "log relay");
 		relay_loop(3, out, writer);
 	}
 	close(p[0]);

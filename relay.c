@@ -183,7 +183,7 @@ relay_fd(const struct sandbox *sb, int fd, const char *title)
 		(void)fcntl(4, F_SETFL, O_NONBLOCK);	/* forged acks: dropped */
 		helper_signals();	/* it ends with its last writer */
 		proc_title("%s", title);
-		sandbox_relay(sb);
+		sandbox_helper(sb, SB_RELAY, "relay");
 		relay_loop(3, 4);
 	}
 	close(data[0]);

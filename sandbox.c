@@ -587,28 +587,11 @@ sandbox_keeper(const struct sandbox *sb, bool net_admin)
 }
 
 void
-sandbox_watchdog(const struct sandbox *sb)
+sandbox_helper(const struct sandbox *sb, enum sandbox_role role,
+    const char *who)
 {
 	if (!sb->on)
 		return;
 	sandbox_keeper(sb, false);
-	filter_install(SB_WATCHDOG, "watchdog");
-}
-
-void
-sandbox_relay(const struct sandbox *sb)
-{
-	if (!sb->on)
-		return;
-	sandbox_keeper(sb, false);
-	filter_install(SB_RELAY, "relay");
-}
-
-void
-sandbox_logrelay(const struct sandbox *sb)
-{
-	if (!sb->on)
-		return;
-	sandbox_keeper(sb, false);
-	filter_install(SB_LOGRELAY, "log relay");
+	filter_install(role, who);
 }

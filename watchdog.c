@@ -124,7 +124,8 @@ watchdog_start(const struct sandbox *sb, pid_t pppd, int pidfd,
 	log_reopen();
 	helper_signals();	/* it ends with the gateway */
 	proc_title("pptp: pppd watchdog for %s pppd %d", addr, (int)pppd);
-	sandbox_watchdog(sb);	/* root's user, no capability, no kill */
+	/* root's user, no capability, no kill */
+	sandbox_helper(sb, SB_WATCHDOG, "watchdog");
 	watchdog_main(pppd, 3, 4);
 }
 

@@ -62,27 +62,19 @@ void sandbox_enter(const struct sandbox *sb, enum sandbox_role role,
  * CAP_NET_ADMIN alone if net_admin (the host route, SO_MARK), else no
  * capability, and no new privileges.  pppd's watchdog likewise, with no
  * capability: root's user is what lets it signal pppd (see also
- * sandbox_watchdog).
+ * sandbox_helper).
  */
 void sandbox_keeper(const struct sandbox *sb, bool net_admin);
 
 /*
- * pppd's watchdog: as the keeper without a capability, and a filter
- * that lets it signal by pidfd alone (no kill, no tgkill but to itself):
- * its loop's reads, polls and exit.  Nothing when off.
+ * A root helper that reads no network input, role SB_WATCHDOG (pppd's
+ * watchdog: signals by pidfd alone, no kill, no tgkill but to itself),
+ * SB_RELAY (the stderr relay, relay.h: read, write and exit alone) or
+ * SB_LOGRELAY (the log relay, logrelay.h: the same and the clock): as
+ * the keeper without a capability, and its role's filter.  who names it
+ * in a failure.  Nothing when off.
  */
-void sandbox_watchdog(const struct sandbox *sb);
-
-/*
- * The stderr relay (relay.h): as the watchdog, with a filter of read,
- * write and exit alone.  Nothing when off.
- */
-void sandbox_relay(const struct sandbox *sb);
-
-/*
- * The log relay (logrelay.h): as the stderr relay, its filter with the
- * clock too.  Nothing when off.
- */
-void sandbox_logrelay(const struct sandbox *sb);
+void sandbox_helper(const struct sandbox *sb, enum sandbox_role role,
+    const char *who);
 
 #endif
