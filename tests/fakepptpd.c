@@ -479,11 +479,15 @@ lcp_answer(struct call *k, uint32_t src, const uint8_t *p, size_t n,
 	gre_out(gre, to, &h, r, n, false);
 }
 
-/* GRE from the client: log it; echo payloads back in echo mode. */
-static void
+/*
+ * GRE from the client: log it; echo payloads back in echo mode.  The
+ * number of data packets (with a sequence number) read.
+ */
+static unsigned
 gre_read(void)
 {
 	uint8_t buf[65536];
+	unsigned data = 0;
 	ssize_t n;
 
 	while ((n = recv(gre, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
@@ -509,6 +513,7 @@ gre_read(void)
 		else
 			logf_("gre rx call=%u ack-only ack=%u", h.call_id,
 			    h.ack);
+		data += h.has_seq;
 		for (int i = 0; i < MAXCONN; i++)
 			for (int j = 0; j < MAXCALLS && conns[i].fd >= 0; j++)
 				if (conns[i].calls[j].up &&
@@ -529,6 +534,7 @@ gre_read(void)
 			disorder_out(to, &r, buf + ihl + h.hdr_len);
 		}
 	}
+	return data;
 }
 
 static void
@@ -652,10 +658,18 @@ run_lines(struct conn *c, FILE *f)
 		} else if (strcmp(line, "gre") == 0) {
 			script_gre(c, arg);
 		} else if (strcmp(line, "waitgre") == 0) {
+			/* an ack alone is not what the script waits for */
 			struct pollfd pfd = { gre, POLLIN, 0 };
+			struct timespec t0, t;
+			int left = 5000;
 
-			if (poll(&pfd, 1, 5000) > 0)
-				gre_read();
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			while (left > 0 && poll(&pfd, 1, left) > 0 &&
+			    gre_read() == 0) {
+				clock_gettime(CLOCK_MONOTONIC, &t);
+				left = 5000 - (int)((t.tv_sec - t0.tv_sec) *
+				    1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+			}
 		} else if (strcmp(line, "greburst") == 0) {
 			unsigned long seq, count, len;
 			char a[64];
@@ -843,7 +857,7 @@ main(int argc, char **argv)
 			}
 		}
 		if (pfd[1].revents & POLLIN)
-			gre_read();
+			(void)gre_read();
 		if (pfd[n - 1].revents & POLLIN)
 			chaos_read();
 		stop_replies_due();
