@@ -136,17 +136,17 @@ relay_loop(int in, int out, pid_t writer)
 void
 logrelay_start(const struct sandbox *sb, const char *who)
 {
-	pid_t writer = getpid(), pid;
-	int p[2], null, in, out;
+	pid_t writer = getpid();
+	int p[2], null, in, out, r;
 
 	if (!sb->on)
 		return;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		fatal("%s: cannot start its log relay", who);
-	pid = fork();
-	if (pid < 0)
+	r = fork_orphan();	/* killed, it is no zombie of ours */
+	if (r < 0)
 		fatal("%s: cannot start its log relay", who);
-	if (pid == 0) {
+	if (r == 0) {
 		/* the pipe's read end and syslog's socket: no more */
 		closelog();
 		in = fcntl(p[0], F_DUPFD, 5);

@@ -650,6 +650,7 @@ signals_init(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &su, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);	/* a parent's SIG_IGN: we wait */
 }
 
 /* The mask for waiting: the present one, stop signals let through. */

@@ -29,7 +29,6 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -907,25 +906,22 @@ cm_main(const struct pptp_opts *o, const struct pptp_addr *server, int lfd,
 	exit(cm->status);
 }
 
-/* Fork twice, so that the manager is nobody's child but init's. */
+/* The keeper and its manager are nobody's children but init's. */
 int
 callmgr_spawn(const struct pptp_opts *o, const struct pptp_addr *server,
     int lfd, int lockfd, const char *path)
 {
-	pid_t pid = fork();
-	int status;
+	int r = fork_orphan();
 
-	if (pid < 0)
+	if (r < 0)
 		return -1;
-	if (pid == 0) {
+	if (r == 0) {
 		char routelock[sizeof(((struct sockaddr_un *)0)->sun_path)];
 		struct keeper_cfg k = { .server = *server, .sockpath = path,
 		    .routelock = routelock, .lfd = lfd };
 		int null, kfd;
 
 		close(lockfd);
-		if (fork() != 0)
-			_exit(0);
 		/*
 		 * Keep nothing of the instance's but stdio and the listener.
 		 * syslog's socket goes first, through closelog(), so that
@@ -954,8 +950,6 @@ callmgr_spawn(const struct pptp_opts *o, const struct pptp_addr *server,
 			fatal("callmgr: cannot start its keeper");
 		cm_main(o, server, lfd, kfd, path);
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
 	return 0;
 }
 

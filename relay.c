@@ -143,9 +143,8 @@ static int
 relay_fd(const struct sandbox *sb, int fd, const char *title)
 {
 	static bool flush_set;
-	int data[2], ack[2], null;
+	int data[2], ack[2], null, r;
 	struct stat st;
-	pid_t pid;
 
 	if (pipe2(data, O_CLOEXEC) < 0)
 		return -1;
@@ -154,15 +153,15 @@ relay_fd(const struct sandbox *sb, int fd, const char *title)
 		close(data[1]);
 		return -1;
 	}
-	pid = fork();
-	if (pid < 0) {
+	r = fork_orphan();	/* killed, it is no zombie of ours */
+	if (r < 0) {
 		close(data[0]);
 		close(data[1]);
 		close(ack[0]);
 		close(ack[1]);
 		return -1;
 	}
-	if (pid == 0) {
+	if (r == 0) {
 		/* the real stream (as 2), the pipe's read end, the acks */
 		closelog();
 		if (fd != 2 && dup2(fd, 2) < 0)

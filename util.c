@@ -17,6 +17,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,6 +124,31 @@ helper_signals(void)
 		signal(ignored[i], SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
 	sig_unblock_all();
+}
+
+int
+fork_orphan(void)
+{
+	pid_t mid = fork();
+	int st;
+
+	if (mid < 0)
+		return -1;
+	if (mid == 0) {
+		pid_t pid = fork();
+
+		if (pid != 0)
+			_exit(pid < 0 ? errno : 0);
+		return 0;
+	}
+	while (waitpid(mid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		errno = WIFEXITED(st) ? WEXITSTATUS(st) : EAGAIN;
+		return -1;
+	}
+	return 1;
 }
 
 void

@@ -56,6 +56,16 @@ void log_stderr(bool on, int null_fd);
 void helper_signals(void);
 
 /*
+ * fork(2) for a process that no one waits for (the call manager's
+ * keeper, the relays): a middle process forks it and ends at once, and
+ * is reaped here, so the new process is init's (or the nearest
+ * subreaper's) to reap.  A process that never waits for it cannot hold
+ * its zombie when it is killed.  0 in the new process, 1 here, -1
+ * (errno set) when it could not start.
+ */
+int fork_orphan(void);
+
+/*
  * Signal masks, built in one place.  The lists end in 0.
  * sig_block: block the signals listed; *before (if not NULL) is the mask
  * as it was, *waitmask (if not NULL) that mask with them let through:

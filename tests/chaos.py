@@ -184,12 +184,15 @@ def processes():
 
 def roles():
     """Live pptp processes by role: command, call manager, its keeper,
-    gateway, pppd's watchdog (pptp(8) SECURITY)."""
+    gateway, pppd's watchdog, a stderr or log relay (pptp(8)
+    SECURITY)."""
     out = collections.defaultdict(list)
     for pid, _, t in processes():
         role = ("callmgr" if t.startswith("pptp: call manager") else
                 "keeper" if t.startswith("pptp: keeper") else
                 "watchdog" if t.startswith("pptp: pppd watchdog") else
+                "relay" if t.startswith(("pptp: stderr relay",
+                                         "pptp: log relay")) else
                 "gateway" if "gateway" in t else "command")
         out[role].append(pid)
     return out
@@ -244,7 +247,7 @@ class Round:
     def f_signal(self):
         r = roles()
         who = self.rng.choice(["command", "callmgr", "keeper", "gateway",
-                               "watchdog", "pppd", "all"])
+                               "watchdog", "relay", "pppd", "all"])
         sig = self.rng.choice(["KILL", "TERM", "STOP"])
         if who == "pppd":
             return self.f_pppd(sig)

@@ -871,3 +871,26 @@ def command_waits_for_its_stderr_relay_a_second_at_most(env):
         os.kill(mgr, signal.SIGKILL)
     assert took < 2.5, took
     no_leftovers(env)
+
+
+@test
+def relays_killed_leave_no_zombie(env):
+    """SIGKILL to the stderr relay and to both log relays: no pptp
+    process keeps a zombie child (none waits for its relays, which are
+    init's to reap), the tunnel passes data on, and ends as it should."""
+    srv = env.server()
+    cli = env.client()
+    cli.wait_up()
+    relays = [pid_titled(t) for t in ("pptp: stderr relay",
+                                      "pptp: log relay for callmgr",
+                                      "pptp: log relay for gre")]
+    for pid in relays:
+        os.kill(pid, signal.SIGKILL)
+    assert wait_until(lambda: not any(map(procinfo.exists, relays)), 2), \
+        [procinfo.state(p) for p in relays]
+    assert not procinfo.zombies_of(pptp_pids())
+    passes_data(cli, b"relays gone")
+    cli.hangup()
+    assert cli.exit_status() == 0
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
