@@ -875,15 +875,17 @@ def command_waits_for_its_stderr_relay_a_second_at_most(env):
 
 @test
 def relays_killed_leave_no_zombie(env):
-    """SIGKILL to the stderr relay and to both log relays: no pptp
-    process keeps a zombie child (none waits for its relays, which are
-    init's to reap), the tunnel passes data on, and ends as it should."""
+    """No pptp process is a relay's parent (pptp(8) SECURITY): SIGKILL
+    to the stderr relay and to both log relays leaves no zombie, the
+    tunnel passes data on, and ends as it should."""
     srv = env.server()
     cli = env.client()
     cli.wait_up()
     relays = [pid_titled(t) for t in ("pptp: stderr relay",
                                       "pptp: log relay for callmgr",
                                       "pptp: log relay for gre")]
+    parents = [procinfo.stat(p).ppid for p in relays]
+    assert not set(parents) & set(pptp_pids()), parents
     for pid in relays:
         os.kill(pid, signal.SIGKILL)
     assert wait_until(lambda: not any(map(procinfo.exists, relays)), 2), \
