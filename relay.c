@@ -112,8 +112,14 @@ relay_flush_one(int fd, uint64_t end_ms)
 	/* answers to others' NULs go, but no longer than allowed */
 	while (now_ms() < end_ms && read(r->ack, stale, sizeof(stale)) > 0)
 		;
-	if (ready_by(&out, end_ms) && write(fd, "", 1) == 1)
-		(void)ready_by(&ack, end_ms);	/* answered, or relay gone */
+	/* a non-blocking pipe (stderr's) can fill again after the poll */
+	while (ready_by(&out, end_ms))
+		if (write(fd, "", 1) == 1) {
+			(void)ready_by(&ack, end_ms);	/* or relay gone */
+			return;
+		} else if (errno != EAGAIN && errno != EINTR) {
+			return;
+		}
 }
 
 static void
@@ -212,8 +218,15 @@ relay_start(const struct sandbox *sb)
 	if (!sb->on)
 		return 0;
 	saved = fcntl(2, F_DUPFD_CLOEXEC, 3);
-	if (relay_fd(sb, 2, "pptp: stderr relay") == 0)
+	if (relay_fd(sb, 2, "pptp: stderr relay") == 0) {
+		/*
+		 * No writer waits for a relay that is stopped, or for a
+		 * stderr no one reads: a line without room is dropped
+		 * (util.c), so no process hangs on its logging.
+		 */
+		(void)set_nonblock(2);
 		return 0;
+	}
 	log_warn("no stderr relay");
 	if (saved >= 0)
 		close(saved);

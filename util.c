@@ -118,7 +118,7 @@ void
 helper_signals(void)
 {
 	static const int ignored[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
-	    SIGPIPE };
+	    SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU };
 
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		signal(ignored[i], SIG_IGN);
@@ -185,6 +185,27 @@ log_record(int prio, const char *line)
 	(void)!write(lg.pipe, rec, (size_t)n);	/* full: dropped */
 }
 
+/*
+ * A line to stderr in one write, which a pipe takes whole (PIPE_BUF):
+ * the stderr relay's pipe does not block (relay.c), and a line it has
+ * no room for is dropped, never waited for (syslog has it).
+ */
+static void
+log_to_stderr(const char *line)
+{
+	char out[sizeof(ident) + sizeof(lg.prefix) + 1024 + 3];
+	int n = snprintf(out, sizeof(out), "%s: %s%s\n", ident, lg.prefix,
+	    line);
+
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(out)) {
+		n = (int)sizeof(out) - 1;
+		out[n - 1] = '\n';
+	}
+	(void)!write(2, out, (size_t)n);
+}
+
 static void __attribute__((format(printf, 2, 0)))
 vlog(int prio, const char *fmt, va_list ap, const char *err)
 {
@@ -201,7 +222,7 @@ vlog(int prio, const char *fmt, va_list ap, const char *err)
 	else
 		syslog(prio, "%s%s", lg.prefix, line);
 	if (lg.to_stderr)
-		fprintf(stderr, "%s: %s%s\n", ident, lg.prefix, line);
+		log_to_stderr(line);
 	if (prio <= LOG_WARNING) {
 		snprintf(lg.last, sizeof(lg.last), "%.*s",
 		    (int)sizeof(lg.last) - 1, line);

@@ -49,8 +49,8 @@ void log_stderr(bool on, int null_fd);
 
 /*
  * Signals for a helper that ends with its partner process (the keeper,
- * pppd's watchdog): the stop signals, SIGUSR1 (pkill -USR1 pptp) and
- * SIGPIPE ignored, SIGCHLD at its default (a child's status to wait
+ * pppd's watchdog, the relays): the stop signals, SIGUSR1 (pkill -USR1
+ * pptp), SIGPIPE and the terminal's (Ctrl-Z, tostop) ignored, SIGCHLD at its default (a child's status to wait
  * for), nothing blocked.
  */
 void helper_signals(void);

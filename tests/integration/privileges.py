@@ -896,3 +896,36 @@ def relays_killed_leave_no_zombie(env):
     assert cli.exit_status() == 0
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
+
+
+@test
+def a_stopped_stderr_relay_stalls_no_one(env):
+    """The stderr relay stopped (or a stderr no one reads), and the
+    server makes the gateway log far more than the relay's pipe holds:
+    lines are dropped, never waited for (pptp(8) SECURITY), so data
+    passes and SIGTERM ends the tunnel within the SIGNALS deadline.
+    The terminal's stop signals do not stop a relay."""
+    script = []
+    for _ in range(60):
+        script += ["sli"] * 20 + ["sleep 20"]
+    srv = env.server(script=script)
+    cli = env.client()
+    cli.wait_up()
+    relay = pid_titled("pptp: stderr relay")
+    os.kill(relay, signal.SIGTSTP)
+    time.sleep(0.1)
+    assert procinfo.state(relay) != "T", procinfo.state(relay)
+    os.kill(relay, signal.SIGSTOP)
+    try:
+        srv.wait("script done", 20)
+        passes_data(cli, b"relay stopped")
+        t0 = time.monotonic()
+        cli.proc.send_signal(signal.SIGTERM)
+        assert wait_until(lambda: cli.proc.poll() is not None, 4), \
+            "the gateway did not end"
+        took = time.monotonic() - t0
+    finally:
+        os.kill(relay, signal.SIGCONT)
+    assert took < 2, took
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
