@@ -861,6 +861,8 @@ gw_linger(struct gw *g)
 		for (int i = 0; i < BATCH && pfd[1].revents != 0; i++)
 			if (recv(g->gre, g->rx[0], RX_LEN, MSG_DONTWAIT) <= 0)
 				break;
+		if (pfd[1].revents & POLLERR)
+			gre_errqueue(g);	/* else POLLERR stays: a spin */
 		if (pfd[0].revents == 0)
 			continue;
 		/* the manager's close: the call is cleared */

@@ -14,8 +14,9 @@ import subprocess
 import sys
 import time
 
-from harness import (calls_of, CFG, hdlc_encode, nasty, no_leftovers, scripted,
-                     sh, status_json, test, wait_until)
+import procinfo
+from harness import (calls_of, CFG, hdlc_encode, nasty, no_leftovers,
+                     pid_titled, scripted, sh, status_json, test, wait_until)
 
 
 @test
@@ -343,6 +344,33 @@ def fragmentation_needed_names_the_mtu(env):
                  "mtu 1356 and mru 1356")
     cli.hangup()
     assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
+@test
+def icmp_error_while_lingering_is_no_spin(env):
+    """An ICMP error that comes while the gateway waits for its call to
+    be cleared (its manager stopped) is read, not left to wake it up
+    again and again: the gateway idles, and ends once the call is."""
+    srv = env.server()
+    cli = env.client()
+    cli.wait_up()
+    mgr = pid_titled("pptp: call manager")
+    os.kill(mgr, signal.SIGSTOP)
+    try:
+        cli.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        subprocess.run(["ip", "netns", "exec", env.sns, sys.executable,
+                        "-c", FRAG_NEEDED, "192.0.2.2", "192.0.2.1"],
+                       check=True, timeout=10)
+        cpu = procinfo.cpu_seconds(cli.proc.pid)
+        time.sleep(1.5)
+        used = procinfo.cpu_seconds(cli.proc.pid) - cpu
+    finally:
+        os.kill(mgr, signal.SIGCONT)
+    assert used < 0.5, f"{used:.2f} s of CPU in 1.5 s of lingering"
+    assert cli.exit_status() == 0
+    srv.wait("recv CCRQ")
     no_leftovers(env)
 
 
