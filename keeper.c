@@ -34,9 +34,12 @@
 #include "wire.h"
 
 /*
- * The keeper's message set: every request has an empty payload (the
- * mark's socket is passed beside it) but the call IDs' (a u16); its
- * reply has its type.
+ * The keeper's message set.  Every request's payload begins with its
+ * number (a u16 the manager counts), which its reply, of the same type,
+ * repeats before what it says: an answer that comes after its deadline
+ * is never taken for the answer to a later request.  After the number
+ * a request has nothing (the mark's socket is passed beside it) but the
+ * call IDs' (a u16).
  */
 enum keep_type {
 	KEEP_ROUTE = 1,		/* reply: added (u8), then its words */
@@ -53,6 +56,7 @@ enum keep_type {
  * most: instances hold it for no wait on another process.
  */
 #define KEEPER_WAIT_MS	5000
+#define KEEP_REPLY_MAX	128	/* a reply's bytes after its number */
 #define RUNDIR_LOCK_MS	2000
 
 struct sock_id {
@@ -126,34 +130,45 @@ keep_unlink(struct keeper *kp)
 	close(dirfd);
 }
 
-/* A reply: the manager asked and waits; past the deadline, dropped. */
+/*
+ * A reply to request number n: the manager asked and waits; past the
+ * deadline, dropped.
+ */
 static void
-keep_reply(int fd, enum keep_type type, const void *p, size_t len)
+keep_reply(int fd, enum keep_type type, uint16_t n, const void *p,
+    size_t len)
 {
-	(void)ipc_send(fd, type, p, len, -1, now_ms() + KEEPER_WAIT_MS);
+	uint8_t out[KEEP_REPLY_MAX + 2];
+
+	if (len > KEEP_REPLY_MAX)
+		return;
+	out[0] = (uint8_t)(n >> 8);
+	out[1] = (uint8_t)n;
+	if (len > 0)
+		memcpy(out + 2, p, len);
+	(void)ipc_send(fd, type, out, len + 2, -1, now_ms() + KEEPER_WAIT_MS);
 }
 
 static void
-keep_take_id(struct keeper *kp, int fd, const struct ipc_msg *m)
+keep_take_id(struct keeper *kp, int fd, uint16_t n, struct rd *r)
 {
 	uint8_t out[3];
-	struct rd r = { .p = m->payload, .len = m->len };
 	struct wr w = { .p = out, .len = sizeof(out) };
 	uint16_t id = 0;
-	enum id_why why = idstore_take(&kp->ids, rd_u16(&r), &id);
+	enum id_why why = idstore_take(&kp->ids, rd_u16(r), &id);
 
 	if (why == ID_ALL_TAKEN)
 		log_warnx("keeper: every call ID of the server is taken on "
 		    "this host (%s/%s*)", kp->ids.dir, kp->ids.prefix);
 	wr_u16(&w, id);
 	wr_u8(&w, (uint8_t)why);
-	keep_reply(fd, KEEP_TAKE_ID, out, sizeof(out));
+	keep_reply(fd, KEEP_TAKE_ID, n, out, sizeof(out));
 }
 
 static void
-keep_route(struct keeper *kp, int fd)
+keep_route(struct keeper *kp, int fd, uint16_t n)
 {
-	uint8_t reply[128] = { 0 };	/* not added */
+	uint8_t reply[KEEP_REPLY_MAX] = { 0 };	/* not added */
 	size_t len = 1;
 
 	if (!kp->route_held) {
@@ -172,13 +187,12 @@ keep_route(struct keeper *kp, int fd)
 	/* Said where the user looks; what is left (removal) to syslog. */
 	if (!kp->o->debug)
 		log_stderr(false, 1);
-	(void)ipc_send(fd, KEEP_ROUTE, reply, len, -1, now_ms() +
-	    KEEPER_WAIT_MS);
+	keep_reply(fd, KEEP_ROUTE, n, reply, len);
 }
 
 /* --rtmark's mark on the manager's TCP socket s; errno as the reply. */
 static void
-keep_mark(struct keeper *kp, int fd, int s)
+keep_mark(struct keeper *kp, int fd, uint16_t n, int s)
 {
 	uint8_t reply[4];
 	struct wr w = { .p = reply, .len = sizeof(reply) };
@@ -198,8 +212,7 @@ keep_mark(struct keeper *kp, int fd, int s)
 		log_warn("callmgr: --rtmark %u: SO_MARK", kp->o->rtmark);
 	}
 	wr_u32(&w, (uint32_t)err);
-	(void)ipc_send(fd, KEEP_MARK, reply, sizeof(reply), -1, now_ms() +
-	    KEEPER_WAIT_MS);
+	keep_reply(fd, KEEP_MARK, n, reply, sizeof(reply));
 }
 
 static void __attribute__((noreturn))
@@ -237,6 +250,8 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 		struct pollfd pfd[2] = { { fd, POLLIN, 0 },
 		    { mgr_pidfd, POLLIN, 0 } };
 		struct ipc_msg m;
+		struct rd rq;
+		uint16_t n;
 		int r;
 		bool id_msg;
 
@@ -257,21 +272,22 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 		if (r <= 0)
 			break;
 		id_msg = m.type == KEEP_TAKE_ID || m.type == KEEP_GIVE_ID;
-		if (m.len != (id_msg ? 2u : 0u))
+		rq = (struct rd){ .p = m.payload, .len = m.len };
+		n = rd_u16(&rq);
+		if (m.len != (id_msg ? 4u : 2u))
 			hostile = "a malformed request";
 		else if (m.type == KEEP_ROUTE && !o->nohostroute)
-			keep_route(&kp, fd);
+			keep_route(&kp, fd, n);
 		else if (m.type == KEEP_MARK && o->rtmark_set && m.fd >= 0)
-			keep_mark(&kp, fd, m.fd);
+			keep_mark(&kp, fd, n, m.fd);
 		else if (m.type == KEEP_UNLINK) {
 			keep_unlink(&kp);
-			keep_reply(fd, KEEP_UNLINK, NULL, 0);
+			keep_reply(fd, KEEP_UNLINK, n, NULL, 0);
 		} else if (m.type == KEEP_TAKE_ID) {
-			keep_take_id(&kp, fd, &m);
+			keep_take_id(&kp, fd, n, &rq);
 		} else if (m.type == KEEP_GIVE_ID) {
-			idstore_give(&kp.ids, (uint16_t)(m.payload[0] << 8 |
-			    m.payload[1]));
-			keep_reply(fd, KEEP_GIVE_ID, NULL, 0);
+			idstore_give(&kp.ids, rd_u16(&rq));
+			keep_reply(fd, KEEP_GIVE_ID, n, NULL, 0);
 		} else
 			hostile = "a request its options rule out";
 		if (m.fd >= 0)
@@ -312,30 +328,78 @@ keeper_fork(const struct pptp_opts *o, const struct keeper_cfg *k)
 	return fd;
 }
 
+static uint16_t next_request;	/* the manager's requests' numbers */
+
+/* Request req (its payload p, len bytes, after its number) is sent. */
+static int
+send_request(int kfd, enum keep_type req, uint16_t n, const void *p,
+    size_t len, int fd, uint64_t end)
+{
+	uint8_t out[2 + 2];
+
+	if (len > sizeof(out) - 2)
+		return -1;
+	out[0] = (uint8_t)(n >> 8);
+	out[1] = (uint8_t)n;
+	if (len > 0)
+		memcpy(out + 2, p, len);
+	return ipc_send(kfd, req, out, len + 2, fd, end);
+}
+
+/*
+ * An answer that came after its request's deadline: a call ID reserved
+ * for no call goes back at once (its own answer, later, is late too),
+ * so that the keeper's reservations are the calls' alone.
+ */
+static void
+late_answer(int kfd, const struct ipc_msg *late, uint64_t end)
+{
+	if (late->type == KEEP_TAKE_ID && late->len == 5 &&
+	    late->payload[4] == ID_OK &&
+	    (late->payload[2] != 0 || late->payload[3] != 0)) {
+		log_debug("callmgr: call ID %u came after its deadline: "
+		    "given back", (unsigned)(late->payload[2] << 8 |
+		    late->payload[3]));
+		(void)send_request(kfd, KEEP_GIVE_ID, next_request++,
+		    late->payload + 2, 2, -1, end);
+	}
+}
+
 /*
  * One request (its payload p, len bytes; with the descriptor fd, if >=
- * 0) and its reply in *answer, within KEEPER_WAIT_MS; -1 if the keeper
- * is gone, late or answered something else.  A late answer to an earlier
- * request is thrown away first.
+ * 0) and its reply in *answer (its number taken off), within
+ * KEEPER_WAIT_MS; -1 if the keeper is gone, late or answered something
+ * else.  Answers to earlier requests that come first are late ones.
  */
 static int
 ask_with(int kfd, enum keep_type req, const void *p, size_t len, int fd,
     struct ipc_msg *answer)
 {
 	uint64_t end = now_ms() + KEEPER_WAIT_MS;
+	uint16_t n = next_request++;
 
 	if (kfd < 0)
 		return -1;
-	while (ipc_recv(kfd, answer, IPC_NOWAIT) > 0)
-		if (answer->fd >= 0)
-			close(answer->fd);
-	if (ipc_send(kfd, req, p, len, fd, end) < 0 ||
-	    ipc_recv(kfd, answer, end) <= 0) {
+	if (send_request(kfd, req, n, p, len, fd, end) < 0) {
 		log_warn("callmgr: no answer from its keeper");
 		return -1;
 	}
-	if (answer->fd >= 0)
-		close(answer->fd);	/* none is meant for us */
+	for (;;) {
+		if (ipc_recv(kfd, answer, end) <= 0) {
+			log_warn("callmgr: no answer from its keeper");
+			return -1;
+		}
+		if (answer->fd >= 0)
+			close(answer->fd);	/* none is meant for us */
+		answer->fd = -1;
+		if (answer->len >= 2 &&
+		    answer->payload[0] == (uint8_t)(n >> 8) &&
+		    answer->payload[1] == (uint8_t)n)
+			break;
+		late_answer(kfd, answer, end);
+	}
+	answer->len -= 2;
+	memmove(answer->payload, answer->payload + 2, answer->len);
 	return answer->type == req ? 0 : -1;
 }
 

@@ -581,6 +581,39 @@ def call_ids_all_taken_said_in_words(env):
 
 
 @test
+def late_call_id_given_back(env):
+    """The keeper stopped past the manager's deadline for a call ID: that
+    call fails in words; the ID the keeper reserves once resumed, for no
+    call, is given back, so the reservations are the calls' alone."""
+    env.server()
+    ino = os.stat(f"/run/netns/{env.cns}").st_ino
+    prefix = f"callid-192.0.2.1-ns{ino}-"
+
+    def reserved():
+        return sorted(int(f[len(prefix):]) for f in
+                      os.listdir("/var/run/pptp") if f.startswith(prefix))
+    a = env.client()
+    a.wait_up()
+    keeper = [p for p in pptp_pids()
+              if title_of(p).startswith("pptp: keeper")][0]
+    os.kill(keeper, signal.SIGSTOP)
+    try:
+        b = env.client()
+        assert b.exit_status(15) == 1
+    finally:
+        os.kill(keeper, signal.SIGCONT)
+    assert "the call manager's keeper does not answer" in b.stderr(), \
+        b.stderr()
+    c = env.client()
+    c.wait_up()
+    ids = [int(re.search(r"our call ID (\d+)", x.stderr()).group(1))
+           for x in (a, c)]
+    assert wait_until(lambda: reserved() == sorted(ids), 3), \
+        (reserved(), ids)
+    end_all(env, [a, c])
+
+
+@test
 def call_manager_stopped_takes_no_newcomer(env):
     """SIGTERM to a manager: it stops listening at once; a tunnel started
     then gets a manager of its own, and the old one goes."""
