@@ -63,7 +63,8 @@ pppd_exit_status(int st)
  * process ending and exits with its status: at once when pppd goes to
  * the background, when the link is up with `updetach', when pppd ends
  * with `nodetach'.  Its signals go to the child, which asks pppd to end
- * the link.  If the child ends without a report, its status is ours.
+ * the link.  If the child ends without a report, its status is ours
+ * (1 if it was killed, and a line says so).
  */
 static void __attribute__((noreturn))
 wait_for_pppd(pid_t child, int rfd, volatile sig_atomic_t *stop,
@@ -108,6 +109,10 @@ wait_for_pppd(pid_t child, int rfd, volatile sig_atomic_t *stop,
 		struct timespec ts = { 0, 10 * 1000000 };
 		pid_t r = waitpid(child, &st, WNOHANG);
 
+		if (r == child && WIFSIGNALED(st))
+			log_warnx("the gateway was killed by signal %d before "
+			    "it could say how pppd ended: pppd ends too, its "
+			    "exit status unknown", WTERMSIG(st));
 		if (r == child)
 			exit(WIFEXITED(st) ? WEXITSTATUS(st) :
 			    PPTP_EXIT_ERROR);

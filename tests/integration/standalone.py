@@ -59,6 +59,28 @@ def nodetach_foreground_until_pppd_ends(env):
 
 
 @test
+def gateway_killed_before_pppd_said_in_words(env):
+    """With nodetach the gateway, which alone learns how pppd ends, is
+    killed: the command exits 1 at once and says why pppd's status is
+    not its own; pppd ends too, and nothing is left."""
+    srv = env.server()
+    run = Launched(env, ["nodetach"], wait=True)
+    pppd_result(run.res)
+    gw = [p for p in pptp_pids() if "GRE-to-PPP gateway" in title_of(p)]
+    assert len(gw) == 1, gw
+    os.kill(gw[0], signal.SIGKILL)
+    st, _ = run.status(3)
+    assert st == 1, (st, run.err())
+    assert "pptp: the gateway was killed by signal 9 before it could say " \
+        "how pppd ended: pppd ends too, its exit status unknown" in \
+        run.err(), run.err()
+    assert wait_until(lambda: not any(map(procinfo.running,
+                                          run.pppd_pids().values())), 5)
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
 def updetach_returns_once_the_link_is_up(env):
     srv = env.server()
     run = Launched(env, ["updetach"], wait=True)
