@@ -194,8 +194,9 @@ gw_open_socket(struct gw *g)
 	/*
 	 * While we are off the CPU, what the server sends waits here (as
 	 * root, past rmem_max; see gw_rcvbuf).  It fills only while we do
-	 * not run: a slow pppd costs drops in on_deliver, not a queue here,
-	 * so it adds no delay of its own.
+	 * not run, or for 5 ms at most while pppd's side is full (gre_wait,
+	 * pptp_gre.c): a slow pppd costs drops in on_deliver, not a queue
+	 * here, so it adds no delay of its own.
 	 */
 	if (setsockopt(g->gre, SOL_SOCKET, SO_RCVBUFFORCE, &buf,
 	    sizeof(buf)) < 0)
