@@ -39,7 +39,7 @@
  * repeats before what it says: an answer that comes after its deadline
  * is never taken for the answer to a later request.  After the number
  * a request has nothing (the mark's socket is passed beside it) but the
- * call IDs' (a u16).
+ * call IDs' and KEEP_CANCEL's (a u16).
  */
 enum keep_type {
 	KEEP_ROUTE = 1,		/* reply: added (u8), then its words */
@@ -47,6 +47,8 @@ enum keep_type {
 	KEEP_UNLINK,		/* reply: empty, once done */
 	KEEP_TAKE_ID,		/* u16 start; reply: u16 ID, u8 enum id_why */
 	KEEP_GIVE_ID,		/* u16 ID; reply: empty */
+	KEEP_CANCEL,		/* u16 number of a KEEP_TAKE_ID the manager
+				   no longer waits for; reply: empty */
 };
 
 /*
@@ -73,6 +75,8 @@ struct keeper {
 	bool			 route_held;
 	struct hostroute	 route;
 	struct idstore		 ids;
+	uint16_t		 took_for;	/* the last KEEP_TAKE_ID's */
+	uint16_t		 took;		/* number, and its ID, or 0 */
 };
 
 /*
@@ -162,6 +166,8 @@ keep_take_id(struct keeper *kp, int fd, uint16_t n, struct rd *r)
 		    "this host (%s/%s*)", kp->ids.dir, kp->ids.prefix);
 	wr_u16(&w, id);
 	wr_u8(&w, (uint8_t)why);
+	kp->took_for = n;
+	kp->took = why == ID_OK ? id : 0;
 	keep_reply(fd, KEEP_TAKE_ID, n, out, sizeof(out));
 }
 
@@ -271,7 +277,8 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 		}
 		if (r <= 0)
 			break;
-		id_msg = m.type == KEEP_TAKE_ID || m.type == KEEP_GIVE_ID;
+		id_msg = m.type == KEEP_TAKE_ID || m.type == KEEP_GIVE_ID ||
+		    m.type == KEEP_CANCEL;
 		rq = (struct rd){ .p = m.payload, .len = m.len };
 		n = rd_u16(&rq);
 		if (m.len != (id_msg ? 4u : 2u))
@@ -288,6 +295,12 @@ keeper_main(const struct pptp_opts *o, const struct keeper_cfg *k, int fd,
 		} else if (m.type == KEEP_GIVE_ID) {
 			idstore_give(&kp.ids, rd_u16(&rq));
 			keep_reply(fd, KEEP_GIVE_ID, n, NULL, 0);
+		} else if (m.type == KEEP_CANCEL) {
+			/* comes right after the request it cancels */
+			if (kp.took != 0 && kp.took_for == rd_u16(&rq))
+				idstore_give(&kp.ids, kp.took);
+			kp.took = 0;
+			keep_reply(fd, KEEP_CANCEL, n, NULL, 0);
 		} else
 			hostile = "a request its options rule out";
 		if (m.fd >= 0)
@@ -347,22 +360,22 @@ send_request(int kfd, enum keep_type req, uint16_t n, const void *p,
 }
 
 /*
- * An answer that came after its request's deadline: a call ID reserved
- * for no call goes back at once (its own answer, later, is late too),
- * so that the keeper's reservations are the calls' alone.
+ * Request n, a call ID's, was not answered in time: the keeper, when it
+ * comes to it, gives back whatever it reserved for it (the cancel is
+ * the next request it reads), so that its reservations are the calls'
+ * alone, whether or not the manager asks anything more.  The answers to
+ * both, when they come, are late ones, skipped by their numbers.
  */
 static void
-late_answer(int kfd, const struct ipc_msg *late, uint64_t end)
+cancel_request(int kfd, uint16_t n)
 {
-	if (late->type == KEEP_TAKE_ID && late->len == 5 &&
-	    late->payload[4] == ID_OK &&
-	    (late->payload[2] != 0 || late->payload[3] != 0)) {
-		log_debug("callmgr: call ID %u came after its deadline: "
-		    "given back", (unsigned)(late->payload[2] << 8 |
-		    late->payload[3]));
-		(void)send_request(kfd, KEEP_GIVE_ID, next_request++,
-		    late->payload + 2, 2, -1, end);
-	}
+	uint8_t target[2] = { (uint8_t)(n >> 8), (uint8_t)n };
+
+	if (send_request(kfd, KEEP_CANCEL, next_request++, target,
+	    sizeof(target), -1, IPC_NOWAIT) < 0)
+		log_warn("callmgr: cannot cancel its request for a call ID: "
+		    "the keeper may hold one for no call until this manager "
+		    "ends");
 }
 
 /*
@@ -385,8 +398,14 @@ ask_with(int kfd, enum keep_type req, const void *p, size_t len, int fd,
 		return -1;
 	}
 	for (;;) {
-		if (ipc_recv(kfd, answer, end) <= 0) {
+		int r = ipc_recv(kfd, answer, end);
+
+		if (r <= 0) {
+			bool late = r < 0 && errno == ETIMEDOUT;
+
 			log_warn("callmgr: no answer from its keeper");
+			if (late && req == KEEP_TAKE_ID)
+				cancel_request(kfd, n);
 			return -1;
 		}
 		if (answer->fd >= 0)
@@ -395,8 +414,7 @@ ask_with(int kfd, enum keep_type req, const void *p, size_t len, int fd,
 		if (answer->len >= 2 &&
 		    answer->payload[0] == (uint8_t)(n >> 8) &&
 		    answer->payload[1] == (uint8_t)n)
-			break;
-		late_answer(kfd, answer, end);
+			break;	/* else a late answer: skipped */
 	}
 	answer->len -= 2;
 	memmove(answer->payload, answer->payload + 2, answer->len);
