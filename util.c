@@ -144,8 +144,14 @@ fork_orphan(void)
 	while (waitpid(mid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -1;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		errno = WIFEXITED(st) ? WEXITSTATUS(st) : EAGAIN;
+	/*
+	 * Its fork failed: it says so.  Killed (a signal between its fork
+	 * and its exit), it may have started the process: taken as started,
+	 * as its failure to show up is seen later (no answer, no relay),
+	 * while one taken for dead would be undone under its feet.
+	 */
+	if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
+		errno = WEXITSTATUS(st);
 		return -1;
 	}
 	return 1;
@@ -188,22 +194,32 @@ log_record(int prio, const char *line)
 /*
  * A line to stderr in one write, which a pipe takes whole (PIPE_BUF):
  * the stderr relay's pipe does not block (relay.c), and a line it has
- * no room for is dropped, never waited for (syslog has it).
+ * no room for is dropped, never waited for.  How many were dropped is
+ * said, in order, once there is room again.
  */
 static void
 log_to_stderr(const char *line)
 {
+	static unsigned long dropped;	/* lines stderr had no room for */
 	char out[sizeof(ident) + sizeof(lg.prefix) + 1024 + 3];
-	int n = snprintf(out, sizeof(out), "%s: %s%s\n", ident, lg.prefix,
-	    line);
+	int n, saved = errno;
 
+	if (dropped > 0) {
+		n = snprintf(out, sizeof(out), "%s: %s%lu lines dropped: "
+		    "stderr was full\n", ident, lg.prefix, dropped);
+		if (n > 0 && write(2, out, (size_t)n) == n)
+			dropped = 0;
+	}
+	n = snprintf(out, sizeof(out), "%s: %s%s\n", ident, lg.prefix, line);
 	if (n < 0)
-		return;
+		n = 0;
 	if ((size_t)n >= sizeof(out)) {
 		n = (int)sizeof(out) - 1;
 		out[n - 1] = '\n';
 	}
-	(void)!write(2, out, (size_t)n);
+	if (n > 0 && (dropped > 0 || write(2, out, (size_t)n) != n))
+		dropped++;	/* after the count, or not at all */
+	errno = saved;
 }
 
 static void __attribute__((format(printf, 2, 0)))

@@ -61,7 +61,8 @@ void helper_signals(void);
  * is reaped here, so the new process is init's (or the nearest
  * subreaper's) to reap.  A process that never waits for it cannot hold
  * its zombie when it is killed.  0 in the new process, 1 here, -1
- * (errno set) when it could not start.
+ * (errno set) when it could not start.  The middle process killed by a
+ * signal counts as started: it may have forked.
  */
 int fork_orphan(void);
 

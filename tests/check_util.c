@@ -2,8 +2,11 @@
 /* Option number parsing and log escaping. */
 #include "util.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check_suites.h"
 
@@ -154,6 +157,31 @@ START_TEST(test_sig_masks)
 END_TEST
 
 /* A dotted quad is its one address; a name's come each once, capped. */
+/* fork_orphan's process is not ours: nothing of it to wait for. */
+START_TEST(test_fork_orphan)
+{
+	pid_t me = getpid(), parent = 0;
+	int p[2], r;
+
+	ck_assert_int_eq(pipe(p), 0);
+	r = fork_orphan();
+	if (r == 0) {
+		pid_t pp = getppid();
+
+		(void)!write(p[1], &pp, sizeof(pp));
+		_exit(0);
+	}
+	ck_assert_int_eq(r, 1);
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &parent, sizeof(parent)),
+	    (int)sizeof(parent));
+	close(p[0]);
+	ck_assert_int_ne(parent, me);
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+}
+END_TEST
+
 START_TEST(test_resolve_server)
 {
 	struct pptp_addr a[RESOLVE_MAX], want;
@@ -193,6 +221,7 @@ util_suite(void)
 	tcase_add_test(tc, test_now_ms_monotonic);
 	tcase_add_test(tc, test_sig_masks);
 	tcase_add_test(tc, test_resolve_server);
+	tcase_add_test(tc, test_fork_orphan);
 	suite_add_tcase(s, tc);
 	return s;
 }
