@@ -923,9 +923,20 @@ gw_await_pppd(struct gw *g, const sigset_t *waitmask)
 		    PPPD_POLL_MS) * 1000000 };
 		int disc;
 
-		if (ioctl(g->call.pty_slave, TIOCGETD, &disc) < 0 ||
-		    disc != N_TTY)
+		if (ioctl(g->call.pty_slave, TIOCGETD, &disc) < 0)
 			break;
+		if (disc != N_TTY) {
+			/*
+			 * pppd has its line, though it may not write soon
+			 * (`silent' waits for the server): our copy of its
+			 * end goes, so that pppd closing it shows as EOF,
+			 * and there is no deadline for its first bytes.
+			 */
+			close(g->call.pty_slave);
+			g->call.pty_slave = -1;
+			g->pty_due_ms = 0;
+			break;
+		}
 		if (child_exited) {
 			child_exited = 0;
 			pppd_watchdog_reap(&g->pppd);

@@ -33,8 +33,9 @@ struct gre_call {
  * Run the gateway until pppd goes away (EOF on ppp_in, or call->pppd
  * exits), the call manager ends the call (cm_fd), or *stop is set by a
  * signal handler (a pppd we launched is asked to stop first and given a
- * moment to end the link).  A pppd we launched that writes nothing on
- * its pty (call->pty_slave) within 10 s ends the call too.  SIGUSR1
+ * moment to end the link).  A pppd we launched that neither sets up
+ * its line (PPP's line discipline) nor writes on its pty
+ * (call->pty_slave) within 10 s ends the call too.  SIGUSR1
  * dumps the statistics.  Returns an enum pptp_exit.
  */
 int gre_run(const struct pptp_opts *o, const struct gre_call *call,

@@ -577,3 +577,36 @@ def server_frames_reach_a_pppd_that_waits_for_them(env):
     # nothing from pppd first: the frames still go, within a bound
     _, after = early_frames(env, False)
     assert after < 3.5, after
+
+
+# pppd with `silent': its line set up, it waits for the server to speak
+# first.  N_NULL (27) stands in for PPP's line discipline, which this
+# machine's kernel lacks: the gateway asks only whether it is N_TTY.
+SILENT_PPPD = """#!{python}
+import fcntl, os, struct, termios, time, tty
+fd = os.open(__import__("sys").argv[1], os.O_RDWR | os.O_NOCTTY)
+tty.setraw(fd)
+fcntl.ioctl(fd, termios.TIOCSETD, struct.pack("i", 27))
+time.sleep({quiet})
+"""
+
+
+@test
+def a_silent_pppd_is_not_taken_for_a_dead_one(env):
+    """A pppd that has set up its line but writes nothing for longer
+    than the 10 s pptp gives a pppd to open its pty (`silent', the
+    server not speaking) keeps its call; when it closes its line, the
+    call ends as pppd's end, with its status."""
+    srv = env.server("--gre", "drop")
+    stand_in = env.path("silent-pppd")
+    with open(stand_in, "w") as f:
+        f.write(SILENT_PPPD.format(python=sys.executable, quiet=11))
+    os.chmod(stand_in, 0o755)
+    run = Launched(env, ["--pppd", stand_in, "nodetach"], pppd_arg=False)
+    st, took = run.status(20)
+    assert st == 0, (st, run.err())
+    assert took > 11, took
+    assert "wrote nothing on its pty" not in run.err() + \
+        str(run.syslog.lines()), run.err()
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
