@@ -64,6 +64,7 @@ PROG_SRCS += callmgr_status.c
 PROG_SRCS += callmgr_ids.c
 PROG_SRCS += rendezvous.c
 PROG_SRCS += pptp_gre.c
+PROG_SRCS += gre_tx.c
 PROG_SRCS += gre_sock.c
 PROG_SRCS += gre_stats.c
 PROG_SRCS += gre_pppd.c

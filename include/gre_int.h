@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The gateway's state, shared by its three files alone: pptp_gre.c (the
- * loop and the data path), gre_sock.c (the raw GRE socket: opening, the
- * kernel's filter, what the network says back) and gre_stats.c (the
- * statistics: the SIGUSR1 dump and the page for pptp --status).
+ * The gateway's state, shared by its four files alone: pptp_gre.c (the
+ * loop and the data path), gre_tx.c (what it sends: data and acks),
+ * gre_sock.c (the raw GRE socket: opening, the kernel's filter, what
+ * the network says back) and gre_stats.c (the statistics: the SIGUSR1
+ * dump and the page for pptp --status).
  */
 #ifndef PPTP_GRE_INT_H
 #define PPTP_GRE_INT_H
@@ -117,6 +118,22 @@ struct gw {
 	pid_t			 pppd_pid;	/* for status: ours or our parent */
 	uint64_t		 up_ms;		/* CLOCK_REALTIME */
 };
+
+/*
+ * Transmit batch.  Slot i holds a frame at offset GRE_HDR_MAX, written
+ * there by the HDLC decoder (or by read() in sync mode); its GRE header
+ * is encoded right in front of it when the batch goes out (gre_tx.c),
+ * so a frame is never copied between pppd and the socket.
+ */
+static inline uint8_t *
+slot_frame(struct gw *g, unsigned i)
+{
+	return g->slot[i] + GRE_HDR_MAX;
+}
+
+/* gre_tx.c */
+void tx_flush(struct gw *g, uint64_t now);
+void gw_send_ack(struct gw *g);
 
 /* gre_sock.c */
 int gw_open_socket(struct gw *g);
