@@ -58,7 +58,7 @@ enum keep_type {
  * most: instances hold it for no wait on another process.
  */
 #define KEEPER_WAIT_MS	5000
-#define KEEP_REPLY_MAX	128	/* a reply's bytes after its number */
+#define KEEP_PAYLOAD_MAX	128	/* a message's bytes after its number */
 #define RUNDIR_LOCK_MS	2000
 
 struct sock_id {
@@ -135,6 +135,25 @@ keep_unlink(struct keeper *kp)
 }
 
 /*
+ * A message of the keeper's set, either way: number n, then p's len
+ * bytes (with the descriptor pass, if >= 0), by end.  ipc_send's result.
+ */
+static int
+send_numbered(int fd, enum keep_type type, uint16_t n, const void *p,
+    size_t len, int pass, uint64_t end)
+{
+	uint8_t out[2 + KEEP_PAYLOAD_MAX];
+
+	if (len > KEEP_PAYLOAD_MAX)
+		return -1;
+	out[0] = (uint8_t)(n >> 8);
+	out[1] = (uint8_t)n;
+	if (len > 0)
+		memcpy(out + 2, p, len);
+	return ipc_send(fd, type, out, len + 2, pass, end);
+}
+
+/*
  * A reply to request number n: the manager asked and waits; past the
  * deadline, dropped.
  */
@@ -142,15 +161,8 @@ static void
 keep_reply(int fd, enum keep_type type, uint16_t n, const void *p,
     size_t len)
 {
-	uint8_t out[KEEP_REPLY_MAX + 2];
-
-	if (len > KEEP_REPLY_MAX)
-		return;
-	out[0] = (uint8_t)(n >> 8);
-	out[1] = (uint8_t)n;
-	if (len > 0)
-		memcpy(out + 2, p, len);
-	(void)ipc_send(fd, type, out, len + 2, -1, now_ms() + KEEPER_WAIT_MS);
+	(void)send_numbered(fd, type, n, p, len, -1, now_ms() +
+	    KEEPER_WAIT_MS);
 }
 
 static void
@@ -174,7 +186,7 @@ keep_take_id(struct keeper *kp, int fd, uint16_t n, struct rd *r)
 static void
 keep_route(struct keeper *kp, int fd, uint16_t n)
 {
-	uint8_t reply[KEEP_REPLY_MAX] = { 0 };	/* not added */
+	uint8_t reply[KEEP_PAYLOAD_MAX] = { 0 };	/* not added */
 	size_t len = 1;
 
 	if (!kp->route_held) {
@@ -343,22 +355,6 @@ keeper_fork(const struct pptp_opts *o, const struct keeper_cfg *k)
 
 static uint16_t next_request;	/* the manager's requests' numbers */
 
-/* Request req (its payload p, len bytes, after its number) is sent. */
-static int
-send_request(int kfd, enum keep_type req, uint16_t n, const void *p,
-    size_t len, int fd, uint64_t end)
-{
-	uint8_t out[2 + 2];
-
-	if (len > sizeof(out) - 2)
-		return -1;
-	out[0] = (uint8_t)(n >> 8);
-	out[1] = (uint8_t)n;
-	if (len > 0)
-		memcpy(out + 2, p, len);
-	return ipc_send(kfd, req, out, len + 2, fd, end);
-}
-
 /*
  * Request n, a call ID's, was not answered in time: the keeper, when it
  * comes to it, gives back whatever it reserved for it (the cancel is
@@ -371,7 +367,7 @@ cancel_request(int kfd, uint16_t n)
 {
 	uint8_t target[2] = { (uint8_t)(n >> 8), (uint8_t)n };
 
-	if (send_request(kfd, KEEP_CANCEL, next_request++, target,
+	if (send_numbered(kfd, KEEP_CANCEL, next_request++, target,
 	    sizeof(target), -1, IPC_NOWAIT) < 0)
 		log_warn("callmgr: cannot cancel its request for a call ID: "
 		    "the keeper may hold one for no call until this manager "
@@ -393,7 +389,7 @@ ask_with(int kfd, enum keep_type req, const void *p, size_t len, int fd,
 
 	if (kfd < 0)
 		return -1;
-	if (send_request(kfd, req, n, p, len, fd, end) < 0) {
+	if (send_numbered(kfd, req, n, p, len, fd, end) < 0) {
 		log_warn("callmgr: no answer from its keeper");
 		return -1;
 	}

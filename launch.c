@@ -136,7 +136,7 @@ static int
 go_background(const struct pptp_opts *o, int stdio[3],
     volatile sig_atomic_t *stop, volatile sig_atomic_t *usr1)
 {
-	int pfd[2], null;
+	int pfd[2];
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -163,14 +163,7 @@ go_background(const struct pptp_opts *o, int stdio[3],
 	for (int i = 0; i < 3; i++)
 		stdio[i] = fcntl(i < 2 ? i : relay_stderr(), F_DUPFD_CLOEXEC,
 		    3);
-	null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
+	(void)stdio_null(3);
 	log_init(o->logstring, false, o->loglevel);
 	return pfd[1];
 }
@@ -277,23 +270,6 @@ launch_pppd(const struct pptp_opts *o, struct gre_call *call,
 	return pid;
 }
 
-/* stdin and stdout (the user's terminal, with --debug) become /dev/null. */
-static void
-stdio_to_null(void)
-{
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (null < 0) {
-		log_warn("cannot open /dev/null: stdin and stdout closed");
-		close(0);
-		close(1);
-		return;
-	}
-	dup2(null, 0);
-	dup2(null, 1);
-	close(null);
-}
-
 /*
  * The call is up: pppd's side, then the gateway until the end.  In
  * launch mode the exit status is pppd's if its first process ended
@@ -333,7 +309,10 @@ launch_run(const struct pptp_opts *o, struct gre_call *call, int cm_fd,
 	/* pppd has the user's stdio: none of it goes into the sandbox */
 	relay_stderr_close();
 	if (o->debug)
-		stdio_to_null();
+		/* the user's terminal, with --debug */
+		if (stdio_null(2) < 0)
+			log_warn("cannot open /dev/null: stdin and stdout "
+			    "closed");
 	if (call->pppd < 0) {
 		close(call->report_fd);
 		if (rpipe[0] >= 0)

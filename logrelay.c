@@ -137,7 +137,7 @@ void
 logrelay_start(const struct sandbox *sb, const char *who)
 {
 	pid_t writer = getpid();
-	int p[2], null, in, out, r;
+	int p[2], in, out, r;
 
 	if (!sb->on)
 		return;
@@ -153,13 +153,7 @@ logrelay_start(const struct sandbox *sb, const char *who)
 		if (in < 0 || dup2(in, 3) < 0)
 			_exit(1);
 		close_range(4, ~0U, 0);
-		null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);	/* not the stderr relay's pipe */
-			close(null);
-		}
+		(void)stdio_null(3);	/* 2: not the stderr relay's pipe */
 		out = syslog_socket();
 		tzset();	/* the zone read now, not under the filter */
 		helper_signals();	/* it ends with its writer */

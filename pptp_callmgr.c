@@ -919,7 +919,7 @@ callmgr_spawn(const struct pptp_opts *o, const struct pptp_addr *server,
 		char routelock[sizeof(((struct sockaddr_un *)0)->sun_path)];
 		struct keeper_cfg k = { .server = *server, .sockpath = path,
 		    .routelock = routelock, .lfd = lfd };
-		int null, kfd;
+		int kfd;
 
 		close(lockfd);
 		/*
@@ -936,13 +936,7 @@ callmgr_spawn(const struct pptp_opts *o, const struct pptp_addr *server,
 		if (chdir("/") < 0)
 			log_warn("callmgr: chdir /");
 		/* stdin/stdout go away: the instance's are pppd's */
-		null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			if (null > 2)
-				close(null);
-		}
+		(void)stdio_null(2);
 		rdv_route_lock_path(server, routelock, sizeof(routelock));
 		/* the keeper stays here, root's; the manager goes on below */
 		kfd = keeper_fork(o, &k);

@@ -149,7 +149,7 @@ static int
 relay_fd(const struct sandbox *sb, int fd, const char *title)
 {
 	static bool flush_set;
-	int data[2], ack[2], null, r;
+	int data[2], ack[2], r;
 	struct stat st;
 
 	if (pipe2(data, O_CLOEXEC) < 0)
@@ -179,12 +179,7 @@ relay_fd(const struct sandbox *sb, int fd, const char *title)
 		    move_fd(ack[1], 4) < 0)
 			_exit(1);
 		close_range(5, ~0U, 0);
-		null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			close(null);
-		}
+		(void)stdio_null(2);
 		(void)fcntl(4, F_SETFL, O_NONBLOCK);	/* forged acks: dropped */
 		helper_signals();	/* it ends with its last writer */
 		proc_title("%s", title);

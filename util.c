@@ -157,6 +157,22 @@ fork_orphan(void)
 	return 1;
 }
 
+int
+stdio_null(int n)
+{
+	int null = open("/dev/null", O_RDWR);
+
+	for (int i = 0; i < n; i++) {
+		if (null < 0)
+			close(i);
+		else if (i != null)
+			dup2(null, i);
+	}
+	if (null >= n)
+		close(null);
+	return null < 0 ? -1 : 0;
+}
+
 void
 log_reopen(void)
 {

@@ -67,6 +67,14 @@ void helper_signals(void);
 int fork_orphan(void);
 
 /*
+ * Descriptors 0 to n - 1 onto /dev/null: the stdio a process must not
+ * keep of its parent's (a terminal, a pipe someone waits on).  Without
+ * /dev/null they are closed instead, and -1 says so (nothing is logged:
+ * a helper calls it with no logger of its own yet); else 0.
+ */
+int stdio_null(int n);
+
+/*
  * Signal masks, built in one place.  The lists end in 0.
  * sig_block: block the signals listed; *before (if not NULL) is the mask
  * as it was, *waitmask (if not NULL) that mask with them let through:
