@@ -168,8 +168,8 @@ stdio_null(int n)
 		else if (i != null)
 			dup2(null, i);
 	}
-	if (null >= n)
-		close(null);
+	if (null >= n && null > 2)
+		close(null);	/* else it fills a stdio slot that was shut */
 	return null < 0 ? -1 : 0;
 }
 
