@@ -167,6 +167,14 @@ def probed(env, args=(), **kw):
         del env.vars["LD_PRELOAD"]
 
 
+def probe(pid):
+    """SIGUSR2 to pid, its probe (tests/sysprobe.c), once pid is under
+    its filter: a gateway says "call up" before it enters its sandbox."""
+    assert wait_until(lambda: proc_status(pid)["Seccomp"] == "2", 5), \
+        proc_status(pid)
+    os.kill(pid, signal.SIGUSR2)
+
+
 @test
 def forbidden_calls_kill_with_sigsys(env):
     """The filter bites: a gateway that opens a file, or runs a program,
@@ -181,7 +189,7 @@ def forbidden_calls_kill_with_sigsys(env):
         env.vars["PPTP_PROBE"] = call
         cli = probed(env)
         cli.wait_up()
-        cli.proc.send_signal(signal.SIGUSR2)
+        probe(cli.proc.pid)
         assert cli.exit_status() == -signal.SIGSYS, (call, cli.stderr())
         srv.wait("recv CCRQ")
         no_leftovers(env)
@@ -191,7 +199,7 @@ def forbidden_calls_kill_with_sigsys(env):
     env.vars["PPTP_PROBE"] = calls[0]
     cli = probed(env, ["--debug"])
     cli.wait_up()
-    os.kill(pid_titled("pptp: call manager"), signal.SIGUSR2)
+    probe(pid_titled("pptp: call manager"))
     cli.wait_log("callmgr 192.0.2.1: killed by signal 31 (a system call "
                  "its filter forbids: see pptp(8) SECURITY)")
     assert cli.exit_status() != 0
@@ -213,7 +221,7 @@ def manager_survives_probe(env, args, text):
     cli = probed(env, args)
     cli.wait_up()
     mgr = pid_titled("pptp: call manager")
-    os.kill(mgr, signal.SIGUSR2)
+    probe(mgr)
     time.sleep(0.5)
     assert cli.proc.poll() is None, cli.stderr()
     passes_data(cli, text)
@@ -243,7 +251,7 @@ def manager_binds_only_with_localbind(env):
     env.vars["PPTP_PROBE"] = "bind"
     cli = probed(env, ["--debug"])
     cli.wait_up()
-    os.kill(pid_titled("pptp: call manager"), signal.SIGUSR2)
+    probe(pid_titled("pptp: call manager"))
     cli.wait_log("callmgr 192.0.2.1: killed by signal 31 (a system call "
                  "its filter forbids: see pptp(8) SECURITY)")
     assert cli.exit_status() != 0
@@ -286,7 +294,7 @@ def keeper_cleans_up_at_its_managers_death(env):
     cli.wait_up()
     assert "proto 47" in host_route(env)
     files = sorted(os.listdir(env.rundir))
-    os.kill(pid_titled("pptp: call manager"), signal.SIGUSR2)
+    probe(pid_titled("pptp: call manager"))
     cli.wait_log("keeper: a malformed request from the call manager: no "
                  "more requests served")
     time.sleep(0.5)
@@ -534,7 +542,7 @@ def no_terminal_nor_stray_descriptor_in_a_sandbox(env):
             del env.vars[k]
     term.wait("call up")
     # what a gateway taken over writes reaches the terminal escaped
-    p.send_signal(signal.SIGUSR2)
+    probe(p.pid)
     term.wait("probe: \\x1b]0;owned\\x07\\x0d\\xff\n")
     assert "\x1b" not in term.text and "\x07" not in term.text, term.text
     line = {procinfo.fds(p.pid)[0]}
@@ -616,7 +624,7 @@ def drained(syslog):
 def probe_reaches_nothing(err, pid, lines, syslog):
     """SIGUSR2 to pid (its probe: tests/sysprobe.c abstract): the lines
     it says on stderr (err()) have nothing sent."""
-    os.kill(pid, signal.SIGUSR2)
+    probe(pid)
     assert wait_until(lambda: drained(syslog) and len(re.findall(
         r"probe abstract: .*", err())) >= lines, 5), err()
     for got in re.findall(r"probe abstract: (\d+) sockets, (\d+) sent",
@@ -767,7 +775,7 @@ def log_relay_passes_nothing_above_err(env):
     assert wait_until(lambda: any("call up" in t for _, _, t in
                                   log.lines()), 5), err()
     gw = pid_titled("pptp: GRE-to-PPP gateway")
-    os.kill(gw, signal.SIGUSR2)
+    probe(gw)
     assert wait_until(lambda: sum("probe " in t for _, _, t in
                                   log.lines()) >= 3, 5), log.lines()
     got = [(pri, t) for pri, (_, pid, t) in zip(log.prio, log.lines())
@@ -799,7 +807,7 @@ def watchdog_filter_has_no_kill(env):
     pppd_result(out)
     dog = pid_titled("pptp: pppd watchdog for 192.0.2.1")
     assert proc_status(dog)["Seccomp"] == "2"
-    os.kill(dog, signal.SIGUSR2)
+    probe(dog)
     cli.wait_log("pppd's watchdog (pid %d) is gone" % dog)
     cli.proc.send_signal(signal.SIGTERM)
     assert cli.exit_status() == 16, cli.stderr()
@@ -860,7 +868,7 @@ def command_waits_for_its_stderr_relay_a_second_at_most(env):
     mgr = pid_titled("pptp: call manager")
     os.setpriority(os.PRIO_PROCESS, p.pid, 19)
     try:
-        os.kill(mgr, signal.SIGUSR2)
+        probe(mgr)
         time.sleep(0.5)
         t0 = time.monotonic()
         p.send_signal(signal.SIGTERM)
