@@ -188,7 +188,10 @@ class Env:
                 pass
         wait_until(lambda: not pptp_pids(), 3)
         for f in route_locks(self):     # what a SIGKILL leaves
-            os.unlink(f)
+            try:
+                os.unlink(f)
+            except FileNotFoundError:
+                pass                    # its keeper took it meanwhile
         for ns in [self.sns, self.cns] + self.extra_ns:
             subprocess.run(["ip", "netns", "del", ns],
                            stderr=subprocess.DEVNULL)
