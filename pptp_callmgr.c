@@ -55,10 +55,15 @@ client_send(struct cm_client *cl, const struct cm_msg *m)
 	if (cl->fd < 0 || cl->gone)
 		return;
 	/* never waited for: an instance that does not read is dropped */
-	if (cm_send(cl->fd, m, -1, IPC_NOWAIT) < 0) {
-		log_debug("callmgr: instance not reading, dropping it");
-		cl->hangup = true;
-	}
+	if (cm_send(cl->fd, m, -1, IPC_NOWAIT) == 0 || cl->hangup)
+		return;
+	if (errno == EAGAIN)
+		log_warnx("callmgr: the tunnel of pid %d reads nothing of what "
+		    "its call manager sends: its call ends", (int)cl->pid);
+	else
+		log_debug("callmgr: the tunnel of pid %d is gone",
+		    (int)cl->pid);
+	cl->hangup = true;
 }
 
 static void

@@ -541,11 +541,21 @@ on_sli(struct ctrl_conn *c, const struct msg_sli *m)
 {
 	struct ctrl_call *call = call_by_id(c, m->peer_call_id);
 
+	if (call != NULL && call->sli_seen && call->sli_send == m->send_accm &&
+	    call->sli_recv == m->recv_accm) {
+		log_debug("ctrl %s: set link info for call %u: unchanged",
+		    c->cfg.server, m->peer_call_id);
+		return;		/* said, and passed on, already */
+	}
 	log_info("ctrl %s: set link info for call %u: send ACCM 0x%08x, "
 	    "receive ACCM 0x%08x", c->cfg.server, m->peer_call_id,
 	    m->send_accm, m->recv_accm);
-	if (call != NULL && call->owner != NULL && call->state == CALL_UP)
+	if (call != NULL && call->owner != NULL && call->state == CALL_UP) {
+		call->sli_seen = true;
+		call->sli_send = m->send_accm;
+		call->sli_recv = m->recv_accm;
 		c->ops->sli(c->arg, call, m->send_accm, m->recv_accm);
+	}
 }
 
 /* One quirk's incoming hook over *m; its words said once (bit). */

@@ -49,10 +49,11 @@
  *                   (tests/fakepptpd_chaos.c)
  *
  * The script runs once the first call is up, a command a line:
- *   sleep MS | echorq | cdn | stopccrq | wen | sli | icrq | garbage |
+ *   sleep MS | echorq | cdn | stopccrq | wen | icrq | garbage |
  *   badcookie | badlen | truncated | close | reset |
  *   gre SEQ [ack=N] [callid=N] [spoof] [noseq] [badver] [trunc] [len=N]
  *       [hex=PAYLOAD]
+ *   sli [ACCM [COUNT]]: COUNT Set-Link-Info (1), send ACCMs ACCM (0) up
  *   greack N | waitgre (until a data packet from the client, 5 s at most)
  *   greburst SEQ COUNT LEN: COUNT packets of LEN bytes from SEQ on, at once
  * A gre payload is "\xff\x03\x00\x21" then "seq=SEQ" padded to len, or
@@ -616,11 +617,20 @@ run_lines(struct conn *c, FILE *f)
 			m.wen.crc_errors = 11;
 			send_msg(c, &m);
 		} else if (strcmp(line, "sli") == 0) {
-			msg_init(&m, MSG_SLI);
-			m.sli.peer_call_id = c->client_call;
-			m.sli.send_accm = 0;
-			m.sli.recv_accm = 0xffffffff;
-			send_msg(c, &m);
+			char *end = NULL;
+			uint32_t accm = arg != NULL ?
+			    (uint32_t)strtoul(arg, &end, 0) : 0;
+			unsigned count = end != NULL && *end == ' ' ?
+			    (unsigned)atoi(end + 1) : 1;
+
+			/* COUNT of them, each send ACCM one above the last */
+			for (unsigned i = 0; i < count; i++) {
+				msg_init(&m, MSG_SLI);
+				m.sli.peer_call_id = c->client_call;
+				m.sli.send_accm = accm + i;
+				m.sli.recv_accm = 0xffffffff;
+				send_msg(c, &m);
+			}
 		} else if (strcmp(line, "icrq") == 0) {
 			msg_init(&m, MSG_ICRQ);
 			m.icrq.call_id = 0x7777;

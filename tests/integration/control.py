@@ -261,6 +261,46 @@ def reports_are_not_fatal(env):
 
 
 @test
+def repeated_link_info_passed_on_once(env):
+    """A server that repeats its Set-Link-Info: the gateway hears (and
+    says) the ACCMs once, and again only when they change."""
+    srv = env.server(script=["sli"] * 500 + ["sli 7"])
+    cli = env.client()
+    cli.wait_up()
+    srv.wait("script done")
+    words = "server's ACCMs: send 0x%08x, receive 0xffffffff"
+    cli.wait_log(words % 7)
+    assert cli.stderr().count("server's ACCMs") == 2, cli.stderr()
+    assert cli.stderr().count(words % 0) == 1, cli.stderr()
+    cli.hangup()
+    assert cli.exit_status() == 0
+    no_leftovers(env)
+
+
+@test
+def a_gateway_that_reads_nothing_loses_its_call(env):
+    """The gateway stopped while the server sends report after report
+    (Set-Link-Info, each new): the call manager, which never waits for
+    a tunnel, says so in one line and clears the call; the gateway,
+    resumed, ends as when its manager goes; nothing is left."""
+    srv = env.server(script=["sleep 300", "sli 0 5000"])
+    cli = env.client("--debug")
+    cli.wait_up()
+    cli.proc.send_signal(signal.SIGSTOP)
+    try:
+        srv.wait("script done", 20)
+        cli.wait_log("callmgr: the tunnel of pid %d reads nothing of what "
+                     "its call manager sends: its call ends" % cli.proc.pid)
+        srv.wait("recv CCRQ")
+    finally:
+        cli.proc.send_signal(signal.SIGCONT)
+    assert cli.exit_status() == 6, cli.stderr()[-2000:]
+    assert "the call manager went away" in cli.stderr()
+    srv.wait("recv StopCCRQ")
+    no_leftovers(env)
+
+
+@test
 def reserved0_accepted(env):
     env.server("--reserved0", "0x1234")
     cli = env.client()

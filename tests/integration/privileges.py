@@ -915,8 +915,8 @@ def a_stopped_stderr_relay_stalls_no_one(env):
     were dropped is said.  The terminal's stop signals do not stop a
     relay."""
     script = []
-    for _ in range(60):
-        script += ["sli"] * 20 + ["sleep 20"]
+    for i in range(60):     # each new: a repeat is not passed on
+        script += [f"sli {i * 20} 20", "sleep 20"]
     srv = env.server(script=script)
     cli = env.client()
     cli.wait_up()
