@@ -49,21 +49,41 @@ on_signal(int sig)
 	cm_stop = 1;
 }
 
+/*
+ * A send to the client failed (errno): it is dropped, never waited for,
+ * in words when its socket is full, for then it reads nothing.
+ */
+static void
+client_failed(struct cm_client *cl, const struct cm_msg *m)
+{
+	char who[32];
+
+	cl->hangup = true;
+	if (errno != EAGAIN) {
+		log_debug("callmgr: the tunnel of pid %d is gone",
+		    (int)cl->pid);
+		return;
+	}
+	/* its call's ID, which it said; its pid may be its parent's */
+	if (cl->call != NULL)
+		snprintf(who, sizeof(who), "call %u", cl->call->call_id);
+	else
+		snprintf(who, sizeof(who), "pid %d", (int)cl->pid);
+	log_warnx("callmgr%s%s: the tunnel of %s reads nothing of what its "
+	    "call manager sends: its call ends%s%s%s",
+	    cl->conn != NULL ? " " : "", cl->conn != NULL ? cl->conn->name : "",
+	    who, m->type == CM_CALL_DOWN ? " (it was to hear: " : "",
+	    m->type == CM_CALL_DOWN ? m->down.why : "",
+	    m->type == CM_CALL_DOWN ? ")" : "");
+}
+
 static void
 client_send(struct cm_client *cl, const struct cm_msg *m)
 {
 	if (cl->fd < 0 || cl->gone)
 		return;
-	/* never waited for: an instance that does not read is dropped */
-	if (cm_send(cl->fd, m, -1, IPC_NOWAIT) == 0 || cl->hangup)
-		return;
-	if (errno == EAGAIN)
-		log_warnx("callmgr: the tunnel of pid %d reads nothing of what "
-		    "its call manager sends: its call ends", (int)cl->pid);
-	else
-		log_debug("callmgr: the tunnel of pid %d is gone",
-		    (int)cl->pid);
-	cl->hangup = true;
+	if (cm_send(cl->fd, m, -1, IPC_NOWAIT) < 0 && !cl->hangup)
+		client_failed(cl, m);
 }
 
 static void
@@ -73,6 +93,7 @@ client_down(struct cm_client *cl, int status, const char *why)
 
 	m.down.status = (uint16_t)status;
 	snprintf(m.down.why, sizeof(m.down.why), "%s", why);
+	cl->sli_due = false;	/* the call's: stale */
 	client_send(cl, &m);
 	cl->call = NULL;
 	cl->gone = true;
@@ -159,16 +180,37 @@ cb_call_down(void *arg, struct ctrl_call *call, int status, const char *why)
 	client_down(cl, status, why);
 }
 
+/*
+ * The call's link info, if some waits: a socket with no room keeps it
+ * waiting (POLLOUT), and newer info replaces it, so that a server's
+ * reports, however many, never fill a tunnel's socket.
+ */
+static void
+client_sli_flush(struct cm_client *cl)
+{
+	struct cm_msg m = { .type = CM_SLI };
+
+	if (!cl->sli_due || cl->fd < 0 || cl->gone || cl->hangup)
+		return;
+	m.sli.send_accm = cl->sli_send;
+	m.sli.recv_accm = cl->sli_recv;
+	if (cm_send(cl->fd, &m, -1, IPC_NOWAIT) == 0)
+		cl->sli_due = false;
+	else if (errno != EAGAIN)
+		client_failed(cl, &m);
+}
+
 static void
 cb_sli(void *arg, struct ctrl_call *call, uint32_t send_accm,
     uint32_t recv_accm)
 {
-	struct cm_msg m = { .type = CM_SLI };
+	struct cm_client *cl = call->owner;
 
 	(void)arg;
-	m.sli.send_accm = send_accm;
-	m.sli.recv_accm = recv_accm;
-	client_send(call->owner, &m);
+	cl->sli_send = send_accm;
+	cl->sli_recv = recv_accm;
+	cl->sli_due = true;
+	client_sli_flush(cl);
 }
 
 /* A call its instance hung up is cleared: the instance may go now. */
@@ -819,7 +861,8 @@ cm_loop(struct cm *cm, const sigset_t *waitmask)
 				continue;
 			pcl[ncl++] = &cm->clients[i];
 			pfd[n++] = (struct pollfd){ cm->clients[i].fd,
-			    (short)(POLLIN | (cm->clients[i].out != NULL ?
+			    (short)(POLLIN | (cm->clients[i].out != NULL ||
+			    (cm->clients[i].sli_due && !cm->clients[i].hangup) ?
 			    POLLOUT : 0)), 0 };
 		}
 		t = cm_poll_timeout(cm, now);
@@ -845,8 +888,11 @@ cm_loop(struct cm *cm, const sigset_t *waitmask)
 				cm_tcp_read(cn, now);
 		}
 		for (int i = 0; i < ncl; i++, n++) {
-			if (pfd[n].revents & POLLOUT && !pcl[i]->hangup)
-				cm_status_flush(pcl[i]);
+			if (pfd[n].revents & POLLOUT && !pcl[i]->hangup &&
+			    pcl[i]->out != NULL)
+				cm_status_flush(pcl[i]);	/* a reader */
+			if (pfd[n].revents & POLLOUT)
+				client_sli_flush(pcl[i]);	/* a tunnel */
 			if (pfd[n].revents & ~POLLOUT && !pcl[i]->gone)
 				cm_client_read(cm, pcl[i], now);
 		}

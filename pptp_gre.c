@@ -53,6 +53,8 @@
 #define GRE_WAIT_MS	5
 /* how early an ack may go when we are awake anyway: gw_timers */
 #define ACK_SLACK_MS	10
+/* the call manager's messages read in one turn, at most: cm_read */
+#define CM_READ_BATCH	256
 
 static volatile sig_atomic_t want_stats, child_exited;
 
@@ -495,9 +497,12 @@ gre_read(struct gw *g, uint64_t now)
 	}
 }
 
-/* A message from the call manager: the call ended, or link info. */
-static void
-cm_read(struct gw *g)
+/*
+ * A message from the call manager: the call ended, or link info.  True
+ * when there may be more and the call goes on.
+ */
+static bool
+cm_read_one(struct gw *g)
 {
 	struct ipc_msg raw;
 	struct cm_msg m;
@@ -506,13 +511,13 @@ cm_read(struct gw *g)
 	if (raw.fd >= 0)
 		close(raw.fd);	/* none is meant for us */
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
+		return false;
 	if (r < 0 && errno == EBADMSG) {
 		log_warnx("gre %s: bad message from the call manager (%zu "
 		    "bytes): call ends", g->addr, raw.size);
 		g->exit_code = PPTP_EXIT_ERROR;
 		g->done = true;
-		return;
+		return false;
 	}
 	if (r <= 0) {
 		log_warnx("gre %s: the call manager went away: call ends",
@@ -520,16 +525,29 @@ cm_read(struct gw *g)
 		g->exit_code = PPTP_EXIT_HANGUP;
 		g->done = true;
 		g->cm_ended = true;
-		return;
+		return false;
 	}
 	if (m.type == CM_CALL_DOWN) {
 		g->exit_code = callmgr_down(&m);	/* its words logged */
 		g->done = true;
 		g->cm_ended = true;
 	} else if (m.type == CM_SLI) {
-		log_info("gre %s: server's ACCMs: send 0x%08x, receive 0x%08x",
+		/* the manager said so, at info ("set link info") */
+		log_debug("gre %s: server's ACCMs: send 0x%08x, receive 0x%08x",
 		    g->addr, m.sli.send_accm, m.sli.recv_accm);
 	}
+	return !g->done;
+}
+
+/*
+ * What the call manager sent, all of it (a bound keeps the data moving):
+ * the manager never waits for us, and drops a tunnel whose socket fills.
+ */
+static void
+cm_read(struct gw *g)
+{
+	for (int i = 0; i < CM_READ_BATCH && cm_read_one(g); i++)
+		;
 }
 
 static void

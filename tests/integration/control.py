@@ -12,8 +12,8 @@ import signal
 import subprocess
 import time
 
-from harness import (CFG, link_of, no_leftovers, pptp_pids, sh, test,
-                     title_of, wait_until)
+from harness import (CFG, link_of, no_leftovers, passes_data, pptp_pids, sh,
+                     test, title_of, wait_until)
 
 
 @test
@@ -262,10 +262,11 @@ def reports_are_not_fatal(env):
 
 @test
 def repeated_link_info_passed_on_once(env):
-    """A server that repeats its Set-Link-Info: the gateway hears (and
-    says) the ACCMs once, and again only when they change."""
+    """A server that repeats its Set-Link-Info: the gateway hears the
+    ACCMs (and says them, at debug level) once, and again only when they
+    change."""
     srv = env.server(script=["sli"] * 500 + ["sli 7"])
-    cli = env.client()
+    cli = env.client("--loglevel", "2")
     cli.wait_up()
     srv.wait("script done")
     words = "server's ACCMs: send 0x%08x, receive 0xffffffff"
@@ -278,23 +279,50 @@ def repeated_link_info_passed_on_once(env):
 
 
 @test
-def a_gateway_that_reads_nothing_loses_its_call(env):
-    """The gateway stopped while the server sends report after report
-    (Set-Link-Info, each new): the call manager, which never waits for
-    a tunnel, says so in one line and clears the call; the gateway,
-    resumed, ends as when its manager goes; nothing is left."""
-    srv = env.server(script=["sleep 300", "sli 0 5000"])
-    cli = env.client("--debug")
+def reports_never_fill_a_tunnels_socket(env):
+    """A server sends 5000 Set-Link-Info as the call comes up, each new,
+    and 2000 more while the gateway is stopped: the manager passes on
+    what the gateway's socket holds and keeps the latest of the rest
+    until there is room, so the call lives and data passes."""
+    srv = env.server(script=["sli 0 5000", "sleep 500", "sli 5000 2000"])
+    cli = env.client("--loglevel", "2")
     cli.wait_up()
     cli.proc.send_signal(signal.SIGSTOP)
     try:
         srv.wait("script done", 20)
-        cli.wait_log("callmgr: the tunnel of pid %d reads nothing of what "
-                     "its call manager sends: its call ends" % cli.proc.pid)
-        srv.wait("recv CCRQ")
+        time.sleep(0.5)
+    finally:
+        cli.proc.send_signal(signal.SIGCONT)
+    cli.wait_log("server's ACCMs: send 0x00001b57, receive 0xffffffff")
+    passes_data(cli, b"after the reports")
+    assert "the call manager went away" not in cli.stderr(), \
+        cli.stderr()[-2000:]
+    cli.hangup()
+    assert cli.exit_status() == 0, cli.stderr()[-2000:]
+    no_leftovers(env)
+
+
+@test
+def a_gateway_that_reads_nothing_loses_its_call(env):
+    """The gateway stopped, its socket full of reports, when the server
+    ends the call: the call manager, which never waits for a tunnel,
+    says so in one line naming the call and what it was to hear; the
+    gateway, resumed, ends as when its manager goes; nothing is left."""
+    srv = env.server(script=["sleep 300", "sli 0 2000", "sleep 300", "cdn"])
+    cli = env.client("--debug")
+    cli.wait_up()
+    call_id = int(srv.field("recv OCRQ", "call_id"))
+    cli.proc.send_signal(signal.SIGSTOP)
+    try:
+        cli.wait_log("callmgr 192.0.2.1: the tunnel of call %d reads "
+                     "nothing of what its call manager sends: its call "
+                     "ends (it was to hear: server disconnected the call"
+                     % call_id, 20)
     finally:
         cli.proc.send_signal(signal.SIGCONT)
     assert cli.exit_status() == 6, cli.stderr()[-2000:]
+    assert cli.stderr().count("reads nothing of what") == 1, \
+        cli.stderr()[-2000:]
     assert "the call manager went away" in cli.stderr()
     srv.wait("recv StopCCRQ")
     no_leftovers(env)

@@ -918,7 +918,7 @@ def a_stopped_stderr_relay_stalls_no_one(env):
     for i in range(60):     # each new: a repeat is not passed on
         script += [f"sli {i * 20} 20", "sleep 20"]
     srv = env.server(script=script)
-    cli = env.client()
+    cli = env.client("--loglevel", "2")     # a line for each
     cli.wait_up()
     relay = pid_titled("pptp: stderr relay")
     os.kill(relay, signal.SIGTSTP)
