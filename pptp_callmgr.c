@@ -70,7 +70,7 @@ client_failed(struct cm_client *cl, const struct cm_msg *m)
 	else
 		snprintf(who, sizeof(who), "pid %d", (int)cl->pid);
 	log_warnx("callmgr%s%s: the tunnel of %s reads nothing of what its "
-	    "call manager sends: its call ends%s%s%s",
+	    "call manager sends: dropped%s%s%s",
 	    cl->conn != NULL ? " " : "", cl->conn != NULL ? cl->conn->name : "",
 	    who, m->type == CM_CALL_DOWN ? " (it was to hear: " : "",
 	    m->type == CM_CALL_DOWN ? m->down.why : "",

@@ -278,19 +278,36 @@ def repeated_link_info_passed_on_once(env):
     no_leftovers(env)
 
 
+def commanded(env, script=None):
+    """fakepptpd with a commands FIFO: (server, a function that sends it
+    a script line now)."""
+    fifo = env.path("commands")
+    os.mkfifo(fifo)
+    srv = env.server("--commands", fifo, script=script)
+
+    def command(line):
+        with open(fifo, "w") as f:
+            f.write(line + "\n")
+    return srv, command
+
+
 @test
 def reports_never_fill_a_tunnels_socket(env):
     """A server sends 5000 Set-Link-Info as the call comes up, each new,
     and 2000 more while the gateway is stopped: the manager passes on
     what the gateway's socket holds and keeps the latest of the rest
-    until there is room, so the call lives and data passes."""
-    srv = env.server(script=["sli 0 5000", "sleep 500", "sli 5000 2000"])
+    until there is room, so the call lives, the gateway hears the
+    latest, and data passes."""
+    srv, command = commanded(env, script=["sli 0 5000"])
     cli = env.client("--loglevel", "2")
     cli.wait_up()
+    srv.wait("script done", 20)
     cli.proc.send_signal(signal.SIGSTOP)
     try:
-        srv.wait("script done", 20)
-        time.sleep(0.5)
+        command("sli 5000 2000")
+        assert wait_until(lambda: srv.text().count("send Set-Link-Info")
+                          == 7000, 20), srv.text().count("send Set-Link")
+        time.sleep(0.5)     # the manager has them all
     finally:
         cli.proc.send_signal(signal.SIGCONT)
     cli.wait_log("server's ACCMs: send 0x00001b57, receive 0xffffffff")
@@ -306,17 +323,20 @@ def reports_never_fill_a_tunnels_socket(env):
 def a_gateway_that_reads_nothing_loses_its_call(env):
     """The gateway stopped, its socket full of reports, when the server
     ends the call: the call manager, which never waits for a tunnel,
-    says so in one line naming the call and what it was to hear; the
-    gateway, resumed, ends as when its manager goes; nothing is left."""
-    srv = env.server(script=["sleep 300", "sli 0 2000", "sleep 300", "cdn"])
+    drops it in one line that names the call and what it could not
+    tell it; the gateway, resumed, ends as when its manager goes, with
+    the status a server's hangup gives; nothing is left."""
+    srv, command = commanded(env)
     cli = env.client("--debug")
     cli.wait_up()
     call_id = int(srv.field("recv OCRQ", "call_id"))
     cli.proc.send_signal(signal.SIGSTOP)
     try:
+        command("sli 0 2000")
+        command("cdn")
         cli.wait_log("callmgr 192.0.2.1: the tunnel of call %d reads "
-                     "nothing of what its call manager sends: its call "
-                     "ends (it was to hear: server disconnected the call"
+                     "nothing of what its call manager sends: dropped "
+                     "(it was to hear: server disconnected the call"
                      % call_id, 20)
     finally:
         cli.proc.send_signal(signal.SIGCONT)
