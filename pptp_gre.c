@@ -873,8 +873,8 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 			{ g->ppp_out, POLLOUT, 0 },
 		};
 		uint64_t now = now_ms();
-		int t = gw_timeout(g, now);
-		struct timespec ts = { t / 1000, (long)(t % 1000) * 1000000 };
+		struct timespec ts;
+		int t;
 
 		if (*g->stop && g->stop_due_ms == 0) {
 			log_info("gre %s: signal %d: call ends", g->addr,
@@ -900,6 +900,9 @@ gre_run(const struct pptp_opts *o, const struct gre_call *call, int ppp_in,
 			gw_stats(g);
 		}
 		gw_publish(g);
+		/* after the above: a stop just begun has its deadline now */
+		t = gw_timeout(g, now);
+		ts = (struct timespec){ t / 1000, (long)(t % 1000) * 1000000 };
 		if (ppoll(pfd, g->olen > g->ooff ? 4 : 3,
 		    t < 0 ? NULL : &ts, &waitmask) < 0) {
 			if (errno == EINTR)

@@ -830,6 +830,7 @@ def gateway_waits_for_pppd_no_longer_than_signals_says(env):
     dog = pid_titled("pptp: pppd watchdog for 192.0.2.1")
     os.kill(dog, signal.SIGSTOP)
     try:
+        time.sleep(1)       # a quiet line: no packet wakes the gateway
         t0 = time.monotonic()
         cli.proc.send_signal(signal.SIGTERM)
         cli.exit_status(timeout=6)
