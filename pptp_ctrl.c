@@ -536,6 +536,9 @@ on_wen(struct ctrl_conn *c, const struct msg_wen *m)
 	    m->alignment_errors);
 }
 
+/* Set-Link-Info said at info level for a call, at most */
+#define SLI_SAID	4
+
 static void
 on_sli(struct ctrl_conn *c, const struct msg_sli *m)
 {
@@ -547,9 +550,17 @@ on_sli(struct ctrl_conn *c, const struct msg_sli *m)
 		    c->cfg.server, m->peer_call_id);
 		return;		/* said, and passed on, already */
 	}
-	log_info("ctrl %s: set link info for call %u: send ACCM 0x%08x, "
-	    "receive ACCM 0x%08x", c->cfg.server, m->peer_call_id,
-	    m->send_accm, m->recv_accm);
+	/* a few at info; a server that keeps changing them is not a flood */
+	if (call != NULL && call->slis_said >= SLI_SAID)
+		log_debug("ctrl %s: set link info for call %u: send ACCM "
+		    "0x%08x, receive ACCM 0x%08x", c->cfg.server,
+		    m->peer_call_id, m->send_accm, m->recv_accm);
+	else
+		log_info("ctrl %s: set link info for call %u: send ACCM 0x%08x, "
+		    "receive ACCM 0x%08x%s", c->cfg.server, m->peer_call_id,
+		    m->send_accm, m->recv_accm, call != NULL &&
+		    ++call->slis_said == SLI_SAID ? " (more for this call: at "
+		    "debug level)" : "");
 	if (call != NULL && call->owner != NULL && call->state == CALL_UP) {
 		call->sli_seen = true;
 		call->sli_send = m->send_accm;

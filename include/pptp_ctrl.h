@@ -52,6 +52,7 @@ struct ctrl_call {
 	bool		 sli_seen;	/* the server's last Set-Link-Info: */
 	uint32_t	 sli_send;	/* a repeat of it is passed on no */
 	uint32_t	 sli_recv;	/* more (a flood costs nothing) */
+	unsigned	 slis_said;	/* at info level */
 	void		*owner;		/* the call manager's client */
 	bool		 leaving;	/* the owner asked to clear it */
 };

@@ -343,6 +343,10 @@ def a_gateway_that_reads_nothing_loses_its_call(env):
     assert cli.exit_status() == 6, cli.stderr()[-2000:]
     assert cli.stderr().count("reads nothing of what") == 1, \
         cli.stderr()[-2000:]
+    # 2000 reports, four lines: the manager's stderr is not flooded
+    assert cli.stderr().count("set link info for call") == 4, \
+        cli.stderr()[-2000:]
+    assert "(more for this call: at debug level)" in cli.stderr()
     assert "the call manager went away" in cli.stderr()
     srv.wait("recv StopCCRQ")
     no_leftovers(env)
