@@ -182,8 +182,9 @@ cb_call_down(void *arg, struct ctrl_call *call, int status, const char *why)
 
 /*
  * The call's link info, if some waits: a socket with no room keeps it
- * waiting (POLLOUT), and newer info replaces it, so that a server's
- * reports, however many, never fill a tunnel's socket.
+ * waiting (POLLOUT), newer info replaces it, and the same again is not
+ * sent again, so that a server's reports, however many, never fill a
+ * tunnel's socket.
  */
 static void
 client_sli_flush(struct cm_client *cl)
@@ -207,9 +208,12 @@ cb_sli(void *arg, struct ctrl_call *call, uint32_t send_accm,
 	struct cm_client *cl = call->owner;
 
 	(void)arg;
+	if (cl->sli_any && cl->sli_send == send_accm &&
+	    cl->sli_recv == recv_accm)
+		return;		/* sent, or waiting, already */
+	cl->sli_any = cl->sli_due = true;
 	cl->sli_send = send_accm;
 	cl->sli_recv = recv_accm;
-	cl->sli_due = true;
 	client_sli_flush(cl);
 }
 

@@ -544,12 +544,6 @@ on_sli(struct ctrl_conn *c, const struct msg_sli *m)
 {
 	struct ctrl_call *call = call_by_id(c, m->peer_call_id);
 
-	if (call != NULL && call->sli_seen && call->sli_send == m->send_accm &&
-	    call->sli_recv == m->recv_accm) {
-		log_debug("ctrl %s: set link info for call %u: unchanged",
-		    c->cfg.server, m->peer_call_id);
-		return;		/* said, and passed on, already */
-	}
 	/* a few at info; a server that keeps changing them is not a flood */
 	if (call != NULL && call->slis_said >= SLI_SAID)
 		log_debug("ctrl %s: set link info for call %u: send ACCM "
@@ -561,12 +555,8 @@ on_sli(struct ctrl_conn *c, const struct msg_sli *m)
 		    m->send_accm, m->recv_accm, call != NULL &&
 		    ++call->slis_said == SLI_SAID ? " (more for this call: at "
 		    "debug level)" : "");
-	if (call != NULL && call->owner != NULL && call->state == CALL_UP) {
-		call->sli_seen = true;
-		call->sli_send = m->send_accm;
-		call->sli_recv = m->recv_accm;
+	if (call != NULL && call->owner != NULL && call->state == CALL_UP)
 		c->ops->sli(c->arg, call, m->send_accm, m->recv_accm);
-	}
 }
 
 /* One quirk's incoming hook over *m; its words said once (bit). */

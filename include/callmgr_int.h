@@ -52,9 +52,10 @@ struct cm_client {
 	bool			 hangup; /* it went, or must go */
 	bool			 gone;	/* no more input; reap once call-less */
 	pid_t			 pid;	/* SO_PEERCRED, for logs */
-	bool			 sli_due; /* the call's latest link info, */
-	uint32_t		 sli_send; /* sent once there is room: */
-	uint32_t		 sli_recv; /* what it replaces is stale */
+	bool			 sli_any; /* the call's latest link info, */
+	bool			 sli_due; /* not yet sent: it goes once */
+	uint32_t		 sli_send; /* there is room, and what it */
+	uint32_t		 sli_recv; /* replaces is stale */
 	uint64_t		 hello_due_ms; /* first message by then; 0 once */
 	const struct gw_pub	*pub;	/* its gateway's figures, or NULL */
 	enum call_state		 seen;	/* for status: the call's state, */

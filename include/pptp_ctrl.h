@@ -49,10 +49,7 @@ struct ctrl_call {
 	bool		 sync;		/* framing: sync instead of async */
 	char		 phone[MSG_PHONE_LEN + 1];
 	uint64_t	 due_ms;	/* reply or CDN deadline, 0 = none */
-	bool		 sli_seen;	/* the server's last Set-Link-Info: */
-	uint32_t	 sli_send;	/* a repeat of it is passed on no */
-	uint32_t	 sli_recv;	/* more (a flood costs nothing) */
-	unsigned	 slis_said;	/* at info level */
+	unsigned	 slis_said;	/* Set-Link-Info logged at info */
 	void		*owner;		/* the call manager's client */
 	bool		 leaving;	/* the owner asked to clear it */
 };
